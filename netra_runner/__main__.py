@@ -1,0 +1,3 @@
+from netra_runner.cli import main
+
+main()

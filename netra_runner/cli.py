@@ -1,0 +1,141 @@
+"""The typer app: flags become a RunOptions record; the workflow does the rest."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from netra_runner import __version__
+from netra_runner.options import RunOptions
+from netra_runner.workflow import execute
+
+app = typer.Typer(
+    name="netra-run",
+    help="Run a monorepo's test categories, with the services they need, in parallel.",
+    no_args_is_help=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+SELECT = "Selection"
+REPORT = "Reports"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"netra-run {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def run(
+    ctx: typer.Context,
+    category: Annotated[
+        list[str],
+        typer.Option(
+            "--category",
+            "-c",
+            help="Category to run; repeatable, or comma-separated.",
+            rich_help_panel=SELECT,
+        ),
+    ] = [],  # noqa: B006
+    all_: Annotated[
+        bool, typer.Option("--all", help="Run every category.", rich_help_panel=SELECT)
+    ] = False,
+    list_: Annotated[
+        bool, typer.Option("--list", help="List the categories and exit.", rich_help_panel=SELECT)
+    ] = False,
+    plan: Annotated[
+        bool,
+        typer.Option(
+            "--plan", help="Print what would run and why; run nothing.", rich_help_panel=SELECT
+        ),
+    ] = False,
+    keyword: Annotated[
+        str | None,
+        typer.Option(
+            "-k", help="Only tests matching this pytest -k expression.", rich_help_panel=SELECT
+        ),
+    ] = None,
+    markers: Annotated[
+        str | None,
+        typer.Option(
+            "-m", help="Only tests matching this pytest -m expression.", rich_help_panel=SELECT
+        ),
+    ] = None,
+    file: Annotated[
+        list[Path],
+        typer.Option(
+            "--file", help="Only this test file or folder; repeatable.", rich_help_panel=SELECT
+        ),
+    ] = [],  # noqa: B006
+    no_deps: Annotated[
+        bool,
+        typer.Option(
+            "--no-deps",
+            help="Do not add or wait for depends_on categories.",
+            rich_help_panel=SELECT,
+        ),
+    ] = False,
+    real_services: Annotated[
+        bool,
+        typer.Option(
+            "--real-services", help="Start the services categories need (else they are skipped)."
+        ),
+    ] = False,
+    reports_dir: Annotated[
+        Path, typer.Option("--reports-dir", help="Where reports go.", rich_help_panel=REPORT)
+    ] = Path("reports"),
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="categories.yaml to use (default: found from here upward)."),
+    ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile", envvar="NETRA_PROFILE", help="Profile from categories.yaml to apply."
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Run the selected test categories (see --help for flags)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if list_ and plan:
+        raise typer.BadParameter(
+            "--list and --plan each print and exit; use one", param_hint="--list/--plan"
+        )
+    options = RunOptions(
+        categories=tuple(category),
+        all=all_,
+        list=list_,
+        plan=plan,
+        keyword=keyword,
+        markers=markers,
+        files=tuple(file),
+        no_deps=no_deps,
+        real_services=real_services,
+        reports_dir=reports_dir,
+        config=config,
+        profile=profile,
+    )
+    raise typer.Exit(execute(options, _console(stderr=False), _console(stderr=True)))
+
+
+def _console(stderr: bool) -> Console:
+    # NO_COLOR means no ANSI at all here, not only no colour; rich honours FORCE_COLOR itself.
+    plain = "NO_COLOR" in os.environ
+    return Console(stderr=stderr, color_system=None if plain else "auto", highlight=False)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,17 @@
+"""categories.yaml: loading with line numbers, validation, profiles, frozen records."""
+
+from netra_runner.config.load import FILENAME, Project, find_config, load_project
+from netra_runner.config.model import Category, Config, Defaults, Healthcheck, Port, Service
+
+__all__ = [
+    "FILENAME",
+    "Category",
+    "Config",
+    "Defaults",
+    "Healthcheck",
+    "Port",
+    "Project",
+    "Service",
+    "find_config",
+    "load_project",
+]

@@ -1,0 +1,93 @@
+"""Checks that span records: names, references between them, cycles, export templates."""
+
+from __future__ import annotations
+
+import graphlib
+import re
+import string
+from collections.abc import Iterable, Mapping
+
+from netra_runner.config.model import Config, Service
+from netra_runner.config.yaml_source import Source
+from netra_runner.suggest import did_you_mean
+
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def check_references(config: Config, source: Source) -> list[str]:
+    problems: list[str] = []
+    for section in ("categories", "services"):
+        for name in getattr(config, section):
+            if not NAME.fullmatch(name):
+                problems.append(
+                    f"{source.where((section, name))}: a name uses letters, digits, '.', '_', '-'"
+                )
+    for name, category in config.categories.items():
+        where = ("categories", name)
+        problems += _unknown(
+            source, (*where, "services"), category.services, config.services, "service"
+        )
+        problems += _unknown(
+            source, (*where, "depends_on"), category.depends_on, config.categories, "category"
+        )
+    for name, service in config.services.items():
+        where = ("services", name)
+        problems += _unknown(
+            source, (*where, "depends_on"), service.depends_on, config.services, "service"
+        )
+        problems += _exports(source, name, service)
+    problems += _cycles(
+        source, "categories", {n: c.depends_on for n, c in config.categories.items()}
+    )
+    problems += _cycles(source, "services", {n: s.depends_on for n, s in config.services.items()})
+    return problems
+
+
+def _unknown(
+    source: Source,
+    path: tuple[str, ...],
+    names: Iterable[str],
+    known: Mapping[str, object],
+    kind: str,
+) -> list[str]:
+    return [
+        f"{source.where((*path, index))}: unknown {kind} '{name}'{did_you_mean(name, known)}"
+        for index, name in enumerate(names)
+        if name not in known
+    ]
+
+
+def _cycles(source: Source, section: str, graph: dict[str, tuple[str, ...]]) -> list[str]:
+    known = {name: tuple(dep for dep in deps if dep in graph) for name, deps in graph.items()}
+    try:
+        tuple(graphlib.TopologicalSorter(known).static_order())
+    except graphlib.CycleError as exc:
+        cycle = exc.args[1]
+        where = source.where((section, cycle[0], "depends_on"))
+        return [f"{where}: dependency cycle: {' -> '.join(cycle)}"]
+    return []
+
+
+def _exports(source: Source, name: str, service: Service) -> list[str]:
+    """Exports may use {host}, {name} and {port:N} for a port N the service declares."""
+    problems = []
+    declared = {port.container for port in service.ports}
+    for key, template in service.exports.items():
+        where = source.where(("services", name, "exports", key))
+        try:
+            fields = [
+                (f, spec) for _, f, spec, _ in string.Formatter().parse(template) if f is not None
+            ]
+        except ValueError as exc:
+            problems.append(f"{where}: bad template: {exc}")
+            continue
+        for field, spec in fields:
+            if field in ("host", "name") and not spec:
+                continue
+            if field == "port" and spec and spec.isdigit() and int(spec) in declared:
+                continue
+            problems.append(
+                f"{where}: '{{{field}{':' + spec if spec else ''}}}' is not a known placeholder; "
+                f"use {{host}}, {{name}} or {{port:N}} with N one of ports {sorted(declared)}"
+            )
+    return problems

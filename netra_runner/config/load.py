@@ -1,0 +1,114 @@
+"""Find, read, profile-merge and validate categories.yaml into a frozen Project."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from netra_runner.config.checks import check_references
+from netra_runner.config.errors import describe
+from netra_runner.config.model import Config
+from netra_runner.config.yaml_source import KeyPath, Source, YamlError, deep_merge, load_yaml
+from netra_runner.errors import ConfigError, UsageError
+from netra_runner.suggest import did_you_mean
+
+FILENAME = "categories.yaml"
+PROFILE_KEYS = ("defaults", "services", "categories")
+_ADAPTER = TypeAdapter(Config)
+
+
+@dataclass(frozen=True)
+class Project:
+    file: Path
+    root: Path
+    profile: str | None
+    config: Config
+
+
+def find_config(start: Path, explicit: Path | None = None) -> Path:
+    if explicit is not None:
+        if not explicit.is_file():
+            raise UsageError(f"--config {explicit}: no such file")
+        return explicit.resolve()
+    for folder in (start.resolve(), *start.resolve().parents):
+        if (folder / FILENAME).is_file():
+            return folder / FILENAME
+    raise UsageError(f"no {FILENAME} in {start} or any folder above it; pass --config PATH")
+
+
+def load_project(file: Path, profile: str | None = None) -> Project:
+    profile = profile or os.environ.get("NETRA_PROFILE") or None
+    source = read_source(file)
+    base = validate(source, source.data)
+    _check_profiles(source)
+    config = base if profile is None else _apply_profile(source, profile)
+    return Project(file=file, root=file.parent, profile=profile, config=config)
+
+
+def read_source(file: Path) -> Source:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{file}: cannot read: {exc}"]) from None
+    try:
+        source = load_yaml(file, text)
+    except YamlError as exc:
+        raise ConfigError([str(exc)]) from None
+    if source.data is None:
+        raise ConfigError([f"{file}:1: the file is empty; it needs 'version: 1' and 'categories:'"])
+    if not isinstance(source.data, dict):
+        raise ConfigError([f"{file}:1: expected a mapping with 'version' and 'categories'"])
+    return source
+
+
+def validate(source: Source, data: dict[str, Any]) -> Config:
+    try:
+        config = _ADAPTER.validate_python(data)
+    except ValidationError as exc:
+        raise ConfigError(describe(exc, source)) from None
+    problems = check_references(config, source)
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _check_profiles(source: Source) -> None:
+    """Validate every profile, active or not, so a typo in one is found early."""
+    for name in source.data.get("profiles", {}):
+        _apply_profile(source, name)
+
+
+def _apply_profile(source: Source, name: str) -> Config:
+    profiles = source.data.get("profiles", {})
+    if name not in profiles:
+        known = ", ".join(profiles) or "none defined"
+        raise UsageError(
+            f"unknown profile '{name}'{did_you_mean(name, profiles)} in {source.file} "
+            f"(profiles: {known})"
+        )
+    overlay = profiles[name]
+    where: KeyPath = ("profiles", name)
+    if not isinstance(overlay, dict):
+        raise ConfigError([f"{source.where(where)}: expected a mapping"])
+    for key in overlay:
+        if key not in PROFILE_KEYS:
+            raise ConfigError(
+                [
+                    f"{source.where((*where, key))}: a profile may set {', '.join(PROFILE_KEYS)}"
+                    f"{did_you_mean(key, PROFILE_KEYS)}"
+                ]
+            )
+    return validate(_relocated(source, where), deep_merge(source.data, overlay))
+
+
+def _relocated(source: Source, where: KeyPath) -> Source:
+    """A view of the source where keys the profile sets point at the profile's lines."""
+    lines = dict(source.lines)
+    for path, line in source.lines.items():
+        if path[: len(where)] == where and len(path) > len(where):
+            lines[path[len(where) :]] = line
+    return Source(source.file, source.data, lines)

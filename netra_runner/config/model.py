@@ -1,0 +1,164 @@
+"""The categories.yaml schema (DESIGN.md) as frozen, validated dataclasses.
+
+Field types are strict (no "30" for 30, no 1 for "1") so a typo never becomes a value.
+Mappings are plain dicts inside frozen records: nothing downstream mutates them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Field, Strict, StrictBool, StrictInt, StrictStr, model_validator
+from pydantic import PlainValidator as Plain
+from pydantic.dataclasses import dataclass
+
+SCHEMA = ConfigDict(extra="forbid")
+Seconds = Annotated[float, Strict(), Field(gt=0)]
+Count = Annotated[StrictInt, Field(ge=0)]
+Text = Annotated[StrictStr, Field(min_length=1)]
+Argv = Annotated[tuple[StrictStr, ...], Field(min_length=1)]  # "" is a valid argument
+
+
+def _workers(value: Any) -> int | Literal["auto"]:
+    if value == "auto" or (type(value) is int and value >= 1):
+        return value  # type: ignore[no-any-return]
+    raise ValueError(f"expected 'auto' or a whole number of at least 1, got {value!r}")
+
+
+def _env_value(value: Any) -> str:
+    # YAML reads `PORT: 5432` as a number; the environment only holds text.
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return str(value)
+    raise ValueError(f"expected text or a number, got {value!r}")
+
+
+def _regex(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a regular expression, got {value!r}")
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression: {exc}") from None
+    return value
+
+
+Workers = Annotated[int | Literal["auto"], Plain(_workers)]
+EnvValue = Annotated[str, Plain(_env_value)]
+Regex = Annotated[str, Plain(_regex)]
+PortNumber = Annotated[StrictInt, Field(ge=1, le=65535)]
+
+
+@dataclass(frozen=True)
+class Port:
+    container: int
+    host: int | None = None  # None: a free host port is chosen at start
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.container}" if self.host else str(self.container)
+
+
+def _port(value: Any) -> Port:
+    if type(value) is int and 1 <= value <= 65535:
+        return Port(value)
+    match = re.fullmatch(r"(\d{1,5}):(\d{1,5})", value) if isinstance(value, str) else None
+    if match and all(1 <= int(part) <= 65535 for part in match.groups()):
+        return Port(int(match[2]), int(match[1]))
+    raise ValueError(
+        f"expected a container port (5432) or 'HOST:CONTAINER' ('15432:5432'), got {value!r}"
+    )
+
+
+PortSpec = Annotated[Port, Plain(_port)]
+
+
+@dataclass(frozen=True, config=SCHEMA)
+class Defaults:
+    timeout: Seconds = 300.0
+    retries: Count = 0
+    workers: Workers = "auto"
+
+
+@dataclass(frozen=True, config=SCHEMA)
+class HttpCheck:
+    port: PortNumber | None = None  # None: the service's first port
+    path: Text = "/"
+    status: Annotated[StrictInt, Field(ge=100, le=599)] = 200
+    body: Regex | None = None
+
+
+@dataclass(frozen=True, config=SCHEMA)
+class Healthcheck:
+    exec: Argv | None = None
+    tcp: PortNumber | None = None
+    http: HttpCheck | None = None
+    log: Regex | None = None
+    docker: StrictBool | None = None
+    interval: Seconds = 0.5
+    timeout: Seconds = 60.0
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Healthcheck:
+        kinds = [kind for kind in KINDS if getattr(self, kind) not in (None, False)]
+        if len(kinds) != 1:
+            found = ", ".join(kinds) or "none"
+            raise ValueError(f"needs exactly one of {', '.join(KINDS)} (found: {found})")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(kind for kind in KINDS if getattr(self, kind) not in (None, False))
+
+
+KINDS = ("exec", "tcp", "http", "log", "docker")
+
+
+@dataclass(frozen=True, config=SCHEMA)
+class Service:
+    image: Text
+    env: dict[str, EnvValue] = Field(default_factory=dict)
+    command: Argv | None = None
+    tmpfs: tuple[Text, ...] = ()
+    ports: tuple[PortSpec, ...] = ()
+    healthcheck: Healthcheck | None = None
+    exports: dict[str, StrictStr] = Field(default_factory=dict)
+    depends_on: tuple[Text, ...] = ()
+
+
+@dataclass(frozen=True, config=SCHEMA)
+class Category:
+    description: StrictStr = ""
+    paths: tuple[Text, ...] = ()
+    markers: Text | None = None
+    services: tuple[Text, ...] = ()
+    depends_on: tuple[Text, ...] = ()
+    timeout: Seconds | None = None
+    retries: Count | None = None
+    workers: Workers | None = None
+    env: dict[str, EnvValue] = Field(default_factory=dict)
+    command: Argv | None = None
+    cwd: Text | None = None
+    junit: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Category:
+        if bool(self.paths) == bool(self.command):
+            raise ValueError("needs either 'paths' (a pytest suite) or 'command' (any command)")
+        if self.command is None and (self.cwd or self.junit):
+            raise ValueError("'cwd' and 'junit' belong to a 'command' suite")
+        if self.command is not None and self.markers:
+            raise ValueError("'markers' selects pytest tests; a 'command' suite has none")
+        return self
+
+    @property
+    def is_pytest(self) -> bool:
+        return self.command is None
+
+
+@dataclass(frozen=True, config=SCHEMA)
+class Config:
+    version: Literal[1]
+    categories: Annotated[dict[str, Category], Field(min_length=1)]
+    defaults: Defaults = Field(default_factory=Defaults)
+    services: dict[str, Service] = Field(default_factory=dict)
+    profiles: dict[str, dict[str, Any]] = Field(default_factory=dict)

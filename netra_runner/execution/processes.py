@@ -1,0 +1,118 @@
+"""Child processes: own session, no stdin, tracked in one place, stopped as a tree.
+
+Stopping follows tox: SIGINT (pytest then still writes its JUnit), SIGTERM, SIGKILL,
+each after a deadline, to the whole process group and any descendant that left it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+
+import psutil
+
+INTERRUPT_GRACE = 3.0
+TERMINATE_GRACE = 2.0
+
+
+class ChildProcesses:
+    """Starts children and guarantees none outlives the `with` block."""
+
+    def __init__(self) -> None:
+        self._running: set[subprocess.Popen[bytes]] = set()
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> ChildProcesses:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop_all()
+
+    def run(self, argv: Sequence[str], cwd: Path, env: Mapping[str, str], log: Path) -> int:
+        """Run to completion with output to `log`; an interrupt stops the tree, then re-raises."""
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                list(argv),
+                cwd=cwd,
+                env=dict(env),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            with self._lock:
+                self._running.add(proc)
+            try:
+                return proc.wait()
+            finally:
+                stop_tree(proc)
+                with self._lock:
+                    self._running.discard(proc)
+
+    def stop_all(self) -> None:
+        with self._lock:
+            running = list(self._running)
+        for proc in running:
+            stop_tree(proc)
+
+
+def stop_tree(proc: subprocess.Popen[bytes]) -> None:
+    """Stop proc, its process group and every descendant (also what it left behind)."""
+    alive = _tree(proc.pid)
+    for sig, grace in ((signal.SIGINT, INTERRUPT_GRACE), (signal.SIGTERM, TERMINATE_GRACE)):
+        if not alive:
+            break
+        _signal_group(proc.pid, sig)
+        for p in alive:
+            _send(p, sig)
+        _, alive = psutil.wait_procs(alive, timeout=grace)
+    for p in alive:
+        _send(p, signal.SIGKILL)
+    psutil.wait_procs(alive, timeout=1)
+    if proc.poll() is None:
+        proc.wait()
+
+
+def _tree(pid: int) -> list[psutil.Process]:
+    found: dict[int, psutil.Process] = {}
+    try:
+        leader = psutil.Process(pid)
+        found = {p.pid: p for p in (leader, *leader.children(recursive=True))}
+    except psutil.NoSuchProcess:
+        pass
+    for p in psutil.process_iter():
+        if p.pid not in found and _group_of(p.pid) == pid:
+            found[p.pid] = p
+    return [p for p in found.values() if _alive(p)]
+
+
+def _group_of(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except (ProcessLookupError, PermissionError):
+        return None
+
+
+def _alive(p: psutil.Process) -> bool:
+    try:
+        return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+def _send(p: psutil.Process, sig: signal.Signals) -> None:
+    with contextlib.suppress(psutil.NoSuchProcess):
+        p.send_signal(sig)

@@ -1,0 +1,31 @@
+"""Everything a run is asked to do, as one frozen record built by the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    categories: tuple[str, ...] = ()
+    all: bool = False
+    list: bool = False
+    plan: bool = False
+    keyword: str | None = None
+    markers: str | None = None
+    files: tuple[Path, ...] = ()
+    no_deps: bool = False
+    real_services: bool = False
+    reports_dir: Path = Path("reports")
+    config: Path | None = None
+    profile: str | None = None
+    cwd: Path = field(default_factory=Path.cwd)
+
+    @property
+    def narrowing(self) -> str | None:
+        """The flags that narrow a suite to some of its tests, as the user wrote them."""
+        used = [flag for flag, value in (("-k", self.keyword), ("-m", self.markers)) if value]
+        if self.files:
+            used.append("--file")
+        return "/".join(used) or None

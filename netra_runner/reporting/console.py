@@ -1,0 +1,98 @@
+"""Console renderers: pure functions from results to rich renderables and strings."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from netra_runner.results import CategoryResult, Outcome, RunResult, Status, TestResult
+
+TRACEBACK_LINES = 15
+_STYLE = {
+    Status.PASSED: "green",
+    Status.FAILED: "red",
+    Status.ERROR: "red",
+    Status.SKIPPED: "yellow",
+    Status.NO_TESTS: "yellow",
+    Status.INTERRUPTED: "red",
+}
+
+
+def counts(category: CategoryResult) -> str:
+    parts = [f"{category.count(o)} {o.value}" for o in Outcome if category.count(o)]
+    return ", ".join(parts) or "no tests"
+
+
+def finished_line(category: CategoryResult) -> Text:
+    """One line per finished category, for the progress log."""
+    line = Text(
+        f"{category.status.value.upper():<11} {category.name}", style=_STYLE[category.status]
+    )
+    detail = category.reason if category.status is Status.SKIPPED else counts(category)
+    line.append(f"  {detail}", style="default")
+    if category.status is not Status.SKIPPED:
+        line.append(f" in {category.duration:.1f}s", style="dim")
+    return line
+
+
+def summary_table(run: RunResult) -> Table:
+    table = Table(box=box.SIMPLE, title="netra-run summary", title_justify="left")
+    table.add_column("category")
+    table.add_column("status")
+    for heading in ("passed", "failed", "skipped", "errors", "time"):
+        table.add_column(heading, justify="right")
+    for cat in run.categories:
+        status = Text(cat.status.value, style=_STYLE[cat.status])
+        numbers = [
+            str(cat.count(o))
+            for o in (Outcome.PASSED, Outcome.FAILED, Outcome.SKIPPED, Outcome.ERROR)
+        ]
+        table.add_row(cat.name, status, *numbers, f"{cat.duration:.1f}s")
+    return table
+
+
+def notes(run: RunResult) -> list[Text]:
+    """Why categories were skipped or broke, said once under the table."""
+    lines = []
+    for cat in run.categories:
+        if cat.reason and cat.status is not Status.PASSED:
+            lines.append(Text(f"{cat.name}: {cat.reason}", style=_STYLE[cat.status]))
+    return lines
+
+
+def failure_report(test: TestResult) -> RenderableType:
+    kind = "ERROR" if test.outcome is Outcome.ERROR else "FAILED"
+    head = Text(f"{kind} ", style="bold red")
+    head.append(f"[{test.category}] {test.location} {test.test_id}", style="bold")
+    parts: list[RenderableType] = [head]
+    if test.message:
+        parts.append(Text(f"  {test.message}"))
+    if test.details:
+        parts.append(Text(_last_lines(test.details, TRACEBACK_LINES), style="dim"))
+    if test.output:
+        parts.append(Text(_last_lines(test.output, TRACEBACK_LINES)))
+    return Group(*parts)
+
+
+def closing_line(run: RunResult) -> str:
+    """The line CI systems read: 'netra-run: N passed, N failed, N skipped in Xs'."""
+    totals = run.totals()
+    text = (
+        f"netra-run: {totals[Outcome.PASSED]} passed, {totals[Outcome.FAILED]} failed, "
+        f"{totals[Outcome.SKIPPED]} skipped"
+    )
+    if totals[Outcome.ERROR]:
+        text += f", {totals[Outcome.ERROR]} errors"
+    skipped = sum(1 for cat in run.categories if cat.status is Status.SKIPPED)
+    if skipped:
+        text += f", {skipped} {'category' if skipped == 1 else 'categories'} not run"
+    return f"{text} in {run.duration:.1f}s"
+
+
+def _last_lines(text: str, count: int) -> str:
+    lines = text.rstrip().splitlines()
+    shown = lines[-count:]
+    prefix = ["    [...]"] if len(lines) > count else []
+    return "\n".join(prefix + ["    " + line for line in shown])

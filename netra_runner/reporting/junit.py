@@ -1,0 +1,81 @@
+"""The merged reports/junit.xml: one testsuite per category, valid against junit-10.xsd.
+
+The schema (what the Jenkins xUnit plugin enforces) has no file/line on testcase and no
+`skipped` on testsuites, and times must be plain decimals, so attributes are set explicitly.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
+
+from netra_runner.results import CategoryResult, Outcome, RunResult, Status, TestResult
+
+# Characters XML 1.0 cannot carry; test output contains them (ANSI escapes, NULs).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_RESULT = {Outcome.FAILED: Failure, Outcome.ERROR: Error, Outcome.SKIPPED: Skipped}
+
+
+def clean(text: str) -> str:
+    return _NOT_XML.sub("\N{REPLACEMENT CHARACTER}", text)
+
+
+def write_junit(run: RunResult, path: Path) -> None:
+    root = JUnitXml("netra-run")
+    for category in run.categories:
+        root.add_testsuite(_suite(category))
+    totals = run.totals()
+    root.tests = sum(len(_cases(c)) for c in run.categories)
+    root.failures = totals[Outcome.FAILED]
+    root.errors = totals[Outcome.ERROR]
+    root.time = _seconds(run.duration)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    root.write(str(partial))
+    partial.replace(path)  # readers never see a half-written file
+
+
+def _suite(category: CategoryResult) -> TestSuite:
+    suite = TestSuite(category.name)
+    suite.add_property("category", category.name)
+    suite.add_property("status", category.status.value)
+    if category.reason:
+        suite.add_property("reason", clean(category.reason))
+    cases = _cases(category)
+    for test in cases:
+        suite.add_testcase(_case(test))
+    suite.tests = len(cases)
+    suite.failures = sum(t.outcome is Outcome.FAILED for t in cases)
+    suite.errors = sum(t.outcome is Outcome.ERROR for t in cases)
+    suite.skipped = sum(t.outcome is Outcome.SKIPPED for t in cases)
+    suite.time = _seconds(category.duration)
+    return suite
+
+
+def _cases(category: CategoryResult) -> tuple[TestResult, ...]:
+    """A category that never started still shows in CI tools, as one skipped case."""
+    if category.tests or category.status not in (Status.SKIPPED, Status.INTERRUPTED):
+        return category.tests
+    marker = TestResult(
+        category.name, category.name, "(category)", Outcome.SKIPPED, message=category.reason
+    )
+    return (marker,)
+
+
+def _case(test: TestResult) -> TestCase:
+    case = TestCase(clean(test.name), clean(test.classname), _seconds(test.duration))
+    kind = _RESULT.get(test.outcome)
+    if kind is not None:
+        entry = kind(clean(test.message), test.outcome.value)
+        if test.details:
+            entry.text = clean(test.details)
+        case.result = [entry]
+    if test.output:
+        case.system_out = clean(test.output)
+    return case
+
+
+def _seconds(value: float) -> float:
+    return round(max(value, 0.0), 3)  # never '1e-05': the schema wants plain decimals

@@ -1,0 +1,47 @@
+"""What --list and --plan print."""
+
+from __future__ import annotations
+
+import shlex
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from netra_runner.config import Project
+from netra_runner.plan import Job
+
+
+def category_table(project: Project) -> Table:
+    table = Table(box=box.SIMPLE, title=f"categories in {project.file.name}", title_justify="left")
+    for heading in ("name", "description", "services", "paths / command", "depends on"):
+        table.add_column(heading)
+    for name, cat in project.config.categories.items():
+        what = ", ".join(cat.paths) if cat.paths else shlex.join(cat.command or ())
+        table.add_row(
+            name, cat.description, ", ".join(cat.services), what, ", ".join(cat.depends_on)
+        )
+    return table
+
+
+def plan_view(jobs: list[Job]) -> RenderableType:
+    runs = [job for job in jobs if job.skip is None]
+    skips = [job for job in jobs if job.skip is not None]
+    parts: list[RenderableType] = [Text(f"{len(runs)} to run, {len(skips)} skipped", style="bold")]
+    for job in runs:
+        gate = f"; after {', '.join(job.gates)} passes" if job.gates else ""
+        services = f"; services: {', '.join(job.services)}" if job.services else ""
+        parts.append(Text(f"run  {job.name} ({job.why}{gate}{services})"))
+        parts.append(Text(f"     $ {shlex.join(_shown(job))}", style="dim"))
+    for job in skips:
+        parts.append(Text(f"skip {job.name}: {job.skip}", style="yellow"))
+    return Group(*parts)
+
+
+def _shown(job: Job) -> list[str]:
+    """The command as a person would type it, relative to the folder it runs in."""
+    argv = list(job.argv)
+    if job.is_pytest:
+        argv[:3] = ["pytest"]
+    return argv

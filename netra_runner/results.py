@@ -1,0 +1,98 @@
+"""Results are values: tests, categories and the run, reduced to one exit code at the end."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import Enum
+
+from netra_runner.errors import ExitCode
+
+
+class Outcome(str, Enum):
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+    @property
+    def is_bad(self) -> bool:
+        return self in (Outcome.FAILED, Outcome.ERROR)
+
+
+class Status(str, Enum):
+    """A category's status, from its tests and its process."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"  # the suite itself broke: collection error, crash, unreadable report
+    SKIPPED = "skipped"  # never started: needs services, a gate failed, not narrowable
+    NO_TESTS = "no tests"
+    INTERRUPTED = "interrupted"
+
+
+@dataclass(frozen=True)
+class TestResult:
+    __test__ = False  # not a pytest test class
+
+    category: str
+    classname: str
+    name: str
+    outcome: Outcome
+    duration: float = 0.0
+    file: str | None = None
+    line: int | None = None
+    message: str = ""
+    details: str = ""  # the traceback or failure text
+    output: str = ""  # captured output, kept for failures only
+
+    @property
+    def test_id(self) -> str:
+        return f"{self.classname}::{self.name}" if self.classname else self.name
+
+    @property
+    def location(self) -> str:
+        if self.file is None:
+            return self.test_id
+        return f"{self.file}:{self.line}" if self.line is not None else self.file
+
+
+@dataclass(frozen=True)
+class CategoryResult:
+    name: str
+    status: Status
+    tests: tuple[TestResult, ...] = ()
+    duration: float = 0.0
+    reason: str = ""  # why skipped, why errored
+    output_tail: str = ""  # the process's last output lines, kept for errors only
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for test in self.tests if test.outcome is outcome)
+
+    @property
+    def ok(self) -> bool:
+        return self.status is Status.PASSED
+
+
+@dataclass(frozen=True)
+class RunResult:
+    categories: tuple[CategoryResult, ...]
+    duration: float
+    notes: tuple[str, ...] = field(default=())
+
+    def totals(self) -> Counter[Outcome]:
+        return Counter(test.outcome for cat in self.categories for test in cat.tests)
+
+    @property
+    def failures(self) -> list[TestResult]:
+        return [t for cat in self.categories for t in cat.tests if t.outcome.is_bad]
+
+    def exit_code(self) -> ExitCode:
+        statuses = {cat.status for cat in self.categories}
+        if Status.INTERRUPTED in statuses:
+            return ExitCode.INTERRUPTED
+        if statuses & {Status.FAILED, Status.ERROR}:
+            return ExitCode.TESTS_FAILED
+        if sum(self.totals().values()) == 0:
+            return ExitCode.NOTHING_RAN
+        return ExitCode.OK

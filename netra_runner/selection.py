@@ -1,0 +1,156 @@
+"""Which categories run, why, and which are skipped and why (nox's Manifest, for categories)."""
+
+from __future__ import annotations
+
+import dataclasses
+import posixpath
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from netra_runner.config import Category, Config, Project
+from netra_runner.errors import NothingToRun, UsageError
+from netra_runner.options import RunOptions
+from netra_runner.suggest import did_you_mean
+
+
+@dataclass(frozen=True)
+class Selected:
+    name: str
+    category: Category
+    why: str
+    gates: tuple[str, ...] = ()  # categories that must pass before this one starts
+    targets: tuple[str, ...] = ()  # what pytest is given; the category's paths unless narrowed
+    skip: str | None = None
+
+
+def split_names(values: Iterable[str]) -> list[str]:
+    """-c a,b -c c -> [a, b, c]."""
+    return [name.strip() for value in values for name in value.split(",") if name.strip()]
+
+
+class Selection:
+    def __init__(self, config: Config, entries: Sequence[Selected]) -> None:
+        self.config = config
+        self.entries = tuple(entries)
+
+    @classmethod
+    def choose(cls, config: Config, names: Sequence[str], everything: bool) -> Selection:
+        if everything:
+            return cls(config, [_entry(config, n, "--all") for n in config.categories])
+        for name in names:
+            if name not in config.categories:
+                raise UsageError(
+                    f"unknown category '{name}'{did_you_mean(name, config.categories)}; "
+                    f"categories: {', '.join(config.categories)}"
+                )
+        unique = dict.fromkeys(names)
+        return cls(config, [_entry(config, n, "--category") for n in unique])
+
+    @property
+    def names(self) -> list[str]:
+        return [entry.name for entry in self.entries]
+
+    def with_dependencies(self) -> Selection:
+        """Add what the selection depends on, transitively, and order dependencies first."""
+        chosen = {entry.name: entry for entry in self.entries}
+        ordered: list[Selected] = []
+        for entry in self.entries:
+            self._visit(entry.name, chosen, ordered, None)
+        return Selection(self.config, ordered)
+
+    def _visit(
+        self, name: str, chosen: dict[str, Selected], out: list[Selected], by: str | None
+    ) -> None:
+        if any(entry.name == name for entry in out):
+            return
+        category = self.config.categories[name]
+        for dep in category.depends_on:
+            self._visit(dep, chosen, out, name)
+        entry = chosen.get(name) or _entry(self.config, name, f"needed by {by}")
+        out.append(dataclasses.replace(entry, gates=category.depends_on))
+
+    def only_files(self, files: Sequence[Path], root: Path, explicit: bool) -> Selection:
+        """Keep the categories whose paths hold these files, narrowed to those files."""
+        wanted = [_relative(file, root) for file in files]
+        kept = []
+        for entry in self.entries:
+            inside = [w for w in wanted if _holds(entry.category, w)]
+            if inside:
+                kept.append(
+                    dataclasses.replace(entry, targets=tuple(inside), why=_why(entry, explicit))
+                )
+        missing = [w for w in wanted if not any(w in e.targets for e in kept)]
+        if missing:
+            raise UsageError(
+                f"--file {missing[0]} is not under the paths of any selected category "
+                f"({_paths_summary(self.entries)})"
+            )
+        return Selection(self.config, kept)
+
+    def skip_unrunnable(self, real_services: bool, narrowing: str | None) -> Selection:
+        return Selection(
+            self.config, [_skip_reason(e, real_services, narrowing) for e in self.entries]
+        )
+
+    def require_some(self) -> Selection:
+        if not self.entries:
+            raise NothingToRun(
+                "nothing selected: pass --category NAME (repeatable) or --all; "
+                f"categories: {', '.join(self.config.categories)}"
+            )
+        return self
+
+
+def _entry(config: Config, name: str, why: str) -> Selected:
+    category = config.categories[name]
+    return Selected(name, category, why, targets=category.paths)
+
+
+def _why(entry: Selected, explicit: bool) -> str:
+    return entry.why if explicit else "holds a --file"
+
+
+def _skip_reason(entry: Selected, real_services: bool, narrowing: str | None) -> Selected:
+    category = entry.category
+    if category.services and not real_services:
+        return dataclasses.replace(
+            entry, skip=f"needs {', '.join(category.services)}: pass --real-services"
+        )
+    if narrowing and not category.is_pytest:
+        return dataclasses.replace(entry, skip=f"{narrowing} cannot narrow a command suite")
+    return entry
+
+
+def _relative(file: Path, root: Path) -> str:
+    resolved = file.resolve()
+    if not resolved.exists():
+        raise UsageError(f"--file {file}: no such file or folder")
+    try:
+        return resolved.relative_to(root).as_posix()
+    except ValueError:
+        raise UsageError(f"--file {file} is outside the project ({root})") from None
+
+
+def _holds(category: Category, file: str) -> bool:
+    folders = [posixpath.normpath(path) for path in category.paths]
+    return any(f == "." or file == f or file.startswith(f + "/") for f in folders)
+
+
+def _paths_summary(entries: Iterable[Selected]) -> str:
+    return "; ".join(f"{e.name}: {', '.join(e.category.paths) or 'a command'}" for e in entries)
+
+
+def select(project: Project, options: RunOptions) -> Selection:
+    names = split_names(options.categories)
+    if options.all and names:
+        raise UsageError("--all runs every category; drop it or drop --category")
+    if not (names or options.all or options.files):
+        Selection(project.config, ()).require_some()
+    explicit = bool(names) or options.all
+    selection = Selection.choose(project.config, names, everything=not names)
+    if options.files:
+        selection = selection.only_files(options.files, project.root, explicit)
+    if not options.no_deps:
+        selection = selection.with_dependencies()
+    return selection.skip_unrunnable(options.real_services, options.narrowing).require_some()
