@@ -88,8 +88,13 @@ def run(
         ),
     ] = False,
     reports_dir: Annotated[
-        Path, typer.Option("--reports-dir", help="Where reports go.", rich_help_panel=REPORT)
-    ] = Path("reports"),
+        Path | None,
+        typer.Option(
+            "--reports-dir",
+            help="Where reports go (default: reports/ at the project root).",
+            rich_help_panel=REPORT,
+        ),
+    ] = None,
     config: Annotated[
         Path | None,
         typer.Option("--config", help="categories.yaml to use (default: found from here upward)."),

@@ -17,10 +17,16 @@ class RunOptions:
     files: tuple[Path, ...] = ()
     no_deps: bool = False
     real_services: bool = False
-    reports_dir: Path = Path("reports")
+    reports_dir: Path | None = None  # None: reports/ at the project root
     config: Path | None = None
     profile: str | None = None
     cwd: Path = field(default_factory=Path.cwd)
+
+    def reports_in(self, root: Path | None) -> Path:
+        """An explicit --reports-dir is relative to where the user is, like any path flag."""
+        if self.reports_dir is not None:
+            return (self.cwd / self.reports_dir).resolve()
+        return (root or self.cwd) / "reports"
 
     @property
     def narrowing(self) -> str | None:

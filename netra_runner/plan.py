@@ -38,7 +38,7 @@ class Job:
 
 
 def make_jobs(project: Project, entries: tuple[Selected, ...], options: RunOptions) -> list[Job]:
-    reports = (options.cwd / options.reports_dir).resolve()
+    reports = options.reports_in(project.root)
     return [_job(project, entry, options, reports / "categories" / entry.name) for entry in entries]
 
 

@@ -12,7 +12,7 @@ from types import FrameType
 
 from rich.console import Console
 
-from netra_runner.config import Project, find_config, load_project
+from netra_runner.config import find_config, load_project
 from netra_runner.errors import ExitCode, NetraError
 from netra_runner.execution.processes import ChildProcesses
 from netra_runner.execution.suites import run_job
@@ -54,12 +54,12 @@ def _stages(options: RunOptions, out: Console) -> int:
     if options.plan:
         out.print(plan_view(jobs), soft_wrap=True)
         return ExitCode.OK
-    run = _run_jobs(project, jobs, out)
-    _report(run, options, out)
+    run = _run_jobs(jobs, out)
+    _report(run, options.reports_in(project.root), out)
     return run.exit_code()
 
 
-def _run_jobs(project: Project, jobs: list[Job], out: Console) -> RunResult:
+def _run_jobs(jobs: list[Job], out: Console) -> RunResult:
     start = time.monotonic()
     results: dict[str, CategoryResult] = {}
     with contextlib.ExitStack() as stack:
@@ -94,8 +94,7 @@ def _verb(status: Status) -> str:
     )
 
 
-def _report(run: RunResult, options: RunOptions, out: Console) -> None:
-    reports = options.cwd / options.reports_dir
+def _report(run: RunResult, reports: Path, out: Console) -> None:
     write_junit(run, reports / "junit.xml")
     out.print()
     out.print(render.summary_table(run))
@@ -124,7 +123,7 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 def _write_crash_log(options: RunOptions) -> Path:
-    folder = options.cwd / options.reports_dir
+    folder = options.reports_in(None)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         log = folder / CRASH_LOG

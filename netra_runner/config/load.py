@@ -102,7 +102,12 @@ def _apply_profile(source: Source, name: str) -> Config:
                     f"{did_you_mean(key, PROFILE_KEYS)}"
                 ]
             )
-    return validate(_relocated(source, where), deep_merge(source.data, overlay))
+    try:
+        return validate(_relocated(source, where), deep_merge(source.data, overlay))
+    except ConfigError as exc:
+        raise ConfigError(
+            [f"{problem} (with profile '{name}')" for problem in exc.problems]
+        ) from None
 
 
 def _relocated(source: Source, where: KeyPath) -> Source:

@@ -83,8 +83,9 @@ def closing_line(run: RunResult) -> str:
         f"netra-run: {totals[Outcome.PASSED]} passed, {totals[Outcome.FAILED]} failed, "
         f"{totals[Outcome.SKIPPED]} skipped"
     )
-    if totals[Outcome.ERROR]:
-        text += f", {totals[Outcome.ERROR]} errors"
+    errors = totals[Outcome.ERROR]
+    if errors:
+        text += f", {errors} {'error' if errors == 1 else 'errors'}"
     skipped = sum(1 for cat in run.categories if cat.status is Status.SKIPPED)
     if skipped:
         text += f", {skipped} {'category' if skipped == 1 else 'categories'} not run"

@@ -1,0 +1,45 @@
+"""Helpers shared by unit and integration tests: run the real command, copy fixtures."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+FIXTURES = Path(__file__).parent / "fixtures"
+JUNIT_XSD = Path(__file__).parent / "schemas" / "junit-10.xsd"
+
+
+@dataclass
+class Ran:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def last_line(self) -> str:
+        return self.out.rstrip("\n").splitlines()[-1]
+
+
+def netra(cwd: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120) -> Ran:
+    """The real command, as a user runs it, in a child process."""
+    full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(env or {})}
+    done = subprocess.run(
+        [sys.executable, "-m", "netra_runner", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+    return Ran(done.returncode, done.stdout, done.stderr)
+
+
+def copy_fixture(name: str, dest: Path) -> Path:
+    target = dest / name
+    shutil.copytree(FIXTURES / name, target)
+    return target

@@ -1,0 +1,104 @@
+from pathlib import Path
+
+import pytest
+
+from netra_runner.config import Project, load_project
+from netra_runner.errors import NothingToRun, UsageError
+from netra_runner.options import RunOptions
+from netra_runner.selection import select, split_names
+
+CONFIG = """\
+version: 1
+services:
+  redis: {image: redis:7-alpine}
+categories:
+  unit: {paths: [tests/unit]}
+  lint: {command: [ruff, check]}
+  integration: {paths: [tests/integration], depends_on: [unit]}
+  e2e: {paths: [tests/e2e], depends_on: [integration], services: [redis]}
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    (tmp_path / "categories.yaml").write_text(CONFIG)
+    for folder in ("unit", "integration", "e2e"):
+        (tmp_path / "tests" / folder).mkdir(parents=True)
+        (tmp_path / "tests" / folder / "test_a.py").write_text("")
+    return load_project(tmp_path / "categories.yaml")
+
+
+def chosen(project: Project, **options: object) -> list[tuple[str, str | None]]:
+    selection = select(project, RunOptions(cwd=project.root, **options))  # type: ignore[arg-type]
+    return [(entry.name, entry.skip) for entry in selection.entries]
+
+
+def test_split_names_takes_repeats_and_commas() -> None:
+    assert split_names(["a,b", " c ", ",", "d"]) == ["a", "b", "c", "d"]
+
+
+def test_all_in_dependency_order(project: Project) -> None:
+    names = [name for name, _ in chosen(project, all=True, real_services=True)]
+    assert names == ["unit", "lint", "integration", "e2e"]
+
+
+def test_dependencies_are_added_first_with_gates(project: Project) -> None:
+    selection = select(
+        project, RunOptions(cwd=project.root, categories=("e2e",), real_services=True)
+    )
+    assert [e.name for e in selection.entries] == ["unit", "integration", "e2e"]
+    assert selection.entries[0].why == "needed by integration"
+    assert selection.entries[2].gates == ("integration",)
+
+
+def test_no_deps_adds_nothing_and_gates_nothing(project: Project) -> None:
+    selection = select(
+        project, RunOptions(cwd=project.root, categories=("integration",), no_deps=True)
+    )
+    assert [(e.name, e.gates) for e in selection.entries] == [("integration", ())]
+
+
+def test_repeated_names_run_once(project: Project) -> None:
+    assert chosen(project, categories=("unit", "unit,unit")) == [("unit", None)]
+
+
+def test_unknown_category_suggests(project: Project) -> None:
+    with pytest.raises(UsageError, match=r"unknown category 'unti' \(did you mean 'unit'\?\)"):
+        chosen(project, categories=("unti",))
+
+
+def test_nothing_selected_is_exit_5(project: Project) -> None:
+    with pytest.raises(NothingToRun, match="nothing selected: pass --category"):
+        chosen(project)
+
+
+def test_all_with_category_is_refused(project: Project) -> None:
+    with pytest.raises(UsageError, match="--all runs every category"):
+        chosen(project, all=True, categories=("unit",))
+
+
+def test_service_categories_are_skipped_without_real_services(project: Project) -> None:
+    assert ("e2e", "needs redis: pass --real-services") in chosen(project, all=True)
+
+
+def test_narrowing_skips_command_suites(project: Project) -> None:
+    assert ("lint", "-k cannot narrow a command suite") in chosen(project, all=True, keyword="x")
+
+
+def test_file_selects_the_categories_that_hold_it(project: Project) -> None:
+    file = project.root / "tests" / "unit" / "test_a.py"
+    selection = select(project, RunOptions(cwd=project.root, files=(file,)))
+    assert [(e.name, e.targets, e.why) for e in selection.entries] == [
+        ("unit", ("tests/unit/test_a.py",), "holds a --file")
+    ]
+
+
+def test_file_outside_the_selected_categories(project: Project) -> None:
+    file = project.root / "tests" / "e2e" / "test_a.py"
+    with pytest.raises(UsageError, match="not under the paths of any selected category"):
+        chosen(project, categories=("unit",), files=(file,))
+
+
+def test_missing_file(project: Project) -> None:
+    with pytest.raises(UsageError, match="no such file or folder"):
+        chosen(project, files=(project.root / "nope.py",))
