@@ -1,3 +1,5 @@
+# mypy: disallow-untyped-calls=False
+# (junitparser, used here to read reports back, is only partly annotated)
 """Helpers shared by unit and integration tests: run the real command, copy fixtures."""
 
 from __future__ import annotations
@@ -8,6 +10,8 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from junitparser import JUnitXml
 
 FIXTURES = Path(__file__).parent / "fixtures"
 JUNIT_XSD = Path(__file__).parent / "schemas" / "junit-10.xsd"
@@ -43,3 +47,11 @@ def copy_fixture(name: str, dest: Path) -> Path:
     target = dest / name
     shutil.copytree(FIXTURES / name, target)
     return target
+
+
+def junit_properties(path: Path) -> dict[str, dict[str, str]]:
+    """Each testsuite's <properties>, by suite name."""
+    return {
+        suite.name: {prop.name: prop.value for prop in suite.properties()}
+        for suite in JUnitXml.fromfile(str(path))
+    }

@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -66,19 +67,24 @@ class ChildProcesses:
 
 def stop_tree(proc: subprocess.Popen[bytes]) -> None:
     """Stop proc, its process group and every descendant (also what it left behind)."""
-    alive = _tree(proc.pid)
+    # Our own child is waited for through Popen only: if psutil reaped it, Popen would
+    # report exit 0 for a process we killed.
+    others = [p for p in _tree(proc.pid) if p.pid != proc.pid]
     for sig, grace in ((signal.SIGINT, INTERRUPT_GRACE), (signal.SIGTERM, TERMINATE_GRACE)):
-        if not alive:
-            break
+        if proc.poll() is not None and not others:
+            return
         _signal_group(proc.pid, sig)
-        for p in alive:
+        for p in others:
             _send(p, sig)
-        _, alive = psutil.wait_procs(alive, timeout=grace)
-    for p in alive:
+        deadline = time.monotonic() + grace
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=grace)
+        _, others = psutil.wait_procs(others, timeout=max(deadline - time.monotonic(), 0))
+    _signal_group(proc.pid, signal.SIGKILL)
+    for p in others:
         _send(p, signal.SIGKILL)
-    psutil.wait_procs(alive, timeout=1)
-    if proc.poll() is None:
-        proc.wait()
+    proc.wait()
+    psutil.wait_procs(others, timeout=1)
 
 
 def _tree(pid: int) -> list[psutil.Process]:

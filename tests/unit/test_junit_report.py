@@ -1,9 +1,7 @@
-# mypy: disallow-untyped-calls=False
-# (junitparser, used here to read the report back, is only partly annotated)
 from pathlib import Path
 
 import xmlschema
-from helpers import JUNIT_XSD
+from helpers import JUNIT_XSD, junit_properties
 from junitparser import JUnitXml
 
 from netra_runner.reporting.junit import write_junit
@@ -45,8 +43,7 @@ def test_merged_report_is_valid_and_complete(tmp_path: Path) -> None:
     unit, e2e = list(xml)
     assert (unit.name, unit.tests, unit.failures, unit.errors, unit.skipped) == ("unit", 4, 1, 1, 1)
     assert (e2e.name, e2e.tests, e2e.skipped) == ("e2e", 1, 1)
-    properties = {p.name: p.value for p in e2e.properties()}
-    assert properties["reason"] == "needs redis: pass --real-services"
+    assert junit_properties(path)["e2e"]["reason"] == "needs redis: pass --real-services"
     bad = next(case for case in unit if case.name == "test_bad")
     assert bad.result[0].message == "assert \ufffd[31mred\ufffd[0m"
     assert bad.system_out == "out\ufffdput"
