@@ -138,7 +138,7 @@ def run(
 
 def _console(stderr: bool) -> Console:
     # NO_COLOR means no ANSI at all here, not only no colour; rich honours FORCE_COLOR itself.
-    plain = "NO_COLOR" in os.environ
+    plain = bool(os.environ.get("NO_COLOR"))  # no-color.org: set and not empty
     return Console(stderr=stderr, color_system=None if plain else "auto", highlight=False)
 
 

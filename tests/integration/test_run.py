@@ -226,3 +226,15 @@ def test_unknown_flag_is_exit_2(mixed: Path) -> None:
     ran = netra(mixed, "--categroy", "x")
     assert ran.code == 2
     assert "No such option" in ran.err
+
+
+def test_colour_only_when_asked_and_never_with_no_color(mixed: Path) -> None:
+    forced = netra(mixed, "-c", "failing", env={"FORCE_COLOR": "1", "NO_COLOR": ""})
+    assert "\x1b[" in forced.out
+    plain = netra(mixed, "-c", "failing", env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
+    assert "\x1b[" not in plain.out
+
+
+def test_the_closing_line_is_never_wrapped(mixed: Path) -> None:
+    ran = netra(mixed, "-c", "broken", env={"COLUMNS": "40"})
+    assert ran.last_line.startswith("netra-run: 1 passed, 0 failed, 0 skipped, 1 error in ")
