@@ -22,6 +22,7 @@ app = typer.Typer(
 )
 
 SELECT = "Selection"
+SERVICES = "Services"
 REPORT = "Reports"
 
 
@@ -87,6 +88,14 @@ def run(
             "--real-services", help="Start the services categories need (else they are skipped)."
         ),
     ] = False,
+    keep_services: Annotated[
+        bool,
+        typer.Option(
+            "--keep-services",
+            help="Leave services running for later runs to reuse.",
+            rich_help_panel=SERVICES,
+        ),
+    ] = False,
     reports_dir: Annotated[
         Path | None,
         typer.Option(
@@ -115,6 +124,11 @@ def run(
     """Run the selected test categories (see --help for flags)."""
     if ctx.invoked_subcommand is not None:
         return
+    if keep_services and not real_services:
+        raise typer.BadParameter(
+            "it keeps what --real-services starts; add --real-services",
+            param_hint="--keep-services",
+        )
     if list_ and plan:
         raise typer.BadParameter(
             "--list and --plan each print and exit; use one", param_hint="--list/--plan"
@@ -129,6 +143,7 @@ def run(
         files=tuple(file),
         no_deps=no_deps,
         real_services=real_services,
+        keep_services=keep_services,
         reports_dir=reports_dir,
         config=config,
         profile=profile,

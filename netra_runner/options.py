@@ -17,6 +17,7 @@ class RunOptions:
     files: tuple[Path, ...] = ()
     no_deps: bool = False
     real_services: bool = False
+    keep_services: bool = False
     reports_dir: Path | None = None  # None: reports/ at the project root
     config: Path | None = None
     profile: str | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
 from netra_runner.errors import ExitCode
@@ -75,10 +75,18 @@ class CategoryResult:
 
 
 @dataclass(frozen=True)
+class ServiceTiming:
+    name: str
+    seconds_to_healthy: float
+    reused: bool
+
+
+@dataclass(frozen=True)
 class RunResult:
     categories: tuple[CategoryResult, ...]
     duration: float
-    notes: tuple[str, ...] = field(default=())
+    service_error: str | None = None  # why services stopped the run (exit 3)
+    services: tuple[ServiceTiming, ...] = ()
 
     def totals(self) -> Counter[Outcome]:
         return Counter(test.outcome for cat in self.categories for test in cat.tests)
@@ -89,6 +97,8 @@ class RunResult:
 
     def exit_code(self) -> ExitCode:
         statuses = {cat.status for cat in self.categories}
+        if self.service_error:
+            return ExitCode.SERVICES
         if Status.INTERRUPTED in statuses:
             return ExitCode.INTERRUPTED
         if statuses & {Status.FAILED, Status.ERROR}:

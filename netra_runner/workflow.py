@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
+import threading
 import time
 import traceback
 from collections.abc import Iterator
@@ -12,17 +14,18 @@ from types import FrameType
 
 from rich.console import Console
 
-from netra_runner.config import find_config, load_project
+from netra_runner.config import Project, find_config, load_project
 from netra_runner.errors import ExitCode, NetraError
 from netra_runner.execution.processes import ChildProcesses
-from netra_runner.execution.suites import run_job
+from netra_runner.execution.runner import Runner
 from netra_runner.options import RunOptions
 from netra_runner.plan import Job, make_jobs
 from netra_runner.reporting import console as render
 from netra_runner.reporting.junit import write_junit
 from netra_runner.reporting.listing import category_table, plan_view
-from netra_runner.results import CategoryResult, RunResult, Status
+from netra_runner.results import CategoryResult, RunResult, ServiceTiming
 from netra_runner.selection import select
+from netra_runner.services.session import ServiceSession, open_session
 
 CRASH_LOG = "netra-run-error.log"
 
@@ -54,44 +57,53 @@ def _stages(options: RunOptions, out: Console) -> int:
     if options.plan:
         out.print(plan_view(jobs), soft_wrap=True)
         return ExitCode.OK
-    run = _run_jobs(jobs, out)
+    run = _run_jobs(project, jobs, options, out)
     _report(run, options.reports_in(project.root), out)
     return run.exit_code()
 
 
-def _run_jobs(jobs: list[Job], out: Console) -> RunResult:
+def _run_jobs(project: Project, jobs: list[Job], options: RunOptions, out: Console) -> RunResult:
     start = time.monotonic()
-    results: dict[str, CategoryResult] = {}
+    say = Say(out)
+    needed = {name for job in jobs if job.skip is None for name in job.services}
     with contextlib.ExitStack() as stack:
         children = stack.enter_context(ChildProcesses())
         stack.enter_context(_sigterm_as_interrupt())
-        for job in jobs:
-            result = _run_one(job, results, children, out)
-            results[job.name] = result
-            out.print(render.finished_line(result))
-    return RunResult(tuple(results.values()), time.monotonic() - start)
+        services = None
+        if needed:
+            services = stack.enter_context(
+                open_session(project, needed, options.keep_services, say)
+            )
+        runner = Runner(jobs, children, services, say.event, parallel=os.cpu_count() or 2)
+        results = {result.name: result for result in runner.run()}
+        timings = _timings(services)
+    ordered = tuple(results[job.name] for job in jobs)
+    return RunResult(ordered, time.monotonic() - start, runner.service_error, timings)
 
 
-def _run_one(
-    job: Job, done: dict[str, CategoryResult], children: ChildProcesses, out: Console
-) -> CategoryResult:
-    if any(r.status is Status.INTERRUPTED for r in done.values()):
-        return CategoryResult(job.name, Status.SKIPPED, reason="not run: the run was interrupted")
-    if job.skip:
-        return CategoryResult(job.name, Status.SKIPPED, reason=job.skip)
-    blocked = [gate for gate in job.gates if not done[gate].ok]
-    if blocked:
-        gate = done[blocked[0]]
-        reason = f"depends on {gate.name}, which {_verb(gate.status)}"
-        return CategoryResult(job.name, Status.SKIPPED, reason=reason)
-    out.print(f"START       {job.name}", style="dim", markup=False, highlight=False)
-    return run_job(job, children)
+def _timings(services: ServiceSession | None) -> tuple[ServiceTiming, ...]:
+    if services is None:
+        return ()
+    return tuple(ServiceTiming(s.name, s.seconds_to_healthy, s.reused) for s in services.live())
 
 
-def _verb(status: Status) -> str:
-    return {Status.SKIPPED: "was skipped", Status.NO_TESTS: "ran no tests"}.get(
-        status, f"ended {status.value}"
-    )
+class Say:
+    """Progress lines from any thread, one whole line at a time."""
+
+    def __init__(self, out: Console) -> None:
+        self.out = out
+        self.lock = threading.Lock()
+
+    def __call__(self, text: str) -> None:
+        with self.lock:
+            self.out.print(text, style="dim", markup=False, highlight=False, soft_wrap=True)
+
+    def event(self, text: str, result: CategoryResult | None) -> None:
+        if result is None:
+            self(text)
+            return
+        with self.lock:
+            self.out.print(render.finished_line(result), soft_wrap=True)
 
 
 def _report(run: RunResult, reports: Path, out: Console) -> None:
@@ -102,6 +114,8 @@ def _report(run: RunResult, reports: Path, out: Console) -> None:
         out.print(line)
     for test in run.failures:
         out.print(render.failure_report(test), soft_wrap=True)
+    if run.service_error:
+        out.print(run.service_error, style="red", markup=False, soft_wrap=True)
     if run.exit_code() is ExitCode.NOTHING_RAN:
         out.print("nothing ran: no selected category ran a test (see the reasons above)")
     # Never wrapped: CI systems read this line alone on its line.

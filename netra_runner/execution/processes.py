@@ -28,6 +28,7 @@ class ChildProcesses:
     def __init__(self) -> None:
         self._running: set[subprocess.Popen[bytes]] = set()
         self._lock = threading.Lock()
+        self.stopping = False  # set once stop_all ran: exits after that were our doing
 
     def __enter__(self) -> ChildProcesses:
         return self
@@ -60,6 +61,7 @@ class ChildProcesses:
 
     def stop_all(self) -> None:
         with self._lock:
+            self.stopping = True
             running = list(self._running)
         for proc in running:
             stop_tree(proc)

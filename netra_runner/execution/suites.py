@@ -19,18 +19,22 @@ TAIL_LINES = 30
 PYTEST_NO_TESTS = 5
 
 
-def run_job(job: Job, children: ChildProcesses) -> CategoryResult:
+def run_job(
+    job: Job, children: ChildProcesses, extra_env: dict[str, str] | None = None
+) -> CategoryResult:
     job.report_dir.mkdir(parents=True, exist_ok=True)
     if job.junit_source is not None:
         # A report left by an earlier run must never be read as this run's.
         job.junit_source.unlink(missing_ok=True)
     start = time.monotonic()
     try:
-        code = children.run(job.argv, job.cwd, job.env, job.output_log)
+        code = children.run(job.argv, job.cwd, {**job.env, **(extra_env or {})}, job.output_log)
     except KeyboardInterrupt:
         return _interrupted(job, time.monotonic() - start)
     except OSError as exc:
         return _broken(job, f"cannot start {job.argv[0]!r}: {exc.strerror or exc}", 0.0)
+    if children.stopping:
+        return _interrupted(job, time.monotonic() - start)
     return judge(job, code, time.monotonic() - start)
 
 

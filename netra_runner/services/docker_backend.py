@@ -1,0 +1,265 @@
+"""The Docker backend: the only module that imports `docker` (testcontainers' docker_client).
+
+Everything it creates carries the run's labels; everything it removes is found by them.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import Any
+
+import docker
+import psutil
+from docker.errors import APIError, DockerException, ImageNotFound, NotFound
+
+from netra_runner.errors import ServiceError
+from netra_runner.services.spec import (
+    LABEL_HASH,
+    LABEL_KEEP,
+    LABEL_OWNER,
+    LABEL_OWNER_STARTED,
+    LABEL_PROJECT,
+    LABEL_RUN,
+    LABEL_SERVICE,
+    RunIdentity,
+    ServiceSpec,
+)
+
+HOST = "127.0.0.1"
+PULL_REPORT_EVERY = 2.0
+OFFLINE_HINT = (
+    "build local images with 'python scripts/build_offline_images.py' and run with "
+    "'--profile offline', or make the image available to the engine (docker load)"
+)
+
+
+class DockerInstance:
+    """One running service container, as health probes and the run see it."""
+
+    def __init__(self, container: Any, service: str, reused: bool) -> None:
+        self._container = container
+        self.service = service
+        self.reused = reused
+        self.host = HOST
+        self.ports = _published_ports(container)
+
+    @property
+    def id(self) -> str:
+        return str(self._container.name)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return dict(self._container.labels)
+
+    def exec(self, argv: tuple[str, ...]) -> tuple[int, str]:
+        result = self._container.exec_run(list(argv))
+        return int(result.exit_code), result.output.decode(errors="replace")
+
+    def logs(self, tail: int | None = None) -> str:
+        data = self._container.logs(tail=tail if tail is not None else "all")
+        return str(data.decode(errors="replace"))
+
+    def state(self) -> tuple[bool, str]:
+        """(running, description): 'running', 'exited with code 1', ..."""
+        try:
+            self._container.reload()
+        except NotFound:
+            return False, "removed"
+        state = self._container.attrs["State"]
+        if state.get("Running"):
+            return True, "running"
+        return False, f"{state.get('Status', 'stopped')} with code {state.get('ExitCode')}"
+
+    def engine_health(self) -> str | None:
+        """The image's own HEALTHCHECK status ('starting', 'healthy', ...), if it has one."""
+        health = self._container.attrs["State"].get("Health")
+        return None if health is None else str(health.get("Status"))
+
+
+class DockerBackend:
+    name = "docker"
+
+    def __init__(self, identity: RunIdentity) -> None:
+        self.identity = identity
+        self.client = connect()
+
+    def ensure_image(self, image: str, say: Callable[[str], None]) -> None:
+        try:
+            self.client.images.get(image)
+            return
+        except ImageNotFound:
+            pass
+        say(f"pulling {image}")
+        try:
+            self._pull(image, say)
+        except (APIError, DockerException) as exc:
+            raise ServiceError(
+                f"image {image} is not on this machine and cannot be pulled "
+                f"({_reason(exc)}); {OFFLINE_HINT}"
+            ) from None
+
+    def _pull(self, image: str, say: Callable[[str], None]) -> None:
+        repository, _, tag = (
+            image.rpartition(":") if ":" in image.split("/")[-1] else (image, "", "latest")
+        )
+        last = time.monotonic()
+        for event in self.client.api.pull(repository, tag=tag, stream=True, decode=True):
+            if "error" in event:
+                raise DockerException(event["error"])
+            if time.monotonic() - last > PULL_REPORT_EVERY and "progress" in event:
+                say(f"pulling {image}: {event.get('status', '')} {event['progress']}")
+                last = time.monotonic()
+
+    def network(self, keep: bool) -> str:
+        ident = self.identity
+        name = f"netra-keep-{ident.project_id}" if keep else f"netra-run-{ident.run_id}"
+        if keep and self.client.networks.list(names=[name]):
+            return name
+        labels = ident.labels(ident.project_id, keep)
+        self.client.networks.create(name, driver="bridge", labels=labels)
+        return name
+
+    def start(self, spec: ServiceSpec, network: str, keep: bool) -> DockerInstance:
+        ident = self.identity
+        prefix = f"netra-keep-{ident.project_id}" if keep else f"netra-{ident.run_id}"
+        labels = {**ident.labels(spec.definition_hash, keep), LABEL_SERVICE: spec.name}
+        service = spec.service
+        container = self.client.containers.create(
+            service.image,
+            command=list(service.command) if service.command else None,
+            name=f"{prefix}-{spec.name}",
+            environment=dict(service.env),
+            labels=labels,
+            ports={f"{p.container}/tcp": (HOST, p.host) for p in service.ports},
+            tmpfs=dict.fromkeys(service.tmpfs, ""),
+            network=network,
+            networking_config={
+                network: self.client.api.create_endpoint_config(aliases=[spec.name])
+            },
+        )
+        try:
+            container.start()
+        except APIError as exc:
+            container.remove(force=True, v=True)
+            raise ServiceError(f"service {spec.name} could not start: {_reason(exc)}") from None
+        return DockerInstance(container, spec.name, reused=False)
+
+    def reusable(self, spec: ServiceSpec) -> DockerInstance | None:
+        """A kept, running container of this project with the same definition, if any."""
+        found = None
+        for container in self._containers(
+            LABEL_KEEP, f"{LABEL_SERVICE}={spec.name}", self._project()
+        ):
+            if (
+                container.labels.get(LABEL_HASH) == spec.definition_hash
+                and container.status == "running"
+            ):
+                found = DockerInstance(container, spec.name, reused=True)
+            else:  # a changed definition, or a dead one: recreate it
+                container.remove(force=True, v=True)
+        return found
+
+    def remove(self, instance: DockerInstance) -> None:
+        _quietly(partial(instance._container.remove, force=True, v=True))
+
+    def remove_network(self, name: str) -> None:
+        for network in self.client.networks.list(names=[name]):
+            _quietly(network.remove)
+
+    def kept(self) -> list[DockerInstance]:
+        return [
+            DockerInstance(c, c.labels.get(LABEL_SERVICE, "?"), reused=True)
+            for c in self._containers(LABEL_KEEP, self._project())
+        ]
+
+    def remove_kept(self) -> list[str]:
+        removed = [instance.id for instance in self.kept()]
+        for instance in self.kept():
+            self.remove(instance)
+        for network in self.client.networks.list(filters={"label": [LABEL_KEEP, self._project()]}):
+            _quietly(network.remove)
+        return removed
+
+    def reap_orphans(self) -> list[str]:
+        """Remove what runs whose owner process is dead left behind; never anything else."""
+        reaped = []
+        for container in self._containers(LABEL_OWNER):
+            if _orphaned(container.labels):
+                _quietly(partial(container.remove, force=True, v=True))
+                reaped.append(str(container.name))
+        for network in self.client.networks.list(filters={"label": [LABEL_OWNER]}):
+            if _orphaned(network.attrs.get("Labels") or {}):
+                _quietly(network.remove)
+        return reaped
+
+    def _containers(self, *labels: str) -> Iterator[Any]:
+        yield from self.client.containers.list(all=True, filters={"label": list(labels)})
+
+    def _project(self) -> str:
+        return f"{LABEL_PROJECT}={self.identity.project_id}"
+
+
+def connect() -> Any:
+    try:
+        client = docker.from_env()
+        client.ping()
+    except DockerException as exc:
+        where = os.environ.get("DOCKER_HOST") or "the default socket (unix:///var/run/docker.sock)"
+        raise ServiceError(
+            f"no Docker engine answers at {where} ({_reason(exc)}). Start Docker (Docker "
+            "Desktop, 'systemctl start docker', or 'dockerd &'), or point DOCKER_HOST at one"
+        ) from None
+    return client
+
+
+def image_present(client: Any, image: str) -> bool:
+    try:
+        client.images.get(image)
+    except ImageNotFound:
+        return False
+    return True
+
+
+def _published_ports(container: Any) -> dict[int, int]:
+    container.reload()
+    ports: dict[int, int] = {}
+    for key, bindings in (container.attrs["NetworkSettings"].get("Ports") or {}).items():
+        for binding in bindings or ():
+            if binding.get("HostIp") in (HOST, ""):
+                ports[int(key.split("/")[0])] = int(binding["HostPort"])
+    return ports
+
+
+def _orphaned(labels: dict[str, str]) -> bool:
+    if labels.get(LABEL_KEEP) == "true":
+        return False
+    try:
+        owner = psutil.Process(int(labels[LABEL_OWNER]))
+        started = float(labels.get(LABEL_OWNER_STARTED, "0"))
+        # A live pid with another start time is a new process that reused the number.
+        return abs(owner.create_time() - started) > 1.0
+    except (psutil.NoSuchProcess, KeyError, ValueError):
+        return True
+
+
+def _reason(exc: BaseException) -> str:
+    explanation = getattr(exc, "explanation", None)
+    text = str(explanation or exc)
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _quietly(action: Callable[[], object]) -> None:
+    """Removal is best effort: the thing may be gone already."""
+    try:
+        action()
+    except NotFound:
+        pass
+    except APIError as exc:
+        if exc.status_code != 409:  # 409: removal already in progress
+            raise
+
+
+__all__ = ["HOST", "LABEL_RUN", "DockerBackend", "DockerInstance", "connect", "image_present"]

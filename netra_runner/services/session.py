@@ -1,0 +1,182 @@
+"""One run's services: started in dependency order (independent ones in parallel), health-
+checked, handed to categories as they become ready, and always torn down.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from graphlib import TopologicalSorter
+from types import TracebackType
+
+import psutil
+
+from netra_runner.config import Project
+from netra_runner.errors import ServiceError
+from netra_runner.services.docker_backend import DockerBackend, DockerInstance
+from netra_runner.services.health import HealthReport, probe_for, wait_healthy
+from netra_runner.services.spec import (
+    Redactor,
+    RunIdentity,
+    ServiceSpec,
+    render_exports,
+    service_specs,
+)
+
+LOG_LINES = 50
+
+
+@dataclass(frozen=True)
+class LiveService:
+    name: str
+    exports: dict[str, str]
+    seconds_to_healthy: float
+    reused: bool
+
+
+class ServiceSession:
+    def __init__(
+        self,
+        backend: DockerBackend,
+        specs: dict[str, ServiceSpec],
+        keep: bool,
+        say: Callable[[str], None],
+    ) -> None:
+        self.backend = backend
+        self.specs = specs
+        self.keep = keep
+        self.say = say
+        self.redact = Redactor(tuple(s for spec in specs.values() for s in spec.secrets))
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._started: list[DockerInstance] = []
+        self._futures: dict[str, Future[LiveService]] = {}
+        self._pool = ThreadPoolExecutor(
+            max_workers=max(len(specs), 1), thread_name_prefix="service"
+        )
+        self._network: str | None = None
+
+    def __enter__(self) -> ServiceSession:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.teardown()
+
+    def start(self) -> None:
+        """Begin starting every service; returns at once (see `future`)."""
+        reaped = self.backend.reap_orphans()
+        if reaped:
+            self.say(
+                f"removed {len(reaped)} containers left by runs that died: {', '.join(reaped)}"
+            )
+        order = TopologicalSorter({n: s.service.depends_on for n, s in self.specs.items()})
+        for name in order.static_order():  # a dependency's future exists before its dependents'
+            self._futures[name] = self._pool.submit(self._start_one, self.specs[name])
+
+    def future(self, name: str) -> Future[LiveService]:
+        return self._futures[name]
+
+    def live(self) -> list[LiveService]:
+        return [f.result() for f in self._futures.values() if f.done() and f.exception() is None]
+
+    def exports_for(self, names: tuple[str, ...]) -> dict[str, str]:
+        env: dict[str, str] = {}
+        for name in names:
+            env.update(self._futures[name].result().exports)
+        return env
+
+    def teardown(self) -> None:
+        self._stop.set()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        if self.keep:
+            return
+        with self._lock:
+            started, self._started = self._started, []
+        removing = [threading.Thread(target=self.backend.remove, args=(i,)) for i in started]
+        for thread in removing:
+            thread.start()
+        for thread in removing:
+            thread.join()
+        if self._network:
+            self.backend.remove_network(self._network)
+            self._network = None
+
+    def _start_one(self, spec: ServiceSpec) -> LiveService:
+        for dep in spec.service.depends_on:
+            if self._futures[dep].exception() is not None:
+                raise ServiceError(f"service {spec.name} needs {dep}, which did not start")
+        began = time.monotonic()
+        instance = self._reuse(spec) or self._create(spec)
+        report = self._wait(spec, instance)
+        if not report.healthy:
+            raise ServiceError(self._unhealthy(spec, instance, report))
+        seconds = time.monotonic() - began
+        note = " (reused)" if instance.reused else ""
+        self.say(f"service {spec.name} healthy in {seconds:.1f}s{note}")
+        exports = render_exports(spec, instance.host, instance.ports)
+        return LiveService(spec.name, exports, seconds, instance.reused)
+
+    def _reuse(self, spec: ServiceSpec) -> DockerInstance | None:
+        instance = self.backend.reusable(spec)
+        if instance is None:
+            return None
+        if self._wait(spec, instance, quick=True).healthy:
+            return instance
+        self.backend.remove(instance)  # kept but sick: recreated under the same name
+        return None
+
+    def _create(self, spec: ServiceSpec) -> DockerInstance:
+        self.backend.ensure_image(spec.service.image, self.say)
+        with self._lock:
+            if self._stop.is_set():
+                raise ServiceError(f"service {spec.name} not started: the run is stopping")
+            if self._network is None:
+                self._network = self.backend.network(self.keep)
+        instance = self.backend.start(spec, self._network, self.keep)
+        with self._lock:
+            self._started.append(instance)
+        self.say(f"service {spec.name} starting ({spec.service.image})")
+        return instance
+
+    def _wait(
+        self, spec: ServiceSpec, instance: DockerInstance, quick: bool = False
+    ) -> HealthReport:
+        probe, interval, timeout = probe_for(spec.service)
+        return wait_healthy(instance, probe, interval, 0.0 if quick else timeout, stop=self._stop)
+
+    def _unhealthy(self, spec: ServiceSpec, instance: DockerInstance, report: HealthReport) -> str:
+        probe = probe_for(spec.service)[0]
+        if report.exited:
+            head = f"service {spec.name} {report.exited} while starting"
+        elif self._stop.is_set():
+            head = f"service {spec.name} was still starting when the run stopped"
+        else:
+            head = f"service {spec.name} did not become healthy in {report.elapsed:.1f}s"
+        logs = instance.logs(tail=LOG_LINES).rstrip() or "(no output)"
+        text = "\n".join(
+            [
+                f"{head} ({probe.description})",
+                "probe history:",
+                *(f"  {line}" for line in report.history or ["(no probe ran)"]),
+                f"last {LOG_LINES} log lines of {spec.name}:",
+                *(f"  {line}" for line in logs.splitlines()),
+                f"hint: check services.{spec.name} (image, command, env, healthcheck) in "
+                "categories.yaml; 'netra-run services up' starts it alone with --keep-services",
+            ]
+        )
+        return self.redact(text)
+
+
+def open_session(
+    project: Project, needed: set[str], keep: bool, say: Callable[[str], None]
+) -> ServiceSession:
+    """Connect to the engine first: with none, the run stops (exit 3) before anything starts."""
+    identity = RunIdentity.new(project.file, os.getpid(), psutil.Process().create_time())
+    backend = DockerBackend(identity)
+    return ServiceSession(backend, service_specs(project, needed), keep, say)

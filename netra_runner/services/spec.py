@@ -1,0 +1,110 @@
+"""What a service is for one run: its definition, identity, labels, and what must stay secret."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from netra_runner.config import Project, Service
+
+LABEL_RUN = "netra.run"
+LABEL_OWNER = "netra.owner-pid"
+LABEL_OWNER_STARTED = "netra.owner-started"
+LABEL_HASH = "netra.config-hash"
+LABEL_PROJECT = "netra.project"
+LABEL_SERVICE = "netra.service"
+LABEL_KEEP = "netra.keep"
+
+_SECRET_NAME = re.compile(r"PASS|SECRET|TOKEN|KEY|CREDENTIAL|AUTH", re.IGNORECASE)
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)([^@\s]+)(@)")
+MASK = "******"
+
+
+@dataclass(frozen=True)
+class RunIdentity:
+    """Who owns the resources a run creates; everything it creates carries these labels."""
+
+    run_id: str
+    project_id: str
+    owner_pid: int
+    owner_started: float
+
+    @classmethod
+    def new(cls, project_file: Path, pid: int, started: float) -> RunIdentity:
+        project_id = hashlib.sha256(str(project_file.resolve()).encode()).hexdigest()[:10]
+        return cls(secrets.token_hex(4), project_id, pid, started)
+
+    def labels(self, config_hash: str, keep: bool) -> dict[str, str]:
+        labels = {
+            LABEL_RUN: self.run_id,
+            LABEL_OWNER: str(self.owner_pid),
+            LABEL_OWNER_STARTED: f"{self.owner_started:.2f}",
+            LABEL_HASH: config_hash,
+            LABEL_PROJECT: self.project_id,
+        }
+        if keep:
+            labels[LABEL_KEEP] = "true"
+        return labels
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    service: Service
+    definition_hash: str  # what decides whether a kept container may be reused
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(
+            value for key, value in self.service.env.items() if _SECRET_NAME.search(key) and value
+        )
+
+
+def service_specs(project: Project, names: set[str]) -> dict[str, ServiceSpec]:
+    """The services named and everything they depend on, keyed by name."""
+    wanted: dict[str, ServiceSpec] = {}
+    pending = sorted(names)
+    while pending:
+        name = pending.pop()
+        if name in wanted:
+            continue
+        service = project.config.services[name]
+        wanted[name] = ServiceSpec(name, service, definition_hash(service))
+        pending.extend(service.depends_on)
+    return wanted
+
+
+def definition_hash(service: Service) -> str:
+    data = json.dumps(dataclasses.asdict(service), sort_keys=True, default=str)
+    return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+
+class Redactor:
+    """Masks secret values (and URL passwords) in anything shown about services."""
+
+    def __init__(self, values: tuple[str, ...] = ()) -> None:
+        self.values = sorted({v for v in values if v}, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for value in self.values:
+            text = text.replace(value, MASK)
+        return _URL_PASSWORD.sub(rf"\g<1>{MASK}\g<3>", text)
+
+
+def render_exports(spec: ServiceSpec, host: str, ports: dict[int, int]) -> dict[str, str]:
+    """{host}, {name} and {port:N} (the host port published for container port N)."""
+    rendered = {}
+    for key, template in spec.service.exports.items():
+        rendered[key] = re.sub(
+            r"\{(host|name|port:(\d+))\}",
+            lambda m: (
+                host if m[1] == "host" else spec.name if m[1] == "name" else str(ports[int(m[2])])
+            ),
+            template,
+        )
+    return rendered
