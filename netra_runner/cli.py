@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -10,8 +11,11 @@ import typer
 from rich.console import Console
 
 from netra_runner import __version__
+from netra_runner.config import Project, find_config, load_project
+from netra_runner.doctor import doctor
 from netra_runner.options import RunOptions
-from netra_runner.workflow import execute
+from netra_runner.services import commands as service_commands
+from netra_runner.workflow import execute, guard
 
 app = typer.Typer(
     name="netra-run",
@@ -123,6 +127,7 @@ def run(
 ) -> None:
     """Run the selected test categories (see --help for flags)."""
     if ctx.invoked_subcommand is not None:
+        ctx.obj = {"config": config, "profile": profile}
         return
     if keep_services and not real_services:
         raise typer.BadParameter(
@@ -155,6 +160,65 @@ def _console(stderr: bool) -> Console:
     # NO_COLOR means no ANSI at all here, not only no colour; rich honours FORCE_COLOR itself.
     plain = bool(os.environ.get("NO_COLOR"))  # no-color.org: set and not empty
     return Console(stderr=stderr, color_system=None if plain else "auto", highlight=False)
+
+
+services_app = typer.Typer(help="Start, inspect and stop services kept between runs.")
+app.add_typer(services_app, name="services")
+
+
+def _project_command(ctx: typer.Context, action: Callable[[Project, Console], None]) -> None:
+    out, err = _console(stderr=False), _console(stderr=True)
+    settings = ctx.obj or {}
+
+    def run() -> int:
+        project = load_project(
+            find_config(Path.cwd(), settings.get("config")), settings.get("profile")
+        )
+        action(project, out)
+        return 0
+
+    raise typer.Exit(guard(run, err, Path.cwd() / "reports"))
+
+
+@services_app.command("up")
+def services_up(
+    ctx: typer.Context,
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Services to start (default: all).")
+    ] = None,
+) -> None:
+    """Start services and keep them running; later runs reuse them."""
+    _project_command(ctx, lambda project, out: service_commands.up(project, names or [], out))
+
+
+@services_app.command("down")
+def services_down(ctx: typer.Context) -> None:
+    """Remove this project's kept services."""
+    _project_command(ctx, service_commands.down)
+
+
+@services_app.command("status")
+def services_status(ctx: typer.Context) -> None:
+    """List this project's service containers: kept ones and those of runs in progress."""
+    _project_command(ctx, service_commands.status)
+
+
+@services_app.command("logs")
+def services_logs(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The service.")],
+    tail: Annotated[int | None, typer.Option("--tail", help="Only the last N lines.")] = None,
+) -> None:
+    """Print a running service's log (secrets masked)."""
+    _project_command(ctx, lambda project, out: service_commands.logs(project, name, tail, out))
+
+
+@app.command("doctor")
+def doctor_command(ctx: typer.Context) -> None:
+    """Check the config, the Docker engine and the images the services need."""
+    settings = ctx.obj or {}
+    out = _console(stderr=False)
+    raise typer.Exit(doctor(Path.cwd(), settings.get("config"), settings.get("profile"), out))
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ import signal
 import threading
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 
@@ -32,8 +32,13 @@ CRASH_LOG = "netra-run-error.log"
 
 def execute(options: RunOptions, out: Console, err: Console) -> int:
     """Run everything the options ask for; never raises, returns the exit code."""
+    return guard(lambda: _stages(options, out), err, options.reports_in(None))
+
+
+def guard(action: Callable[[], int], err: Console, crash_dir: Path) -> int:
+    """The one place errors become exit codes: expected ones one line, bugs a log file."""
     try:
-        return _stages(options, out)
+        return action()
     except NetraError as exc:
         err.print(f"netra-run: error: {exc}", markup=False, soft_wrap=True)
         return exc.exit_code
@@ -41,7 +46,7 @@ def execute(options: RunOptions, out: Console, err: Console) -> int:
         err.print("netra-run: interrupted")
         return ExitCode.INTERRUPTED
     except Exception:
-        log = _write_crash_log(options)
+        log = _write_crash_log(crash_dir)
         err.print(
             f"netra-run: internal error (a bug in netra-run); traceback in {log}", markup=False
         )
@@ -136,8 +141,7 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _write_crash_log(options: RunOptions) -> Path:
-    folder = options.reports_in(None)
+def _write_crash_log(folder: Path) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         log = folder / CRASH_LOG

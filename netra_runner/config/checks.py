@@ -36,6 +36,7 @@ def check_references(config: Config, source: Source) -> list[str]:
             source, (*where, "depends_on"), service.depends_on, config.services, "service"
         )
         problems += _exports(source, name, service)
+        problems += _probe_port(source, name, service)
     problems += _cycles(
         source, "categories", {n: c.depends_on for n, c in config.categories.items()}
     )
@@ -91,3 +92,17 @@ def _exports(source: Source, name: str, service: Service) -> list[str]:
                 f"use {{host}}, {{name}} or {{port:N}} with N one of ports {sorted(declared)}"
             )
     return problems
+
+
+def _probe_port(source: Source, name: str, service: Service) -> list[str]:
+    """tcp and http checks go through a published port, so it must be one of `ports`."""
+    check = service.healthcheck
+    if check is None:
+        return []
+    declared = sorted(port.container for port in service.ports)
+    wanted = check.tcp if check.tcp is not None else check.http.port if check.http else None
+    key = "tcp" if check.tcp is not None else "http"
+    if (wanted is not None and wanted not in declared) or (check.http and not declared):
+        where = source.where(("services", name, "healthcheck", key))
+        return [f"{where}: checks a port the service does not publish; ports: {declared or 'none'}"]
+    return []

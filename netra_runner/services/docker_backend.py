@@ -169,6 +169,15 @@ class DockerBackend:
         for network in self.client.networks.list(names=[name]):
             _quietly(network.remove)
 
+    def project_instances(self) -> list[DockerInstance]:
+        """Every container of this project: kept ones and those of runs in progress."""
+        return [
+            DockerInstance(
+                c, c.labels.get(LABEL_SERVICE, "?"), reused=c.labels.get(LABEL_KEEP) == "true"
+            )
+            for c in self._containers(self._project())
+        ]
+
     def kept(self) -> list[DockerInstance]:
         return [
             DockerInstance(c, c.labels.get(LABEL_SERVICE, "?"), reused=True)

@@ -15,7 +15,7 @@ from helpers import junit_properties
 def start(project: Path, pidfile: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "NO_COLOR": "1", "NETRA_TEST_PIDFILE": str(pidfile)}
     return subprocess.Popen(
-        [sys.executable, "-m", "netra_runner", "-c", "slow", "-c", "passing"],
+        [sys.executable, "-m", "netra_runner", "-c", "after_slow"],
         cwd=project,
         env=env,
         stdout=subprocess.PIPE,
@@ -47,5 +47,5 @@ def test_interrupt_stops_the_tree_and_keeps_reports(
         assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     properties = junit_properties(mixed / "reports" / "junit.xml")
     statuses = {name: props["status"] for name, props in properties.items()}
-    assert statuses == {"slow": "interrupted", "passing": "skipped"}
-    assert "passing: not run: the run was interrupted" in out
+    assert statuses == {"slow": "interrupted", "after_slow": "skipped"}
+    assert "after_slow: not run: the run was interrupted" in out

@@ -179,6 +179,7 @@ def test_all_runs_everything_and_reports_every_category(mixed: Path) -> None:
         "needs_redis",
         "empty",
         "slow",
+        "after_slow",
     }
 
 
