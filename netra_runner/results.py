@@ -87,6 +87,7 @@ class RunResult:
     duration: float
     service_error: str | None = None  # why services stopped the run (exit 3)
     services: tuple[ServiceTiming, ...] = ()
+    interrupted: bool = False
 
     def totals(self) -> Counter[Outcome]:
         return Counter(test.outcome for cat in self.categories for test in cat.tests)
@@ -99,7 +100,7 @@ class RunResult:
         statuses = {cat.status for cat in self.categories}
         if self.service_error:
             return ExitCode.SERVICES
-        if Status.INTERRUPTED in statuses:
+        if self.interrupted or Status.INTERRUPTED in statuses:
             return ExitCode.INTERRUPTED
         if statuses & {Status.FAILED, Status.ERROR}:
             return ExitCode.TESTS_FAILED

@@ -83,7 +83,9 @@ def _run_jobs(project: Project, jobs: list[Job], options: RunOptions, out: Conso
         results = {result.name: result for result in runner.run()}
         timings = _timings(services)
     ordered = tuple(results[job.name] for job in jobs)
-    return RunResult(ordered, time.monotonic() - start, runner.service_error, timings)
+    return RunResult(
+        ordered, time.monotonic() - start, runner.service_error, timings, runner.interrupted
+    )
 
 
 def _timings(services: ServiceSession | None) -> tuple[ServiceTiming, ...]:

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers import copy_fixture
+from helpers import copy_fixture, docker_problem
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked docker need an engine and the offline images; say so when they are absent."""
+    marked = [item for item in items if item.get_closest_marker("docker")]
+    if not marked:
+        return
+    problem = docker_problem()
+    if problem is None:
+        return
+    if os.environ.get("NETRA_REQUIRE_DOCKER") == "1":
+        raise pytest.UsageError(f"NETRA_REQUIRE_DOCKER=1 but {problem}")
+    for item in marked:
+        item.add_marker(pytest.mark.skip(reason=problem))
 
 
 @pytest.fixture
@@ -23,3 +38,9 @@ def write_config(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture
+def services_project(tmp_path: Path) -> Path:
+    """A private copy of the services fixture project."""
+    return copy_fixture("services", tmp_path)

@@ -55,3 +55,33 @@ def junit_properties(path: Path) -> dict[str, dict[str, str]]:
         suite.name: {prop.name: prop.value for prop in suite.properties()}
         for suite in JUnitXml.fromfile(str(path))
     }
+
+
+OFFLINE_IMAGES = ("netra-offline/postgres:15", "netra-offline/redis:7")
+
+
+def docker_problem() -> str | None:
+    """Why the Docker tests cannot run here, or None when they can."""
+    try:
+        import docker
+
+        client = docker.from_env()
+        client.ping()
+        missing = [image for image in OFFLINE_IMAGES if not client.images.list(name=image)]
+    except Exception as exc:
+        return f"no Docker engine answers ({type(exc).__name__})"
+    if missing:
+        return f"images {', '.join(missing)} missing: run scripts/build_offline_images.py"
+    return None
+
+
+def containers_of(project: Path) -> list[str]:
+    """Names of the containers netra-run made for this project (all runs, kept ones too)."""
+    import docker
+
+    from netra_runner.services.spec import LABEL_PROJECT, RunIdentity
+
+    project_id = RunIdentity.new(project / "categories.yaml", 0, 0).project_id
+    labels = [f"{LABEL_PROJECT}={project_id}"]
+    found = docker.from_env().containers.list(all=True, filters={"label": labels})
+    return sorted(c.name for c in found)

@@ -35,6 +35,7 @@ class Runner:
         self.results: dict[str, CategoryResult] = {}
         self.running: set[str] = set()
         self.service_error: str | None = None
+        self.interrupted = False
         self._stopped: str | None = None  # why nothing more may start
         self._events: queue.Queue[CategoryResult | None] = queue.Queue()
 
@@ -49,6 +50,7 @@ class Runner:
                     self._schedule(pool)
                     self._next_event()
                 except KeyboardInterrupt:
+                    self.interrupted = True
                     self._stop("the run was interrupted")
         return list(self.results.values())
 

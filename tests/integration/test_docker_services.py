@@ -1,0 +1,233 @@
+"""Services on a real Docker engine: exports, health, failures, signals, reaping, reuse."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import docker
+import pytest
+from helpers import Ran, containers_of, netra
+
+pytestmark = pytest.mark.docker
+SECRET = "pw-Zq81-never-shown"
+
+
+def real(project: Path, *args: str, **kwargs: object) -> Ran:
+    return netra(project, "--real-services", *args, **kwargs)  # type: ignore[arg-type]
+
+
+def start(project: Path, *args: str, marker: Path | None = None) -> subprocess.Popen[str]:
+    env = {**os.environ, "NO_COLOR": "1", "NETRA_TEST_MARKER": str(marker or project / "marker")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "netra_runner", "--real-services", *args],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_until(condition: object, proc: subprocess.Popen[str], what: str) -> None:
+    deadline = time.monotonic() + 60
+    while not condition():  # type: ignore[operator]
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def test_real_postgres_and_redis_through_their_exports(services_project: Path) -> None:
+    ran = real(services_project, "-c", "db")
+    assert ran.code == 0, ran.out + ran.err
+    assert ran.last_line.startswith("netra-run: 2 passed, 0 failed")
+    assert "service postgres healthy in" in ran.out and "service redis healthy in" in ran.out
+    assert containers_of(services_project) == []
+
+
+def test_service_free_category_starts_before_services_are_healthy(services_project: Path) -> None:
+    ran = real(services_project, "-c", "free", "-c", "db")
+    assert ran.code == 0, ran.out + ran.err
+    lines = ran.out.splitlines()
+    assert lines.index("START       free") < min(
+        i for i, line in enumerate(lines) if line.startswith("service postgres healthy")
+    )
+    assert lines.index("START       db") > min(
+        i for i, line in enumerate(lines) if line.startswith("service postgres healthy")
+    )
+
+
+def test_a_service_that_never_becomes_healthy(services_project: Path) -> None:
+    ran = real(services_project, "-c", "bad_health")
+    assert ran.code == 3
+    assert "service never_healthy did not become healthy in" in ran.out
+    assert "(exec: sh -c 'echo not yet; exit 1')" in ran.out
+    assert "probe history:" in ran.out and "exit 1: not yet" in ran.out
+    assert (
+        "last 50 log lines of never_healthy:" in ran.out
+        and "Ready to accept connections" in ran.out
+    )
+    assert "hint: check services.never_healthy" in ran.out
+    assert "bad_health: not run: service never_healthy failed" in ran.out
+    assert containers_of(services_project) == []
+
+
+def test_a_service_that_exits_at_once(services_project: Path) -> None:
+    ran = real(services_project, "-c", "bad_exit")
+    assert ran.code == 3
+    assert "service exits exited with code 7 while starting" in ran.out
+    assert "boom from the service" in ran.out
+    assert containers_of(services_project) == []
+
+
+def test_a_pinned_port_that_is_taken(services_project: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = services_project / "categories.yaml"
+        config.write_text(config.read_text().replace("ports: [6379]", f"ports: ['{port}:6379']"))
+        ran = real(services_project, "-c", "cache")
+    assert ran.code == 3
+    assert "service redis could not start" in ran.out + ran.err
+    assert str(port) in ran.out + ran.err
+    assert containers_of(services_project) == []
+
+
+def test_an_image_that_does_not_exist(services_project: Path) -> None:
+    ran = real(services_project, "-c", "bad_image")
+    assert ran.code == 3
+    assert (
+        "image netra-test/does-not-exist:1 is not on this machine and cannot be pulled" in ran.out
+    )
+    assert "--profile offline" in ran.out
+
+
+def test_no_engine_stops_before_anything_runs(services_project: Path) -> None:
+    ran = real(
+        services_project,
+        "-c",
+        "free",
+        "-c",
+        "cache",
+        env={"DOCKER_HOST": "unix:///nonexistent.sock"},
+    )
+    assert ran.code == 3
+    assert "no Docker engine answers at unix:///nonexistent.sock" in ran.err
+    assert "START" not in ran.out
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_during_start_up(services_project: Path, sig: signal.Signals) -> None:
+    proc = start(services_project, "-c", "starting")
+    wait_until(lambda: containers_of(services_project), proc, "the container")
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, out + err
+    assert containers_of(services_project) == []
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_during_tests(services_project: Path, sig: signal.Signals) -> None:
+    marker = services_project / "marker"
+    proc = start(services_project, "-c", "slow_cache", marker=marker)
+    wait_until(marker.exists, proc, "the test to start")
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, out + err
+    assert "INTERRUPTED slow_cache" in out
+    assert containers_of(services_project) == []
+
+
+def test_after_sigkill_the_next_run_reaps_and_touches_nothing_else(services_project: Path) -> None:
+    client = docker.from_env()
+    bystander = client.containers.create(
+        "netra-offline/redis:7", name=f"test-bystander-{os.getpid()}"
+    )
+    try:
+        marker = services_project / "marker"
+        proc = start(services_project, "-c", "slow_cache", marker=marker)
+        wait_until(marker.exists, proc, "the test to start")
+        proc.kill()
+        proc.communicate()
+        left = containers_of(services_project)
+        assert len(left) == 1
+        ran = real(services_project, "-c", "cache")
+        assert ran.code == 0, ran.out + ran.err
+        assert f"removed 1 containers left by runs that died: {left[0]}" in ran.out
+        assert containers_of(services_project) == []
+        bystander.reload()
+        assert bystander.status == "created"
+    finally:
+        bystander.remove(force=True)
+        for network in client.networks.list(filters={"label": "netra.run"}):
+            if not network.containers:
+                network.remove()
+
+
+def test_two_runs_at_once_do_not_collide(services_project: Path, tmp_path: Path) -> None:
+    first = start(services_project, "-c", "db")
+    second = start(services_project, "-c", "db")
+    for proc in (first, second):
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, out + err
+    assert containers_of(services_project) == []
+
+
+def test_kept_services_are_reused_and_recreated_when_changed(services_project: Path) -> None:
+    try:
+        assert netra(services_project, "services", "up", "redis").code == 0
+        kept = containers_of(services_project)
+        reused = real(services_project, "-c", "cache")
+        assert reused.code == 0, reused.out + reused.err
+        assert "service redis healthy in" in reused.out and "(reused)" in reused.out
+        assert containers_of(services_project) == kept
+        config = services_project / "categories.yaml"
+        config.write_text(
+            config.read_text().replace(
+                '--appendonly, "no"]', '--appendonly, "no", --databases, "4"]'
+            )
+        )
+        changed = real(services_project, "-c", "cache", "--keep-services")
+        assert changed.code == 0, changed.out + changed.err
+        assert "(reused)" not in changed.out
+        status = netra(services_project, "services", "status")
+        assert "current" in status.out and "changed since started" not in status.out
+    finally:
+        down = netra(services_project, "services", "down")
+    assert down.code == 0 and "removed 1 kept services" in down.out
+    assert containers_of(services_project) == []
+
+
+def test_services_logs_and_status(services_project: Path) -> None:
+    try:
+        up = netra(services_project, "services", "up", "postgres")
+        assert up.code == 0, up.out + up.err
+        assert "DATABASE_URL=postgresql://netra:******@127.0.0.1:" in up.out
+        logs = netra(services_project, "services", "logs", "postgres", "--tail", "5")
+        assert "database system is ready to accept connections" in logs.out
+        unknown = netra(services_project, "services", "logs", "postgress")
+        assert unknown.code == 2 and "did you mean 'postgres'" in unknown.err
+    finally:
+        netra(services_project, "services", "down")
+
+
+def test_secrets_never_appear_in_output_or_reports(services_project: Path) -> None:
+    failed = real(services_project, "-c", "bad_health", "-c", "db")
+    passed = real(services_project, "-c", "db")
+    assert (failed.code, passed.code) == (3, 0)
+    for ran in (failed, passed):
+        assert SECRET not in ran.out + ran.err
+    for report in (services_project / "reports").rglob("*"):
+        if report.is_file():
+            assert SECRET not in report.read_text(errors="replace"), report
+
+
+def test_doctor(services_project: Path) -> None:
+    ran = netra(services_project, "doctor")
+    assert ran.code == 3
+    assert "ok   image netra-offline/postgres:15" in ran.out
+    assert "FAIL image netra-test/does-not-exist:1: not present" in ran.out
