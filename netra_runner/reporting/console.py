@@ -54,8 +54,14 @@ def summary_table(run: RunResult) -> Table:
 
 
 def notes(run: RunResult) -> list[Text]:
-    """Why categories were skipped or broke, said once under the table."""
+    """Service timings, then why categories were skipped or broke, said once under the table."""
     lines = []
+    if run.services:
+        timings = [
+            f"{s.name} {s.seconds_to_healthy:.1f}s" + (" (reused)" if s.reused else "")
+            for s in run.services
+        ]
+        lines.append(Text(f"services healthy: {', '.join(timings)}", style="dim"))
     for cat in run.categories:
         if cat.reason and cat.status is not Status.PASSED:
             lines.append(Text(f"{cat.name}: {cat.reason}", style=_STYLE[cat.status]))

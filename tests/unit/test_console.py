@@ -4,7 +4,14 @@ from rich.console import Console
 
 from netra_runner.errors import ExitCode
 from netra_runner.reporting import console as render
-from netra_runner.results import CategoryResult, Outcome, RunResult, Status, TestResult
+from netra_runner.results import (
+    CategoryResult,
+    Outcome,
+    RunResult,
+    ServiceTiming,
+    Status,
+    TestResult,
+)
 
 
 def make_run() -> RunResult:
@@ -77,3 +84,12 @@ def test_exit_codes() -> None:
         (CategoryResult("u", Status.PASSED, (TestResult("u", "", "a", Outcome.PASSED),)),), 1
     )
     assert passed.exit_code() is ExitCode.OK
+
+
+def test_service_timings_are_noted() -> None:
+    run = RunResult(
+        (),
+        1.0,
+        services=(ServiceTiming("postgres", 1.25, False), ServiceTiming("redis", 0.04, True)),
+    )
+    assert "services healthy: postgres 1.2s, redis 0.0s (reused)" in text_of(*render.notes(run))
