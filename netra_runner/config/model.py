@@ -59,6 +59,8 @@ class Port:
 
 
 def _port(value: Any) -> Port:
+    if isinstance(value, Port):
+        return value
     if type(value) is int and 1 <= value <= 65535:
         return Port(value)
     match = re.fullmatch(r"(\d{1,5}):(\d{1,5})", value) if isinstance(value, str) else None

@@ -48,6 +48,18 @@ def test_real_postgres_and_redis_through_their_exports(services_project: Path) -
     assert containers_of(services_project) == []
 
 
+@pytest.mark.parametrize("category", ["cache_tcp", "cache_log"])
+def test_tcp_and_log_probes(services_project: Path, category: str) -> None:
+    ran = real(services_project, "-c", category)
+    assert ran.code == 0, ran.out + ran.err
+
+
+def test_docker_probe_needs_an_image_healthcheck(services_project: Path) -> None:
+    ran = real(services_project, "-c", "image_health")
+    assert ran.code == 3
+    assert "the image defines no HEALTHCHECK" in ran.out
+
+
 def test_service_free_category_starts_before_services_are_healthy(services_project: Path) -> None:
     ran = real(services_project, "-c", "free", "-c", "db")
     assert ran.code == 0, ran.out + ran.err
