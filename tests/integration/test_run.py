@@ -99,7 +99,7 @@ def test_nonzero_exit_is_never_a_pass(mixed: Path) -> None:
     assert ran.last_line.startswith("netra-run: 2 passed, 0 failed, 0 skipped, 1 error")
 
 
-def test_missing_junit_falls_back_to_the_exit_code(mixed: Path, write_config: object) -> None:
+def test_missing_junit_falls_back_to_the_exit_code(mixed: Path) -> None:
     text = (
         (mixed / "categories.yaml")
         .read_text()
