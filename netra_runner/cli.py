@@ -27,6 +27,7 @@ app = typer.Typer(
 
 SELECT = "Selection"
 SERVICES = "Services"
+EXECUTION = "Execution"
 REPORT = "Reports"
 
 
@@ -100,6 +101,42 @@ def run(
             rich_help_panel=SERVICES,
         ),
     ] = False,
+    workers: Annotated[
+        str | None,
+        typer.Option(
+            "--workers",
+            "-n",
+            help="Worker processes for the whole run: N or auto (default: auto).",
+            rich_help_panel=EXECUTION,
+        ),
+    ] = None,
+    fail_fast: Annotated[
+        bool,
+        typer.Option(
+            "--fail-fast",
+            "-x",
+            help="Stop everything at the first failure.",
+            rich_help_panel=EXECUTION,
+        ),
+    ] = False,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout",
+            min=0.001,
+            help="Seconds per test (over the config).",
+            rich_help_panel=EXECUTION,
+        ),
+    ] = None,
+    retries: Annotated[
+        int | None,
+        typer.Option(
+            "--retries",
+            min=0,
+            help="Reruns of a failing test (over the config).",
+            rich_help_panel=EXECUTION,
+        ),
+    ] = None,
     reports_dir: Annotated[
         Path | None,
         typer.Option(
@@ -149,11 +186,25 @@ def run(
         no_deps=no_deps,
         real_services=real_services,
         keep_services=keep_services,
+        workers=_workers(workers),
+        fail_fast=fail_fast,
+        timeout=timeout,
+        retries=retries,
         reports_dir=reports_dir,
         config=config,
         profile=profile,
     )
     raise typer.Exit(execute(options, _console(stderr=False), _console(stderr=True)))
+
+
+def _workers(value: str | None) -> int | str | None:
+    if value is None or value == "auto":
+        return value
+    if value.isdigit() and int(value) >= 1:
+        return int(value)
+    raise typer.BadParameter(
+        f"expected a whole number of at least 1 or 'auto', got {value!r}", param_hint="--workers"
+    )
 
 
 def _console(stderr: bool) -> Console:

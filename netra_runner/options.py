@@ -18,6 +18,10 @@ class RunOptions:
     no_deps: bool = False
     real_services: bool = False
     keep_services: bool = False
+    workers: int | str | None = None  # None: each category's own setting; "auto" or N: the budget
+    fail_fast: bool = False
+    timeout: float | None = None  # per test, over the config's
+    retries: int | None = None  # over the config's
     reports_dir: Path | None = None  # None: reports/ at the project root
     config: Path | None = None
     profile: str | None = None

@@ -8,11 +8,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from netra_runner.config import Project
+from netra_runner.execution.history import Durations
+from netra_runner.execution.workers import budget, category_workers
 from netra_runner.options import RunOptions
 from netra_runner.selection import Selected
 
 # Variables a pytest parent sets for itself; a child suite inheriting them gets confused.
 _PARENT_ONLY = ("PYTEST_CURRENT_TEST", "PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT")
+
+
+PLUGIN = "netra_runner.pytest_plugin"
+MAX_WORKER_RESTARTS = 4
 
 
 @dataclass(frozen=True)
@@ -21,32 +27,63 @@ class Job:
     argv: tuple[str, ...]
     cwd: Path
     env: dict[str, str]
-    report_dir: Path  # reports/categories/<name>/: the suite's own junit and its output log
+    report_dir: Path  # reports/categories/<name>/: the suite's own junit, events and output
     junit_source: Path | None  # where the suite writes its JUnit; None: judge by exit code
     why: str
     gates: tuple[str, ...]
     services: tuple[str, ...]
     skip: str | None
+    workers: int = 1
+    ceiling: float = 3600.0  # seconds for the whole category
+    targets: tuple[str, ...] = ()  # the end of argv: what pytest is asked to run
 
     @property
     def output_log(self) -> Path:
         return self.report_dir / "output.log"
 
     @property
+    def events_file(self) -> Path:
+        return self.report_dir / "events.ndjson"
+
+    @property
     def is_pytest(self) -> bool:
         return self.junit_source == self.report_dir / "junit.xml"
+
+    def restart_argv(self, nodeids: list[str]) -> tuple[str, ...]:
+        """The same command for only these tests (after a crash); ids go in an @file."""
+        args = self.report_dir / "restart-args.txt"
+        args.write_text("\n".join(nodeids) + "\n", encoding="utf-8")
+        return (*self.argv[: len(self.argv) - len(self.targets)], f"@{args}")
+
+
+def durations_file(project: Project) -> Path:
+    return project.root / ".netra" / "durations.json"
 
 
 def make_jobs(project: Project, entries: tuple[Selected, ...], options: RunOptions) -> list[Job]:
     reports = options.reports_in(project.root)
-    return [_job(project, entry, options, reports / "categories" / entry.name) for entry in entries]
+    history = Durations.load(durations_file(project))
+    limit = budget(options.workers)
+    return [
+        _job(project, entry, options, reports / "categories" / entry.name, limit, history)
+        for entry in entries
+    ]
 
 
-def _job(project: Project, entry: Selected, options: RunOptions, report_dir: Path) -> Job:
-    category = entry.category
+def _job(
+    project: Project,
+    entry: Selected,
+    options: RunOptions,
+    report_dir: Path,
+    limit: int,
+    history: Durations,
+) -> Job:
+    category, defaults = entry.category, project.config.defaults
     junit: Path | None
+    workers = 1
     if category.command is None:
-        argv = _pytest_argv(entry, options, report_dir / "junit.xml")
+        workers = category_workers(category, defaults, limit, history)
+        argv = _pytest_argv(project, entry, options, report_dir, workers)
         cwd, junit = project.root, report_dir / "junit.xml"
     else:
         argv = category.command
@@ -63,11 +100,25 @@ def _job(project: Project, entry: Selected, options: RunOptions, report_dir: Pat
         gates=entry.gates,
         services=category.services,
         skip=entry.skip,
+        workers=workers,
+        ceiling=_first(category.category_timeout, defaults.category_timeout),
+        targets=entry.targets if category.command is None else (),
     )
 
 
-def _pytest_argv(entry: Selected, options: RunOptions, junit: Path) -> tuple[str, ...]:
-    argv = [sys.executable, "-m", "pytest", *entry.targets, f"--junitxml={junit}"]
+def _first(*values: float | None) -> float:
+    return next(v for v in values if v is not None)
+
+
+def _pytest_argv(
+    project: Project, entry: Selected, options: RunOptions, report_dir: Path, workers: int
+) -> tuple[str, ...]:
+    category, defaults = entry.category, project.config.defaults
+    timeout = _first(options.timeout, category.timeout, defaults.timeout)
+    retries = int(_first(options.retries, category.retries, defaults.retries))
+    argv = [sys.executable, "-m", "pytest", "-p", PLUGIN, f"--junitxml={report_dir / 'junit.xml'}"]
+    argv += [f"--netra-events={report_dir / 'events.ndjson'}", f"--netra-timeout={timeout:g}"]
+    argv += [f"--netra-retries={retries}", f"--netra-durations={durations_file(project)}"]
     # xunit1 keeps file and line per test; output is kept for failing tests only.
     argv += ["-o", "junit_family=xunit1", "-o", "junit_logging=all"]
     argv += ["-o", "junit_log_passing_tests=false", "-o", f"junit_suite_name={entry.name}"]
@@ -78,7 +129,11 @@ def _pytest_argv(entry: Selected, options: RunOptions, junit: Path) -> tuple[str
         argv += ["-m", markers]
     if options.keyword:
         argv += ["-k", options.keyword]
-    return tuple(argv)
+    if workers > 1:
+        argv += ["-n", str(workers), f"--max-worker-restart={MAX_WORKER_RESTARTS}"]
+    if options.fail_fast:
+        argv += ["-x"]
+    return (*argv, *entry.targets)  # targets last: a restart replaces them
 
 
 def _and(*expressions: str | None) -> str | None:

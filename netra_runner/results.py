@@ -14,6 +14,7 @@ class Outcome(str, Enum):
     FAILED = "failed"
     ERROR = "error"
     SKIPPED = "skipped"
+    NOT_RUN = "not run"  # collected, never finished: the category was stopped or killed
 
     @property
     def is_bad(self) -> bool:
@@ -28,7 +29,18 @@ class Status(str, Enum):
     ERROR = "error"  # the suite itself broke: collection error, crash, unreadable report
     SKIPPED = "skipped"  # never started: needs services, a gate failed, not narrowable
     NO_TESTS = "no tests"
-    INTERRUPTED = "interrupted"
+    INTERRUPTED = "interrupted"  # by Ctrl-C or SIGTERM
+    STOPPED = "stopped"  # by --fail-fast or a failed service, before it finished
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A failed attempt that was retried."""
+
+    message: str
+    details: str = ""
+    output: str = ""
+    outcome: Outcome = Outcome.FAILED
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,12 @@ class TestResult:
     message: str = ""
     details: str = ""  # the traceback or failure text
     output: str = ""  # captured output, kept for failures only
+    reruns: tuple[Attempt, ...] = ()  # earlier failed attempts, oldest first
+    worker: str = ""
+
+    @property
+    def flaky(self) -> bool:
+        return self.outcome is Outcome.PASSED and bool(self.reruns)
 
     @property
     def test_id(self) -> str:
@@ -93,6 +111,10 @@ class RunResult:
         return Counter(test.outcome for cat in self.categories for test in cat.tests)
 
     @property
+    def flaky(self) -> list[TestResult]:
+        return [t for cat in self.categories for t in cat.tests if t.flaky]
+
+    @property
     def failures(self) -> list[TestResult]:
         return [t for cat in self.categories for t in cat.tests if t.outcome.is_bad]
 
@@ -100,7 +122,7 @@ class RunResult:
         statuses = {cat.status for cat in self.categories}
         if self.service_error:
             return ExitCode.SERVICES
-        if self.interrupted or Status.INTERRUPTED in statuses:
+        if self.interrupted:
             return ExitCode.INTERRUPTED
         if statuses & {Status.FAILED, Status.ERROR}:
             return ExitCode.TESTS_FAILED

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import threading
 import time
@@ -16,10 +15,13 @@ from rich.console import Console
 
 from netra_runner.config import Project, find_config, load_project
 from netra_runner.errors import ExitCode, NetraError
+from netra_runner.events import Event, EventLog, read_events
+from netra_runner.execution import history
 from netra_runner.execution.processes import ChildProcesses
 from netra_runner.execution.runner import Runner
+from netra_runner.execution.workers import budget
 from netra_runner.options import RunOptions
-from netra_runner.plan import Job, make_jobs
+from netra_runner.plan import Job, durations_file, make_jobs
 from netra_runner.reporting import console as render
 from netra_runner.reporting.junit import write_junit
 from netra_runner.reporting.listing import category_table, plan_view
@@ -70,22 +72,33 @@ def _stages(options: RunOptions, out: Console) -> int:
 def _run_jobs(project: Project, jobs: list[Job], options: RunOptions, out: Console) -> RunResult:
     start = time.monotonic()
     say = Say(out)
+    reports = options.reports_in(project.root)
     needed = {name for job in jobs if job.skip is None for name in job.services}
+    events = EventLog(reports / "events.ndjson")
+    events.listen(say.on_test)
+    events.emit(
+        "run_started", categories=[job.name for job in jobs], workers=budget(options.workers)
+    )
     with contextlib.ExitStack() as stack:
+        stack.callback(events.close)
         children = stack.enter_context(ChildProcesses())
         stack.enter_context(_sigterm_as_interrupt())
         services = None
         if needed:
-            services = stack.enter_context(
-                open_session(project, needed, options.keep_services, say)
-            )
-        runner = Runner(jobs, children, services, say.event, parallel=os.cpu_count() or 2)
+            session = open_session(project, needed, options.keep_services, say, events)
+            services = stack.enter_context(session)
+        runner = Runner(
+            jobs, children, services, events, say.event, budget(options.workers), options.fail_fast
+        )
         results = {result.name: result for result in runner.run()}
         timings = _timings(services)
-    ordered = tuple(results[job.name] for job in jobs)
-    return RunResult(
-        ordered, time.monotonic() - start, runner.service_error, timings, runner.interrupted
-    )
+        ordered = tuple(results[job.name] for job in jobs)
+        run = RunResult(
+            ordered, time.monotonic() - start, runner.service_error, timings, runner.interrupted
+        )
+        events.emit("run_finished", exit_code=int(run.exit_code()), duration=round(run.duration, 3))
+    history.record(durations_file(project), history.samples(read_events(events.path)))
+    return run
 
 
 def _timings(services: ServiceSession | None) -> tuple[ServiceTiming, ...]:
@@ -105,6 +118,15 @@ class Say:
         with self.lock:
             self.out.print(text, style="dim", markup=False, highlight=False, soft_wrap=True)
 
+    def on_test(self, event: Event) -> None:
+        """A failure is shown the moment it happens, not only in the summary."""
+        if event["event"] == "test_finished" and event.get("outcome") in (
+            "failed",
+            "error",
+            "crashed",
+        ):
+            self(f"{event['outcome'].upper():<11} [{event.get('category')}] {event['nodeid']}")
+
     def event(self, text: str, result: CategoryResult | None) -> None:
         if result is None:
             self(text)
@@ -119,6 +141,8 @@ def _report(run: RunResult, reports: Path, out: Console) -> None:
     out.print(render.summary_table(run))
     for line in render.notes(run):
         out.print(line)
+    for test in run.flaky:
+        out.print(render.flaky_line(test), soft_wrap=True)
     for test in run.failures:
         out.print(render.failure_report(test), soft_wrap=True)
     if run.service_error:

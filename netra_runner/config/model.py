@@ -79,6 +79,7 @@ class Defaults:
     timeout: Seconds = 300.0
     retries: Count = 0
     workers: Workers = "auto"
+    category_timeout: Seconds = 3600.0  # a whole category's ceiling; past it, its tree is killed
 
 
 @dataclass(frozen=True, config=SCHEMA)
@@ -137,6 +138,7 @@ class Category:
     timeout: Seconds | None = None
     retries: Count | None = None
     workers: Workers | None = None
+    category_timeout: Seconds | None = None
     env: dict[str, EnvValue] = Field(default_factory=dict)
     command: Argv | None = None
     cwd: Text | None = None

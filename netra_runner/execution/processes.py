@@ -22,13 +22,17 @@ INTERRUPT_GRACE = 3.0
 TERMINATE_GRACE = 2.0
 
 
+class CategoryTimeout(Exception):
+    """A child ran past its deadline; its tree has been stopped."""
+
+
 class ChildProcesses:
     """Starts children and guarantees none outlives the `with` block."""
 
     def __init__(self) -> None:
         self._running: set[subprocess.Popen[bytes]] = set()
         self._lock = threading.Lock()
-        self.stopping = False  # set once stop_all ran: exits after that were our doing
+        self.stopping: str | None = None  # why stop_all ran: exits after that were our doing
 
     def __enter__(self) -> ChildProcesses:
         return self
@@ -36,11 +40,23 @@ class ChildProcesses:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.stop_all()
+        with self._lock:
+            running = list(self._running)
+        for proc in running:
+            stop_tree(proc)
 
-    def run(self, argv: Sequence[str], cwd: Path, env: Mapping[str, str], log: Path) -> int:
-        """Run to completion with output to `log`; an interrupt stops the tree, then re-raises."""
-        with log.open("wb") as out:
+    def run(
+        self,
+        argv: Sequence[str],
+        cwd: Path,
+        env: Mapping[str, str],
+        log: Path,
+        timeout: float | None = None,
+        append: bool = False,
+    ) -> int:
+        """Run to completion with output to `log`. Past `timeout` the tree is stopped and
+        CategoryTimeout raised; an interrupt stops the tree too, then re-raises."""
+        with log.open("ab" if append else "wb") as out:
             proc = subprocess.Popen(
                 list(argv),
                 cwd=cwd,
@@ -53,15 +69,18 @@ class ChildProcesses:
             with self._lock:
                 self._running.add(proc)
             try:
-                return proc.wait()
+                return proc.wait(timeout=None if timeout is None else max(timeout, 0.0))
+            except subprocess.TimeoutExpired:
+                stop_tree(proc)
+                raise CategoryTimeout from None
             finally:
                 stop_tree(proc)
                 with self._lock:
                     self._running.discard(proc)
 
-    def stop_all(self) -> None:
+    def stop_all(self, reason: str = "the run was stopped") -> None:
         with self._lock:
-            self.stopping = True
+            self.stopping = self.stopping or reason
             running = list(self._running)
         for proc in running:
             stop_tree(proc)

@@ -4,18 +4,22 @@ healthy. A failed service or an interrupt stops everything; what did not run say
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from netra_runner.events import Event, EventLog
 from netra_runner.execution.processes import ChildProcesses
 from netra_runner.execution.suites import run_job
 from netra_runner.plan import Job
-from netra_runner.results import CategoryResult, Status
+from netra_runner.results import CategoryResult, Outcome, Status
 from netra_runner.services.session import ServiceSession
 
-POLL = 0.2  # the main thread wakes this often, so Ctrl-C is always handled promptly
+POLL = 0.2  # the main thread wakes this often: Ctrl-C, fail-fast and progress stay prompt
 WAIT = "wait"
+INTERRUPTED = "the run was interrupted"
+BAD = ("failed", "error", "crashed")
 
 
 class Runner:
@@ -24,34 +28,45 @@ class Runner:
         jobs: list[Job],
         children: ChildProcesses,
         services: ServiceSession | None,
+        events: EventLog,
         on_event: Callable[[str, CategoryResult | None], None],
-        parallel: int,
+        budget: int,
+        fail_fast: bool = False,
     ) -> None:
         self.pending = list(jobs)
         self.children = children
         self.services = services
+        self.events = events
         self.on_event = on_event
-        self.parallel = max(parallel, 1)
+        self.budget = max(budget, 1)
+        self.fail_fast = fail_fast
+        self._failed_fast = False
         self.results: dict[str, CategoryResult] = {}
-        self.running: set[str] = set()
+        self.running: dict[str, int] = {}  # category -> workers it holds
         self.service_error: str | None = None
         self.interrupted = False
         self._stopped: str | None = None  # why nothing more may start
         self._events: queue.Queue[CategoryResult | None] = queue.Queue()
 
     def run(self) -> list[CategoryResult]:
+        self.events.listen(self._watch)
         if self.services is not None:
             self.services.start()
             for name in self.services.specs:
                 self.services.future(name).add_done_callback(lambda _: self._events.put(None))
-        with ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="category") as pool:
+        with ThreadPoolExecutor(
+            max_workers=max(len(self.pending), 1), thread_name_prefix="category"
+        ) as pool:
             while self.pending or self.running:
                 try:
                     self._schedule(pool)
                     self._next_event()
+                    self.events.poll()
+                    if self._failed_fast:
+                        self._stop("--fail-fast stopped the run after the first failure")
                 except KeyboardInterrupt:
                     self.interrupted = True
-                    self._stop("the run was interrupted")
+                    self._stop(INTERRUPTED)
         return list(self.results.values())
 
     def _next_event(self) -> None:
@@ -60,7 +75,8 @@ class Runner:
         except queue.Empty:
             return
         if event is not None:
-            self.running.discard(event.name)
+            self.running.pop(event.name, None)
+            self.events.unfollow(event.name)
             self._finish(event)
 
     def _schedule(self, pool: ThreadPoolExecutor) -> None:
@@ -72,8 +88,11 @@ class Runner:
             if isinstance(decision, CategoryResult):
                 self._finish(decision)
             else:
-                self.running.add(job.name)
-                self.on_event(f"START       {job.name}", None)
+                self.running[job.name] = job.workers
+                self.events.follow(job.name, job.events_file)
+                self.events.emit("category_started", category=job.name, workers=job.workers)
+                workers = f" ({job.workers} workers)" if job.workers > 1 else ""
+                self.on_event(f"START       {job.name}{workers}", None)
                 pool.submit(self._run, job, decision)
 
     def _decide(self, job: Job) -> str | CategoryResult | dict[str, str]:
@@ -89,9 +108,13 @@ class Runner:
             reason = f"depends on {blocked[0].name}, which {_verb(blocked[0].status)}"
             return CategoryResult(job.name, Status.SKIPPED, reason=reason)
         env = self._service_env(job)
-        if env is None or len(self.running) >= self.parallel:
+        if env is None or not self._has_room(job):
             return WAIT
         return env
+
+    def _has_room(self, job: Job) -> bool:
+        used = sum(self.running.values())
+        return not self.running or used + min(job.workers, self.budget) <= self.budget
 
     def _service_env(self, job: Job) -> dict[str, str] | None:
         if not job.services or self.services is None:
@@ -115,13 +138,29 @@ class Runner:
         self._events.put(result)
 
     def _finish(self, result: CategoryResult) -> None:
+        if result.status is Status.INTERRUPTED and not self.interrupted:
+            result = dataclasses.replace(result, status=Status.STOPPED)
         self.results[result.name] = result
+        self.events.emit(
+            "category_finished",
+            category=result.name,
+            status=result.status.value,
+            duration=round(result.duration, 3),
+            reason=result.reason,
+            counts={o.value: result.count(o) for o in Outcome if result.count(o)},
+        )
+        if self.fail_fast and result.status in (Status.FAILED, Status.ERROR):
+            self._failed_fast = True
         self.on_event("", result)
+
+    def _watch(self, event: Event) -> None:
+        if self.fail_fast and event["event"] == "test_finished" and event.get("outcome") in BAD:
+            self._failed_fast = True
 
     def _stop(self, reason: str) -> None:
         if not self._stopped:
             self._stopped = reason
-            self.children.stop_all()
+            self.children.stop_all(reason)
 
 
 def _verb(status: Status) -> str:

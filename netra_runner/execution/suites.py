@@ -1,62 +1,153 @@
-"""Run one category's suite as a child process and judge the result.
+"""Run one category's suite as child processes and judge the result.
 
-The JUnit file is the primary source; the exit code is the fallback and the cross-check:
-a non-zero exit is never reported as a pass, whatever the file says.
+pytest suites report through the netra plugin's event file (attempts, workers, crashes);
+their JUnit file is the fallback, and command suites' JUnit is their only report. The exit
+code is always the cross-check: a non-zero exit is never reported as a pass.
 """
 
 from __future__ import annotations
 
 import shutil
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from netra_runner.events import read_events
 from netra_runner.execution.junit_input import UnreadableReport, read_junit
-from netra_runner.execution.processes import ChildProcesses
+from netra_runner.execution.processes import CategoryTimeout, ChildProcesses
+from netra_runner.execution.suite_events import SuiteEvents, crashed, junit_names, not_run
 from netra_runner.plan import Job
 from netra_runner.results import CategoryResult, Outcome, Status, TestResult
 
 TAIL_LINES = 30
 PYTEST_NO_TESTS = 5
+MAX_RESTARTS = 3  # processes replaced after a crash, per category run without xdist
+
+
+@dataclass
+class Attempts:
+    """What happened over the processes a pytest category took (more than one after crashes)."""
+
+    code: int = 0
+    crashes: list[TestResult] = field(default_factory=list)
+    stopped: str | None = None  # why the category was cut short, if it was
 
 
 def run_job(
     job: Job, children: ChildProcesses, extra_env: dict[str, str] | None = None
 ) -> CategoryResult:
     job.report_dir.mkdir(parents=True, exist_ok=True)
-    if job.junit_source is not None:
+    for stale in (job.junit_source, job.events_file, job.output_log):
         # A report left by an earlier run must never be read as this run's.
-        job.junit_source.unlink(missing_ok=True)
+        if stale is not None:
+            stale.unlink(missing_ok=True)
+    env = {**job.env, **(extra_env or {})}
     start = time.monotonic()
     try:
-        code = children.run(job.argv, job.cwd, {**job.env, **(extra_env or {})}, job.output_log)
-    except KeyboardInterrupt:
-        return _interrupted(job, time.monotonic() - start)
+        attempts = (
+            _run_pytest(job, children, env) if job.is_pytest else _run_command(job, children, env)
+        )
     except OSError as exc:
         return _broken(job, f"cannot start {job.argv[0]!r}: {exc.strerror or exc}", 0.0)
+    duration = time.monotonic() - start
+    if job.is_pytest:
+        return judge_pytest(job, attempts, duration)
+    if attempts.stopped:
+        return _cut_short(job, attempts, duration, ())
+    return judge(job, attempts.code, duration)
+
+
+def _run_command(job: Job, children: ChildProcesses, env: dict[str, str]) -> Attempts:
+    attempts = Attempts()
+    try:
+        attempts.code = children.run(job.argv, job.cwd, env, job.output_log, timeout=job.ceiling)
+    except CategoryTimeout:
+        attempts.stopped = _timed_out(job)
     if children.stopping:
-        return _interrupted(job, time.monotonic() - start)
-    return judge(job, code, time.monotonic() - start)
+        attempts.stopped = children.stopping
+    return attempts
+
+
+def _run_pytest(job: Job, children: ChildProcesses, env: dict[str, str]) -> Attempts:
+    attempts = Attempts()
+    argv = job.argv
+    deadline = time.monotonic() + job.ceiling
+    while True:
+        try:
+            attempts.code = children.run(
+                argv, job.cwd, env, job.output_log, timeout=deadline - time.monotonic(), append=True
+            )
+        except CategoryTimeout:
+            attempts.stopped = _timed_out(job)
+        if children.stopping:
+            attempts.stopped = children.stopping
+        suite = SuiteEvents.of(read_events(job.events_file))
+        running = suite.running()
+        if attempts.stopped or suite.session_finished or running is None:
+            return attempts
+        # The process died in a test (os._exit, a segfault): that test fails, the rest goes on.
+        attempts.crashes.append(crashed(job.name, running, _how(attempts.code)))
+        left = [n for n in suite.unfinished() if n != running]
+        if not left or len(attempts.crashes) > MAX_RESTARTS:
+            return attempts
+        argv = job.restart_argv(left)
+
+
+def judge_pytest(job: Job, attempts: Attempts, duration: float) -> CategoryResult:
+    suite = SuiteEvents.of(read_events(job.events_file))
+    if not suite.seen and not attempts.crashes:
+        return (
+            _cut_short(job, attempts, duration, ())
+            if attempts.stopped
+            else judge(job, attempts.code, duration)
+        )
+    crashed_ids = {f"{t.classname}::{t.name}" for t in attempts.crashes}
+    tests = [*suite.results(job.name), *attempts.crashes]
+    reason = attempts.stopped or "its process ended before it ran"
+    tests += [
+        not_run(job.name, n, f"not run: {reason}")
+        for n in suite.unfinished()
+        if _id(n) not in crashed_ids
+    ]
+    if attempts.stopped:
+        return _cut_short(job, attempts, duration, tuple(tests))
+    return _by_tests(job, tuple(tests), attempts.code, duration, restarted=bool(attempts.crashes))
 
 
 def judge(job: Job, code: int, duration: float) -> CategoryResult:
+    """From the suite's JUnit file and exit code: command suites, and pytest's fallback."""
     if job.junit_source is None:
         return _by_exit_code(job, code, duration)
     try:
-        tests = _read(job)
+        tests = _read_junit(job)
     except UnreadableReport as exc:
         return _broken(job, f"exited {code} and left no readable JUnit report ({exc})", duration)
-    bad = [t for t in tests if t.outcome.is_bad]
-    if bad:
+    return _by_tests(job, tests, code, duration)
+
+
+def _by_tests(
+    job: Job, tests: tuple[TestResult, ...], code: int, duration: float, restarted: bool = False
+) -> CategoryResult:
+    if any(t.outcome.is_bad or t.outcome is Outcome.NOT_RUN for t in tests):
         return CategoryResult(job.name, Status.FAILED, tests, duration)
-    if code == 0 or (code == PYTEST_NO_TESTS and job.is_pytest and not tests):
+    if code == 0 or restarted or (code == PYTEST_NO_TESTS and job.is_pytest and not tests):
         if not tests:
             return CategoryResult(job.name, Status.NO_TESTS, (), duration, "collected no tests")
         return CategoryResult(job.name, Status.PASSED, tests, duration)
-    reason = f"exited {code} although its report shows no failure"
-    return _broken(job, reason, duration, tests)
+    return _broken(job, f"exited {code} although its report shows no failure", duration, tests)
 
 
-def _read(job: Job) -> tuple[TestResult, ...]:
+def _cut_short(
+    job: Job, attempts: Attempts, duration: float, tests: tuple[TestResult, ...]
+) -> CategoryResult:
+    timed_out = attempts.stopped is not None and attempts.stopped.startswith("timed out")
+    status = Status.ERROR if timed_out else Status.INTERRUPTED
+    return CategoryResult(
+        job.name, status, tests, duration, attempts.stopped or "", tail(job.output_log)
+    )
+
+
+def _read_junit(job: Job) -> tuple[TestResult, ...]:
     assert job.junit_source is not None
     if not job.junit_source.is_file():
         raise UnreadableReport(f"{job.junit_source.name} was not written")
@@ -99,12 +190,16 @@ def _broken(
     return CategoryResult(job.name, Status.ERROR, (*tests, error), duration, reason, output)
 
 
-def _interrupted(job: Job, duration: float) -> CategoryResult:
-    try:
-        tests = _read(job) if job.junit_source else ()
-    except UnreadableReport:
-        tests = ()
-    return CategoryResult(job.name, Status.INTERRUPTED, tests, duration, "interrupted")
+def _timed_out(job: Job) -> str:
+    return f"timed out after {job.ceiling:g}s (category_timeout); its processes were killed"
+
+
+def _how(code: int) -> str:
+    return f"killed by signal {-code}" if code < 0 else f"the process exited with code {code}"
+
+
+def _id(nodeid: str) -> str:
+    return "::".join(junit_names(nodeid))
 
 
 def tail(log: Path, lines: int = TAIL_LINES) -> str:

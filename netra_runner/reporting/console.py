@@ -17,6 +17,7 @@ _STYLE = {
     Status.SKIPPED: "yellow",
     Status.NO_TESTS: "yellow",
     Status.INTERRUPTED: "red",
+    Status.STOPPED: "yellow",
 }
 
 
@@ -68,6 +69,15 @@ def notes(run: RunResult) -> list[Text]:
     return lines
 
 
+def flaky_line(test: TestResult) -> Text:
+    line = Text("FLAKY ", style="bold yellow")
+    line.append(f"[{test.category}] {test.location} {test.test_id}", style="bold")
+    line.append(
+        f"  passed on attempt {len(test.reruns) + 1}; first failure: {test.reruns[0].message}"
+    )
+    return line
+
+
 def failure_report(test: TestResult) -> RenderableType:
     kind = "ERROR" if test.outcome is Outcome.ERROR else "FAILED"
     head = Text(f"{kind} ", style="bold red")
@@ -92,6 +102,10 @@ def closing_line(run: RunResult) -> str:
     errors = totals[Outcome.ERROR]
     if errors:
         text += f", {errors} {'error' if errors == 1 else 'errors'}"
+    if totals[Outcome.NOT_RUN]:
+        text += f", {totals[Outcome.NOT_RUN]} not run"
+    if run.flaky:
+        text += f", {len(run.flaky)} flaky"
     skipped = sum(1 for cat in run.categories if cat.status is Status.SKIPPED)
     if skipped:
         text += f", {skipped} {'category' if skipped == 1 else 'categories'} not run"

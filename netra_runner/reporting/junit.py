@@ -9,13 +9,26 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
+from junitparser import Error, Failure, JUnitXml, Skipped, TestSuite
+from junitparser.xunit2 import (
+    FlakyError,
+    FlakyFailure,
+    InterimResult,
+    RerunError,
+    RerunFailure,
+    TestCase,
+)
 
-from netra_runner.results import CategoryResult, Outcome, RunResult, Status, TestResult
+from netra_runner.results import Attempt, CategoryResult, Outcome, RunResult, Status, TestResult
 
 # Characters XML 1.0 cannot carry; test output contains them (ANSI escapes, NULs).
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_RESULT = {Outcome.FAILED: Failure, Outcome.ERROR: Error, Outcome.SKIPPED: Skipped}
+_RESULT = {
+    Outcome.FAILED: Failure,
+    Outcome.ERROR: Error,
+    Outcome.SKIPPED: Skipped,
+    Outcome.NOT_RUN: Skipped,
+}
 
 
 def clean(text: str) -> str:
@@ -72,9 +85,27 @@ def _case(test: TestResult) -> TestCase:
         if test.details:
             entry.text = clean(test.details)
         case.result = [entry]
+    for attempt in test.reruns:
+        case.add_interim_result(_attempt(attempt, flaky=test.flaky))
     if test.output:
         case.system_out = clean(test.output)
     return case
+
+
+def _attempt(attempt: Attempt, flaky: bool) -> InterimResult:
+    """Surefire's convention: flaky* when a later attempt passed, rerun* when none did."""
+    failed = attempt.outcome is Outcome.FAILED
+    kind = (
+        (FlakyFailure if failed else FlakyError)
+        if flaky
+        else (RerunFailure if failed else RerunError)
+    )
+    entry = kind(clean(attempt.message), "failure" if failed else "error")
+    if attempt.details:
+        entry.stack_trace = clean(attempt.details)
+    if attempt.output:
+        entry.system_out = clean(attempt.output)
+    return entry
 
 
 def _seconds(value: float) -> float:

@@ -17,6 +17,7 @@ import psutil
 
 from netra_runner.config import Project
 from netra_runner.errors import ServiceError
+from netra_runner.events import EventLog
 from netra_runner.services.docker_backend import DockerBackend, DockerInstance
 from netra_runner.services.health import HealthReport, probe_for, wait_healthy
 from netra_runner.services.spec import (
@@ -45,8 +46,10 @@ class ServiceSession:
         specs: dict[str, ServiceSpec],
         keep: bool,
         say: Callable[[str], None],
+        events: EventLog | None = None,
     ) -> None:
         self.backend = backend
+        self.events = events
         self.specs = specs
         self.keep = keep
         self.say = say
@@ -115,8 +118,12 @@ class ServiceSession:
         instance = self._reuse(spec) or self._create(spec)
         report = self._wait(spec, instance)
         if not report.healthy:
+            self._emit("service_failed", service=spec.name, seconds=round(report.elapsed, 3))
             raise ServiceError(self._unhealthy(spec, instance, report))
         seconds = time.monotonic() - began
+        self._emit(
+            "service_healthy", service=spec.name, seconds=round(seconds, 3), reused=instance.reused
+        )
         note = " (reused)" if instance.reused else ""
         self.say(f"service {spec.name} healthy in {seconds:.1f}s{note}")
         exports = render_exports(spec, instance.host, instance.ports)
@@ -142,7 +149,12 @@ class ServiceSession:
         with self._lock:
             self._started.append(instance)
         self.say(f"service {spec.name} starting ({spec.service.image})")
+        self._emit("service_starting", service=spec.name, image=spec.service.image)
         return instance
+
+    def _emit(self, event: str, **fields: object) -> None:
+        if self.events is not None:
+            self.events.emit(event, **fields)
 
     def _wait(
         self, spec: ServiceSpec, instance: DockerInstance, quick: bool = False
@@ -174,9 +186,13 @@ class ServiceSession:
 
 
 def open_session(
-    project: Project, needed: set[str], keep: bool, say: Callable[[str], None]
+    project: Project,
+    needed: set[str],
+    keep: bool,
+    say: Callable[[str], None],
+    events: EventLog | None = None,
 ) -> ServiceSession:
     """Connect to the engine first: with none, the run stops (exit 3) before anything starts."""
     identity = RunIdentity.new(project.file, os.getpid(), psutil.Process().create_time())
     backend = DockerBackend(identity)
-    return ServiceSession(backend, service_specs(project, needed), keep, say)
+    return ServiceSession(backend, service_specs(project, needed), keep, say, events)

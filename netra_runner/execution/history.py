@@ -1,0 +1,110 @@
+"""The durations history (.netra/durations.json): per test id, smoothed, merged under a lock.
+
+Read by the scheduler (longest first), the worker planner and the ETA; written after every
+run. A corrupt or missing file is an empty history, never an error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import statistics
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+VERSION = 1
+SMOOTHING = 0.5  # weight of the newest run: durations drift, one slow run should not rule
+
+
+@dataclass(frozen=True)
+class Sample:
+    nodeid: str
+    duration: float  # setup + call + teardown
+    setup: float
+
+
+class Durations:
+    def __init__(self, tests: dict[str, dict[str, float]] | None = None) -> None:
+        self.tests = tests or {}
+
+    @classmethod
+    def load(cls, path: Path | str | None) -> Durations:
+        if path is None:
+            return cls()
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            tests = data["tests"] if data.get("version") == VERSION else {}
+            return cls({k: v for k, v in tests.items() if _valid(v)})
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return cls()
+
+    def duration(self, nodeid: str) -> float | None:
+        entry = self.tests.get(nodeid)
+        return entry["d"] if entry else None
+
+    def setup(self, nodeid: str) -> float | None:
+        entry = self.tests.get(nodeid)
+        return entry.get("s") if entry else None
+
+    def typical(self) -> float | None:
+        known = [entry["d"] for entry in self.tests.values()]
+        return statistics.median(known) if known else None
+
+    def merged(self, samples: Iterable[Sample]) -> Durations:
+        tests = dict(self.tests)
+        for sample in samples:
+            old = tests.get(sample.nodeid)
+            if old is None:
+                tests[sample.nodeid] = {"d": sample.duration, "s": sample.setup}
+            else:
+                tests[sample.nodeid] = {
+                    "d": _smooth(old["d"], sample.duration),
+                    "s": _smooth(old.get("s", sample.setup), sample.setup),
+                }
+        return Durations(tests)
+
+
+def record(path: Path, samples: list[Sample]) -> None:
+    """Merge this run's samples into the file; safe when runs finish at the same time."""
+    if not samples:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(path.with_name(path.name + ".lock")):
+        merged = Durations.load(path).merged(samples)
+        text = json.dumps({"version": VERSION, "tests": merged.tests}, sort_keys=True)
+        fd, partial = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".partial")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        Path(partial).replace(path)
+
+
+@contextlib.contextmanager
+def _locked(lock: Path) -> Iterator[None]:
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _smooth(old: float, new: float) -> float:
+    return round(old * (1 - SMOOTHING) + new * SMOOTHING, 4)
+
+
+def _valid(entry: object) -> bool:
+    return isinstance(entry, dict) and isinstance(entry.get("d"), int | float)
+
+
+def samples(events: Iterable[dict[str, Any]]) -> list[Sample]:
+    """Durations worth learning from: final attempts that ran (not skipped, not crashed)."""
+    return [
+        Sample(e["nodeid"], float(e.get("duration", 0.0)), float(e.get("setup", 0.0)))
+        for e in events
+        if e["event"] == "test_finished" and e.get("outcome") in ("passed", "failed", "error")
+    ]

@@ -1,0 +1,188 @@
+"""Longest-first scheduling as pure bookkeeping (pytest-xdist's Scheduling protocol).
+
+Work is planned as units, longest first: single tests, or a whole module when its tests share
+a module-scoped setup that would be paid again on every worker it were split over. Workers
+pull units as they finish, keeping two tests queued (a worker runs a test once it knows the
+next one). No I/O: nodes only receive `send_runtest_some` and `shutdown`, so tests drive it
+with fake nodes.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from netra_runner.execution.history import Durations
+
+UNKNOWN = 0.1  # seconds assumed for a test with no history when nothing else is known
+MIN_SHARED_SETUP = 0.05  # a module's shared setup below this is not worth keeping it together
+BATCH_SECONDS = 0.05  # keep queuing fast tests until a worker holds this much expected work
+
+
+class Node(Protocol):
+    shutting_down: bool
+
+    def send_runtest_some(self, indices: Sequence[int]) -> None: ...
+    def shutdown(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Unit:
+    indices: tuple[int, ...]
+    weight: float
+
+
+def plan(collection: Sequence[str], history: Durations, workers: int) -> list[Unit]:
+    """The collection as units, heaviest first; ties keep collection order."""
+    estimate = _estimator(collection, history)
+    modules: dict[str, list[int]] = {}
+    for index, nodeid in enumerate(collection):
+        modules.setdefault(nodeid.split("::")[0], []).append(index)
+    total = sum(estimate(i) for i in range(len(collection)))
+    units: list[Unit] = []
+    for indices in modules.values():
+        weight = sum(estimate(i) for i in indices)
+        shared = _shared_setup([collection[i] for i in indices], history)
+        if _keep_together(shared, weight, len(indices), total, workers):
+            units.append(Unit(tuple(indices), weight))
+        else:
+            units.extend(Unit((i,), estimate(i)) for i in indices)
+    return sorted(units, key=lambda unit: -unit.weight)
+
+
+def _estimator(collection: Sequence[str], history: Durations) -> Callable[[int], float]:
+    fallback = history.typical() or UNKNOWN
+    by_module: dict[str, list[float]] = {}
+    for nodeid in collection:
+        known = history.duration(nodeid)
+        if known is not None:
+            by_module.setdefault(nodeid.split("::")[0], []).append(known)
+    module_typical = {m: statistics.median(v) for m, v in by_module.items()}
+
+    def estimate(index: int) -> float:
+        nodeid = collection[index]
+        known = history.duration(nodeid)
+        return known if known is not None else module_typical.get(nodeid.split("::")[0], fallback)
+
+    return estimate
+
+
+def _shared_setup(nodeids: list[str], history: Durations) -> float:
+    """What the first test of a module pays in setup beyond the others: module-scoped work."""
+    setups = [history.setup(n) for n in nodeids]
+    if len(setups) < 2 or any(s is None for s in setups):
+        return 0.0
+    first, rest = setups[0], [s for s in setups[1:] if s is not None]
+    assert first is not None
+    return max(first - statistics.median(rest), 0.0)
+
+
+def _keep_together(shared: float, weight: float, count: int, total: float, workers: int) -> bool:
+    if shared < MIN_SHARED_SETUP or count < 2:
+        return False
+    spread = min(workers, count) - 1  # extra setups paid if split as widely as possible
+    balance_loss = max(weight - total / max(workers, 1), 0.0)  # what an unsplittable unit costs
+    return shared * spread > balance_loss
+
+
+class LongestFirst:
+    """The xdist Scheduling protocol over `plan`: pull-based, heaviest units first."""
+
+    def __init__(
+        self, numnodes: int, history: Durations, log: Callable[..., Any] | None = None
+    ) -> None:
+        self.numnodes = numnodes
+        self.history = history
+        self.log = log or (lambda *args: None)
+        self.node2collection: dict[Any, list[str]] = {}
+        self.node2pending: dict[Any, list[int]] = {}
+        self.queue: deque[Unit] = deque()
+        self.collection: list[str] | None = None
+        self.weights: dict[int, float] = {}
+
+    @property
+    def nodes(self) -> list[Any]:
+        return list(self.node2pending)
+
+    @property
+    def collection_is_completed(self) -> bool:
+        return len(self.node2collection) >= self.numnodes
+
+    @property
+    def tests_finished(self) -> bool:
+        if not self.collection_is_completed or self.queue:
+            return False
+        return all(len(pending) < 2 for pending in self.node2pending.values())
+
+    @property
+    def has_pending(self) -> bool:
+        return bool(self.queue) or any(self.node2pending.values())
+
+    def add_node(self, node: Node) -> None:
+        assert node not in self.node2pending
+        self.node2pending[node] = []
+
+    def add_node_collection(self, node: Node, collection: Sequence[str]) -> None:
+        if self.collection is not None and list(collection) != self.collection:
+            self.log(f"node collected a different set of tests; ignoring it: {node}")
+            return
+        self.node2collection[node] = list(collection)
+
+    def schedule(self) -> None:
+        assert self.collection_is_completed
+        if self.collection is None:
+            collections = list(self.node2collection.values())
+            if any(c != collections[0] for c in collections[1:]):
+                self.log("**Different tests collected, aborting run**")
+                return
+            self.collection = collections[0]
+            units = plan(self.collection, self.history, max(len(self.nodes), 1))
+            self.queue = deque(units)
+            self.weights = {i: u.weight / len(u.indices) for u in units for i in u.indices}
+        for node in self.nodes:
+            self._fill(node)
+
+    def mark_test_complete(self, node: Node, item_index: int, duration: float = 0) -> None:
+        self.node2pending[node].remove(item_index)
+        self._fill(node)
+
+    def mark_test_pending(self, item: str) -> None:
+        assert self.collection is not None
+        self.queue.appendleft(Unit((self.collection.index(item),), 0.0))
+        for node in self.nodes:
+            self._fill(node)
+
+    def remove_pending_tests_from_node(self, node: Node, indices: Sequence[int]) -> None:
+        for index in indices:
+            self.node2pending[node].remove(index)
+            self.queue.appendleft(Unit((index,), self.weights.get(index, 0.0)))
+
+    def remove_node(self, node: Node) -> str | None:
+        """A node left (shutdown or crash); what it still held goes back to the queue."""
+        pending = self.node2pending.pop(node)
+        if not pending or self.collection is None:
+            return None
+        crashed, rest = pending[0], pending[1:]
+        self.queue.extendleft(Unit((i,), self.weights.get(i, 0.0)) for i in reversed(rest))
+        for other in self.nodes:
+            self._fill(other)
+        return self.collection[crashed]
+
+    def _fill(self, node: Node) -> None:
+        if node.shutting_down:
+            return
+        pending = self.node2pending[node]
+        sending: list[int] = []
+        while self.queue and (
+            len(pending) + len(sending) < 2
+            or sum(self.weights.get(i, 0.0) for i in (*pending, *sending)) < BATCH_SECONDS
+        ):
+            sending.extend(self.queue.popleft().indices)
+        if sending:
+            pending.extend(sending)
+            node.send_runtest_some(sending)
+        if not self.queue:
+            node.shutdown()

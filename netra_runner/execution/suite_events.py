@@ -1,0 +1,135 @@
+"""A pytest category's own event file, read back into test results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from netra_runner.events import Event
+from netra_runner.results import Attempt, Outcome, TestResult
+
+_OUTCOMES = {
+    "passed": Outcome.PASSED,
+    "failed": Outcome.FAILED,
+    "crashed": Outcome.FAILED,
+    "error": Outcome.ERROR,
+    "skipped": Outcome.SKIPPED,
+    "rerun": Outcome.FAILED,
+}
+
+
+@dataclass
+class SuiteEvents:
+    collected: list[str] = field(default_factory=list)
+    attempts: dict[str, list[Event]] = field(default_factory=dict)
+    started: list[str] = field(default_factory=list)
+    collect_errors: list[Event] = field(default_factory=list)
+    session_finished: bool = False
+
+    @classmethod
+    def of(cls, events: list[Event]) -> SuiteEvents:
+        suite = cls()
+        for event in events:
+            kind = event["event"]
+            if kind == "collected":
+                # A restarted process collects only what was left: keep the first order.
+                suite.collected += [t for t in event.get("tests", []) if t not in suite.collected]
+            elif kind == "test_started":
+                suite.started.append(event["nodeid"])
+            elif kind == "test_finished":
+                suite.attempts.setdefault(event["nodeid"], []).append(event)
+            elif kind == "collect_error":
+                suite.collect_errors.append(event)
+            elif kind == "session_finished":
+                suite.session_finished = True
+        return suite
+
+    @property
+    def seen(self) -> bool:
+        return bool(self.collected or self.attempts or self.collect_errors)
+
+    def finished(self, nodeid: str) -> bool:
+        attempts = self.attempts.get(nodeid, [])
+        return bool(attempts) and attempts[-1]["outcome"] != "rerun"
+
+    def running(self) -> str | None:
+        """The test that had started and not finished when the process died, if any."""
+        unfinished = [n for n in self.started if not self.finished(n)]
+        return unfinished[-1] if unfinished else None
+
+    def unfinished(self) -> list[str]:
+        return [n for n in self.collected if not self.finished(n)]
+
+    def results(self, category: str) -> list[TestResult]:
+        tests = [_collect_error(category, e) for e in self.collect_errors]
+        for nodeid, attempts in self.attempts.items():
+            if self.finished(nodeid):
+                tests.append(_result(category, attempts))
+        return tests
+
+
+def junit_names(nodeid: str) -> tuple[str, str]:
+    """pytest's JUnit naming: tests/test_a.py::TestX::test_y -> ('tests.test_a.TestX', 'test_y')."""
+    path, *rest = nodeid.split("::")
+    names = [path.replace("/", ".").removesuffix(".py"), *(p for p in rest if p != "()")]
+    return ".".join(names[:-1]), names[-1]
+
+
+def not_run(category: str, nodeid: str, reason: str) -> TestResult:
+    classname, name = junit_names(nodeid)
+    return TestResult(
+        category, classname, name, Outcome.NOT_RUN, message=reason, file=nodeid.split("::")[0]
+    )
+
+
+def crashed(category: str, nodeid: str, how: str) -> TestResult:
+    classname, name = junit_names(nodeid)
+    return TestResult(
+        category,
+        classname,
+        name,
+        Outcome.FAILED,
+        file=nodeid.split("::")[0],
+        message=f"worker crashed while running this test ({how})",
+    )
+
+
+def _result(category: str, attempts: list[Event]) -> TestResult:
+    final = attempts[-1]
+    classname, name = junit_names(final["nodeid"])
+    reruns = tuple(
+        Attempt(
+            e.get("message", ""),
+            e.get("details", ""),
+            e.get("output", ""),
+            Outcome.FAILED if e.get("phase") == "call" else Outcome.ERROR,
+        )
+        for e in attempts[:-1]
+    )
+    return TestResult(
+        category=category,
+        classname=classname,
+        name=name,
+        outcome=_OUTCOMES.get(final["outcome"], Outcome.ERROR),
+        duration=float(final.get("duration", 0.0)),
+        file=final.get("file"),
+        line=final.get("line"),
+        message=final.get("message", ""),
+        details=final.get("details", ""),
+        output=final.get("output", ""),
+        reruns=reruns,
+        worker=final.get("worker", ""),
+    )
+
+
+def _collect_error(category: str, event: Event) -> TestResult:
+    file = event.get("nodeid") or "(session)"
+    classname, name = junit_names(file)
+    return TestResult(
+        category,
+        classname,
+        name,
+        Outcome.ERROR,
+        file=file,
+        message=event.get("message", ""),
+        details=event.get("details", ""),
+    )

@@ -1,0 +1,21 @@
+"""Plugs LongestFirst into pytest-xdist through its `pytest_xdist_make_scheduler` hook."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from xdist.workermanage import parse_tx_spec_config
+
+from netra_runner.execution.history import Durations
+from netra_runner.execution.scheduler import LongestFirst
+
+
+class SchedulerPlugin:
+    def __init__(self, durations_path: str | None) -> None:
+        self.durations_path = durations_path
+
+    @pytest.hookimpl(tryfirst=True, optionalhook=True)
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> LongestFirst:
+        numnodes = len(parse_tx_spec_config(config))
+        return LongestFirst(numnodes, Durations.load(self.durations_path), log)

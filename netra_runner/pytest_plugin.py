@@ -1,0 +1,239 @@
+"""The pytest plugin netra-run loads into every pytest suite it runs.
+
+It adds what pytest and pytest-xdist lack, through their documented hooks:
+- an NDJSON event per collected set, collection error and test attempt (written by the
+  process that sees every report: the xdist controller, or the only process);
+- a per-test timeout that fails the test where it was stuck (SIGALRM, main thread);
+- reruns of failing tests; earlier failed attempts are reported with outcome "rerun";
+- the longest-first scheduler (execution/scheduler.py) when xdist runs the suite.
+
+It must stay light: it is imported by every test process, xdist workers included.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import IO, Any
+
+import pytest
+from _pytest.runner import runtestprotocol
+
+EVENTS = "netra_events"
+RETRIES = "netra_retries"
+TIMEOUT = "netra_timeout"
+DURATIONS = "netra_durations"
+
+
+class TestTimeout(Exception):
+    """Raised inside a test that ran past its timeout, so the traceback shows where it was."""
+
+    __test__ = False
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("netra", "netra-run (set by netra-run itself)")
+    group.addoption("--netra-events", dest=EVENTS, default=None, help="NDJSON event file")
+    group.addoption(
+        "--netra-retries", dest=RETRIES, type=int, default=0, help="reruns of a failure"
+    )
+    group.addoption("--netra-timeout", dest=TIMEOUT, type=float, default=0, help="seconds per test")
+    group.addoption("--netra-durations", dest=DURATIONS, default=None, help="durations history")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    is_worker = hasattr(config, "workerinput")
+    path = config.getoption(EVENTS)
+    if path and not is_worker:
+        config.pluginmanager.register(EventWriter(Path(path)), "netra-events")
+    if config.pluginmanager.hasplugin("xdist") and not is_worker:
+        from netra_runner.execution.xdist_scheduler import SchedulerPlugin
+
+        config.pluginmanager.register(
+            SchedulerPlugin(config.getoption(DURATIONS)), "netra-scheduler"
+        )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool:
+    retries = item.config.getoption(RETRIES) or 0
+    timeout = item.config.getoption(TIMEOUT) or 0
+    item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+    for attempt in range(1, retries + 2):
+        with _deadline(timeout):
+            reports = runtestprotocol(item, nextitem=nextitem, log=False)
+        again = attempt <= retries and any(r.failed for r in reports)
+        for report in reports:
+            report.netra_attempt = attempt  # type: ignore[attr-defined]
+            if again and report.failed:
+                report.outcome = "rerun"  # type: ignore[assignment]
+            item.ihook.pytest_runtest_logreport(report=report)
+        if not again:
+            break
+        _forget_failed_fixtures(item)
+    item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+    return True
+
+
+@contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    if seconds <= 0:
+        yield
+        return
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise TestTimeout(f"timeout after {seconds:g}s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _forget_failed_fixtures(item: pytest.Item) -> None:
+    """A rerun must set up again what failed to set up, not replay the cached error."""
+    fixture_info = getattr(item, "_fixtureinfo", None)
+    for definitions in getattr(fixture_info, "name2fixturedefs", {}).values():
+        for definition in definitions:
+            cached = getattr(definition, "cached_result", None)
+            if cached is not None and cached[2] is not None:
+                definition.cached_result = None
+    init = getattr(item, "_initrequest", None)
+    if init is not None:
+        init()
+
+
+class EventWriter:
+    """Writes one JSON line per event; lives in the process that sees every report."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.out: IO[str] = path.open("a", encoding="utf-8")
+        self.attempts: dict[tuple[str, int], list[pytest.TestReport]] = {}
+        self.collected = False
+
+    def emit(self, event: str, **fields: Any) -> None:
+        self.out.write(json.dumps({"t": round(time.time(), 4), "event": event, **fields}) + "\n")
+        self.out.flush()
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        # Only where tests were collected here: the xdist controller collects nothing.
+        self._collected([item.nodeid for item in session.items])
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self._collected(list(ids))
+
+    def _collected(self, ids: list[str]) -> None:
+        if not self.collected:
+            self.collected = True
+            self.emit("collected", tests=ids)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.emit(
+                "collect_error",
+                nodeid=report.nodeid,
+                message=f"collection error in {report.nodeid or 'the session'}",
+                details=_error_lines(report.longreprtext),
+            )
+
+    def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
+        self.emit("test_started", nodeid=nodeid)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        attempt = getattr(report, "netra_attempt", 1)
+        key = (report.nodeid, attempt)
+        self.attempts.setdefault(key, []).append(report)
+        if _when(report) in ("teardown", "???"):  # "???": xdist's report for a crashed worker
+            self.emit("test_finished", **summarize(self.attempts.pop(key), attempt))
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.emit("session_finished", exitstatus=int(exitstatus))
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        self.out.close()
+
+
+def summarize(reports: list[pytest.TestReport], attempt: int) -> dict[str, Any]:
+    """One attempt's setup/call/teardown reports as one outcome."""
+    first = reports[0]
+    bad = next((r for r in reports if r.failed or _outcome(r) == "rerun"), None)
+    skipped = next((r for r in reports if r.skipped), None)
+    outcome = _bad_outcome(bad) if bad is not None else "skipped" if skipped else "passed"
+    shown = bad or skipped
+    fspath, line, _ = first.location
+    node = getattr(first, "node", None)
+    return {
+        "nodeid": first.nodeid,
+        "outcome": outcome,
+        "attempt": attempt,
+        "duration": round(sum(r.duration for r in reports), 4),
+        "setup": round(sum(r.duration for r in reports if r.when == "setup"), 4),
+        "worker": node.gateway.id if node is not None else "main",
+        "file": fspath,
+        "line": None if line is None else line + 1,
+        "message": _message(shown) if shown is not None else "",
+        "details": _without_worker_line(bad.longreprtext) if bad is not None else "",
+        "phase": str(bad.when) if bad is not None else "",
+        "output": _output(reports) if bad is not None else "",
+    }
+
+
+def _when(report: pytest.TestReport) -> str:
+    return str(report.when)  # pytest's type omits xdist's "???" (a crashed worker)
+
+
+def _outcome(report: pytest.TestReport) -> str:
+    return str(report.outcome)  # pytest's type omits "rerun" (an attempt that is retried)
+
+
+def _bad_outcome(report: pytest.TestReport) -> str:
+    if _outcome(report) == "rerun":
+        return "rerun"
+    if _when(report) == "???":
+        return "crashed"
+    return "failed" if report.when == "call" else "error"
+
+
+def _message(report: pytest.TestReport) -> str:
+    if _when(report) == "???":
+        node = getattr(report, "node", None)
+        return f"worker {node.gateway.id if node else ''} crashed while running this test"
+    if report.skipped and isinstance(report.longrepr, tuple):
+        return str(report.longrepr[2]).removeprefix("Skipped: ")
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None:
+        first = str(crash.message).splitlines()[0]
+        return first.split("TestTimeout: ", 1)[-1]  # "timeout after 2s", without the class path
+    return report.longreprtext.strip().splitlines()[-1] if report.longreprtext.strip() else ""
+
+
+def _output(reports: list[pytest.TestReport]) -> str:
+    sections = [
+        f"--- {title} ---\n{text.rstrip()}"
+        for r in reports
+        for title, text in r.sections
+        if text.strip()
+    ]
+    return "\n".join(sections)[-4000:]
+
+
+def _without_worker_line(text: str) -> str:
+    """xdist starts a worker's tracebacks with '[gw0] linux -- Python ...': noise here."""
+    first, _, rest = text.partition("\n")
+    return rest if first.startswith("[gw") else text
+
+
+def _error_lines(text: str) -> str:
+    """pytest's 'E ' lines: the error itself, without importlib's frames around it."""
+    lines = [line for line in text.splitlines() if line.startswith("E ")]
+    return "\n".join(lines) or text
