@@ -78,7 +78,7 @@ def test_exit_codes() -> None:
     assert make_run().exit_code() is ExitCode.TESTS_FAILED
     skipped_only = RunResult((CategoryResult("e2e", Status.SKIPPED, reason="x"),), 0.1)
     assert skipped_only.exit_code() is ExitCode.NOTHING_RAN
-    interrupted = RunResult((CategoryResult("u", Status.INTERRUPTED),), 0.1)
+    interrupted = RunResult((CategoryResult("u", Status.INTERRUPTED),), 0.1, interrupted=True)
     assert interrupted.exit_code() is ExitCode.INTERRUPTED
     passed = RunResult(
         (CategoryResult("u", Status.PASSED, (TestResult("u", "", "a", Outcome.PASSED),)),), 1
