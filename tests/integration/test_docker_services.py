@@ -64,12 +64,11 @@ def test_service_free_category_starts_before_services_are_healthy(services_proje
     ran = real(services_project, "-c", "free", "-c", "db")
     assert ran.code == 0, ran.out + ran.err
     lines = ran.out.splitlines()
-    assert lines.index("START       free") < min(
-        i for i, line in enumerate(lines) if line.startswith("service postgres healthy")
-    )
-    assert lines.index("START       db") > min(
-        i for i, line in enumerate(lines) if line.startswith("service postgres healthy")
-    )
+
+    def first(prefix: str) -> int:
+        return min(i for i, line in enumerate(lines) if line.startswith(prefix))
+
+    assert first("START       free") < first("service postgres healthy") < first("START       db")
 
 
 def test_a_service_that_never_becomes_healthy(services_project: Path) -> None:
