@@ -51,13 +51,13 @@ class SuiteEvents:
         attempts = self.attempts.get(nodeid, [])
         return bool(attempts) and attempts[-1]["outcome"] != "rerun"
 
-    def running(self) -> str | None:
+    def running(self, crashed: set[str]) -> str | None:
         """The test that had started and not finished when the process died, if any."""
-        unfinished = [n for n in self.started if not self.finished(n)]
+        unfinished = [n for n in self.started if not self.finished(n) and n not in crashed]
         return unfinished[-1] if unfinished else None
 
-    def unfinished(self) -> list[str]:
-        return [n for n in self.collected if not self.finished(n)]
+    def unfinished(self, crashed: set[str]) -> list[str]:
+        return [n for n in self.collected if not self.finished(n) and n not in crashed]
 
     def results(self, category: str) -> list[TestResult]:
         tests = [_collect_error(category, e) for e in self.collect_errors]
@@ -81,7 +81,7 @@ def not_run(category: str, nodeid: str, reason: str) -> TestResult:
     )
 
 
-def crashed(category: str, nodeid: str, how: str) -> TestResult:
+def crashed(category: str, nodeid: str, how: str, output: str) -> TestResult:
     classname, name = junit_names(nodeid)
     return TestResult(
         category,
@@ -90,6 +90,7 @@ def crashed(category: str, nodeid: str, how: str) -> TestResult:
         Outcome.FAILED,
         file=nodeid.split("::")[0],
         message=f"worker crashed while running this test ({how})",
+        output=output,
     )
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from netra_runner.events import read_events
 from netra_runner.execution.junit_input import UnreadableReport, read_junit
 from netra_runner.execution.processes import CategoryTimeout, ChildProcesses
-from netra_runner.execution.suite_events import SuiteEvents, crashed, junit_names, not_run
+from netra_runner.execution.suite_events import SuiteEvents, crashed, not_run
 from netra_runner.plan import Job
 from netra_runner.results import CategoryResult, Outcome, Status, TestResult
 
@@ -30,6 +30,7 @@ class Attempts:
 
     code: int = 0
     crashes: list[TestResult] = field(default_factory=list)
+    crashed_ids: set[str] = field(default_factory=set)
     stopped: str | None = None  # why the category was cut short, if it was
 
 
@@ -82,12 +83,14 @@ def _run_pytest(job: Job, children: ChildProcesses, env: dict[str, str]) -> Atte
         if children.stopping:
             attempts.stopped = children.stopping
         suite = SuiteEvents.of(read_events(job.events_file))
-        running = suite.running()
+        running = suite.running(attempts.crashed_ids)
         if attempts.stopped or suite.session_finished or running is None:
             return attempts
         # The process died in a test (os._exit, a segfault): that test fails, the rest goes on.
-        attempts.crashes.append(crashed(job.name, running, _how(attempts.code)))
-        left = [n for n in suite.unfinished() if n != running]
+        output = _crash_output(job.output_log)
+        attempts.crashes.append(crashed(job.name, running, _how(attempts.code), output))
+        attempts.crashed_ids.add(running)
+        left = suite.unfinished(attempts.crashed_ids)
         if not left or len(attempts.crashes) > MAX_RESTARTS:
             return attempts
         argv = job.restart_argv(left)
@@ -101,13 +104,10 @@ def judge_pytest(job: Job, attempts: Attempts, duration: float) -> CategoryResul
             if attempts.stopped
             else judge(job, attempts.code, duration)
         )
-    crashed_ids = {f"{t.classname}::{t.name}" for t in attempts.crashes}
     tests = [*suite.results(job.name), *attempts.crashes]
     reason = attempts.stopped or "its process ended before it ran"
     tests += [
-        not_run(job.name, n, f"not run: {reason}")
-        for n in suite.unfinished()
-        if _id(n) not in crashed_ids
+        not_run(job.name, n, f"not run: {reason}") for n in suite.unfinished(attempts.crashed_ids)
     ]
     if attempts.stopped:
         return _cut_short(job, attempts, duration, tuple(tests))
@@ -141,7 +141,8 @@ def _cut_short(
     job: Job, attempts: Attempts, duration: float, tests: tuple[TestResult, ...]
 ) -> CategoryResult:
     timed_out = attempts.stopped is not None and attempts.stopped.startswith("timed out")
-    status = Status.ERROR if timed_out else Status.INTERRUPTED
+    failed = any(t.outcome.is_bad for t in tests)
+    status = Status.ERROR if timed_out else Status.FAILED if failed else Status.INTERRUPTED
     return CategoryResult(
         job.name, status, tests, duration, attempts.stopped or "", tail(job.output_log)
     )
@@ -198,8 +199,13 @@ def _how(code: int) -> str:
     return f"killed by signal {-code}" if code < 0 else f"the process exited with code {code}"
 
 
-def _id(nodeid: str) -> str:
-    return "::".join(junit_names(nodeid))
+def _crash_output(log: Path) -> str:
+    """The top of a fatal error's dump (faulthandler): the error and the test's own frames."""
+    text = tail(log, 200)
+    start = text.rfind("Fatal Python error")
+    if start == -1:
+        return tail(log, 15)
+    return "\n".join(text[start:].splitlines()[:10])
 
 
 def tail(log: Path, lines: int = TAIL_LINES) -> str:

@@ -42,14 +42,15 @@ def summary_table(run: RunResult) -> Table:
     table = Table(box=box.SIMPLE, title="netra-run summary", title_justify="left")
     table.add_column("category")
     table.add_column("status")
-    for heading in ("passed", "failed", "skipped", "errors", "time"):
-        table.add_column(heading, justify="right")
+    shown = [Outcome.PASSED, Outcome.FAILED, Outcome.SKIPPED, Outcome.ERROR]
+    if any(cat.count(Outcome.NOT_RUN) for cat in run.categories):
+        shown.append(Outcome.NOT_RUN)
+    for outcome in shown:
+        table.add_column("errors" if outcome is Outcome.ERROR else outcome.value, justify="right")
+    table.add_column("time", justify="right")
     for cat in run.categories:
         status = Text(cat.status.value, style=_STYLE[cat.status])
-        numbers = [
-            str(cat.count(o))
-            for o in (Outcome.PASSED, Outcome.FAILED, Outcome.SKIPPED, Outcome.ERROR)
-        ]
+        numbers = [str(cat.count(o)) for o in shown]
         table.add_row(cat.name, status, *numbers, f"{cat.duration:.1f}s")
     return table
 
