@@ -2,9 +2,10 @@
 
 Work is planned as units, longest first: single tests, or a whole module when its tests share
 a module-scoped setup that would be paid again on every worker it were split over. Workers
-pull units as they finish, keeping two tests queued (a worker runs a test once it knows the
-next one). No I/O: nodes only receive `send_runtest_some` and `shutdown`, so tests drive it
-with fake nodes.
+pull units as they finish. An xdist worker runs a test only once it holds the next one, so
+each worker is handed a second test early; behind a long test that lookahead is the lightest
+unit left (from the back of the queue), so no heavy test waits behind another. No I/O: nodes
+only receive `send_runtest_some` and `shutdown`, so tests drive it with fake nodes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from netra_runner.execution.history import Durations
 UNKNOWN = 0.1  # seconds assumed for a test with no history when nothing else is known
 MIN_SHARED_SETUP = 0.05  # a module's shared setup below this is not worth keeping it together
 BATCH_SECONDS = 0.05  # keep queuing fast tests until a worker holds this much expected work
+LOOKAHEAD = 0.5  # behind a test expected to run longer than this, queue only a light one
 
 
 class Node(Protocol):
@@ -144,6 +146,10 @@ class LongestFirst:
             self.weights = {i: u.weight / len(u.indices) for u in units for i in u.indices}
         for node in self.nodes:
             self._fill(node)
+        if not self.queue:
+            for node in self.nodes:
+                if not node.shutting_down:
+                    node.shutdown()
 
     def mark_test_complete(self, node: Node, item_index: int, duration: float = 0) -> None:
         self.node2pending[node].remove(item_index)
@@ -159,6 +165,18 @@ class LongestFirst:
         for index in indices:
             self.node2pending[node].remove(index)
             self.queue.appendleft(Unit((index,), self.weights.get(index, 0.0)))
+
+    def _wants_more(self, node: Node, held: list[int]) -> bool:
+        if not held:
+            return True
+        idle = sum(
+            1
+            for n, p in self.node2pending.items()
+            if n is not node and not p and not n.shutting_down
+        )
+        if len(self.queue) <= idle:
+            return False  # what is left goes to workers that have nothing
+        return len(held) < 2 or sum(self.weights.get(i, 0.0) for i in held) < BATCH_SECONDS
 
     def remove_node(self, node: Node) -> str | None:
         """A node left (shutdown or crash); what it still held goes back to the queue."""
@@ -176,11 +194,11 @@ class LongestFirst:
             return
         pending = self.node2pending[node]
         sending: list[int] = []
-        while self.queue and (
-            len(pending) + len(sending) < 2
-            or sum(self.weights.get(i, 0.0) for i in (*pending, *sending)) < BATCH_SECONDS
-        ):
-            sending.extend(self.queue.popleft().indices)
+        while self.queue and self._wants_more(node, [*pending, *sending]):
+            held = [*pending, *sending]
+            behind_long = bool(held) and self.weights.get(held[-1], 0.0) > LOOKAHEAD
+            unit = self.queue.pop() if behind_long else self.queue.popleft()
+            sending.extend(unit.indices)
         if sending:
             pending.extend(sending)
             node.send_runtest_some(sending)

@@ -1,0 +1,78 @@
+from pathlib import Path
+
+from netra_runner.events import CategoryTail, EventLog, read_events
+from netra_runner.execution.suite_events import SuiteEvents, junit_names
+from netra_runner.results import Outcome
+
+
+def test_a_half_written_line_waits_for_its_end(tmp_path: Path) -> None:
+    path = tmp_path / "events.ndjson"
+    path.write_text('{"event": "a"}\n{"event": "b", "x"')
+    tail = CategoryTail("unit", path)
+    assert tail.read_new() == [{"event": "a", "category": "unit"}]
+    with path.open("a") as out:
+        out.write(": 1}\n")
+    assert tail.read_new() == [{"event": "b", "x": 1, "category": "unit"}]
+    assert tail.read_new() == []
+
+
+def test_event_log_follows_categories_and_tells_listeners(tmp_path: Path) -> None:
+    log = EventLog(tmp_path / "events.ndjson")
+    seen: list[str] = []
+    log.listen(lambda event: seen.append(event["event"]))
+    log.emit("run_started")
+    (tmp_path / "unit.ndjson").write_text('{"event": "test_finished", "nodeid": "x"}\n')
+    log.follow("unit", tmp_path / "unit.ndjson")
+    log.unfollow("unit")
+    log.close()
+    assert seen == ["run_started", "test_finished"]
+    assert read_events(tmp_path / "events.ndjson")[1]["category"] == "unit"
+
+
+def test_garbage_lines_are_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "e.ndjson"
+    path.write_text('not json\n[1]\n{"event": "ok"}\n')
+    assert read_events(path) == [{"event": "ok"}]
+
+
+def test_suite_results_with_attempts_and_unfinished_tests() -> None:
+    suite = SuiteEvents.of(
+        [
+            {"event": "collected", "tests": ["t.py::a", "t.py::b", "t.py::c"]},
+            {"event": "test_started", "nodeid": "t.py::a"},
+            {
+                "event": "test_finished",
+                "nodeid": "t.py::a",
+                "outcome": "rerun",
+                "message": "boom",
+                "phase": "call",
+            },
+            {
+                "event": "test_finished",
+                "nodeid": "t.py::a",
+                "outcome": "passed",
+                "duration": 0.5,
+                "line": 3,
+            },
+            {"event": "test_started", "nodeid": "t.py::b"},
+            {"event": "collect_error", "nodeid": "u.py", "message": "collection error in u.py"},
+        ]
+    )
+    assert suite.running(set()) == "t.py::b"
+    assert suite.unfinished(set()) == ["t.py::b", "t.py::c"]
+    assert suite.unfinished({"t.py::b"}) == ["t.py::c"]
+    error, flaky = suite.results("unit")
+    assert (error.outcome, error.file) == (Outcome.ERROR, "u.py")
+    assert (
+        flaky.flaky
+        and flaky.reruns[0].message == "boom"
+        and flaky.reruns[0].outcome is Outcome.FAILED
+    )
+
+
+def test_junit_names_follow_pytest() -> None:
+    assert junit_names("tests/test_a.py::TestX::test_y[1-2]") == (
+        "tests.test_a.TestX",
+        "test_y[1-2]",
+    )
+    assert junit_names("tests/test_a.py") == ("", "tests.test_a")
