@@ -12,9 +12,7 @@ from rich.console import Console
 
 from netra_runner import __version__
 from netra_runner.config import Project, find_config, load_project
-from netra_runner.doctor import doctor
 from netra_runner.options import RunOptions
-from netra_runner.services import commands as service_commands
 from netra_runner.workflow import execute, guard
 
 app = typer.Typer(
@@ -239,19 +237,25 @@ def services_up(
     ] = None,
 ) -> None:
     """Start services and keep them running; later runs reuse them."""
-    _project_command(ctx, lambda project, out: service_commands.up(project, names or [], out))
+    from netra_runner.services import commands
+
+    _project_command(ctx, lambda project, out: commands.up(project, names or [], out))
 
 
 @services_app.command("down")
 def services_down(ctx: typer.Context) -> None:
     """Remove this project's kept services."""
-    _project_command(ctx, service_commands.down)
+    from netra_runner.services import commands
+
+    _project_command(ctx, commands.down)
 
 
 @services_app.command("status")
 def services_status(ctx: typer.Context) -> None:
     """List this project's service containers: kept ones and those of runs in progress."""
-    _project_command(ctx, service_commands.status)
+    from netra_runner.services import commands
+
+    _project_command(ctx, commands.status)
 
 
 @services_app.command("logs")
@@ -261,12 +265,16 @@ def services_logs(
     tail: Annotated[int | None, typer.Option("--tail", help="Only the last N lines.")] = None,
 ) -> None:
     """Print a running service's log (secrets masked)."""
-    _project_command(ctx, lambda project, out: service_commands.logs(project, name, tail, out))
+    from netra_runner.services import commands
+
+    _project_command(ctx, lambda project, out: commands.logs(project, name, tail, out))
 
 
 @app.command("doctor")
 def doctor_command(ctx: typer.Context) -> None:
     """Check the config, the Docker engine and the images the services need."""
+    from netra_runner.doctor import doctor  # imports the Docker SDK: only when asked
+
     settings = ctx.obj or {}
     out = _console(stderr=False)
     raise typer.Exit(doctor(Path.cwd(), settings.get("config"), settings.get("profile"), out))

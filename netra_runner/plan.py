@@ -130,6 +130,8 @@ def _pytest_argv(
     if options.keyword:
         argv += ["-k", options.keyword]
     if workers > 1:
+        if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+            argv += ["-p", "xdist.plugin"]  # with autoload on, loading it again is an error
         argv += ["-n", str(workers), f"--max-worker-restart={MAX_WORKER_RESTARTS}"]
     if options.fail_fast:
         argv += ["-x"]

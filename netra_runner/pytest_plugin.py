@@ -51,7 +51,8 @@ def pytest_configure(config: pytest.Config) -> None:
     path = config.getoption(EVENTS)
     if path and not is_worker:
         config.pluginmanager.register(EventWriter(Path(path)), "netra-events")
-    if config.pluginmanager.hasplugin("xdist") and not is_worker:
+    if getattr(config.option, "numprocesses", None) and not is_worker:
+        # -n is set: xdist is loaded, under whatever name ("xdist.plugin" without autoload).
         from netra_runner.execution.xdist_scheduler import SchedulerPlugin
 
         config.pluginmanager.register(

@@ -10,6 +10,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
@@ -27,7 +28,9 @@ from netra_runner.reporting.junit import write_junit
 from netra_runner.reporting.listing import category_table, plan_view
 from netra_runner.results import CategoryResult, RunResult, ServiceTiming
 from netra_runner.selection import select
-from netra_runner.services.session import ServiceSession, open_session
+
+if TYPE_CHECKING:
+    from netra_runner.services.session import ServiceSession
 
 CRASH_LOG = "netra-run-error.log"
 
@@ -85,6 +88,8 @@ def _run_jobs(project: Project, jobs: list[Job], options: RunOptions, out: Conso
         stack.enter_context(_sigterm_as_interrupt())
         services = None
         if needed:
+            from netra_runner.services.session import open_session  # the Docker SDK: on demand
+
             session = open_session(project, needed, options.keep_services, say, events)
             services = stack.enter_context(session)
         runner = Runner(

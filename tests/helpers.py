@@ -79,9 +79,18 @@ def containers_of(project: Path) -> list[str]:
     """Names of the containers netra-run made for this project (all runs, kept ones too)."""
     import docker
 
+    found = docker.from_env().containers.list(all=True, filters={"label": _project_label(project)})
+    return sorted(c.name for c in found)
+
+
+def networks_of(project: Path) -> list[str]:
+    import docker
+
+    found = docker.from_env().networks.list(filters={"label": _project_label(project)})
+    return sorted(n.name for n in found)
+
+
+def _project_label(project: Path) -> list[str]:
     from netra_runner.services.spec import LABEL_PROJECT, RunIdentity
 
-    project_id = RunIdentity.new(project / "categories.yaml", 0, 0).project_id
-    labels = [f"{LABEL_PROJECT}={project_id}"]
-    found = docker.from_env().containers.list(all=True, filters={"label": labels})
-    return sorted(c.name for c in found)
+    return [f"{LABEL_PROJECT}={RunIdentity.new(project / 'categories.yaml', 0, 0).project_id}"]

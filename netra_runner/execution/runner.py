@@ -8,13 +8,16 @@ import dataclasses
 import queue
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from netra_runner.events import Event, EventLog
 from netra_runner.execution.processes import ChildProcesses
 from netra_runner.execution.suites import run_job
 from netra_runner.plan import Job
 from netra_runner.results import CategoryResult, Outcome, Status
-from netra_runner.services.session import ServiceSession
+
+if TYPE_CHECKING:
+    from netra_runner.services.session import ServiceSession
 
 POLL = 0.2  # the main thread wakes this often: Ctrl-C, fail-fast and progress stay prompt
 WAIT = "wait"

@@ -28,6 +28,7 @@ class Node(Protocol):
     shutting_down: bool
 
     def send_runtest_some(self, indices: Sequence[int]) -> None: ...
+    def send_steal(self, indices: Sequence[int]) -> None: ...
     def shutdown(self) -> None: ...
 
 
@@ -44,12 +45,19 @@ def plan(collection: Sequence[str], history: Durations, workers: int) -> list[Un
     for index, nodeid in enumerate(collection):
         modules.setdefault(nodeid.split("::")[0], []).append(index)
     total = sum(estimate(i) for i in range(len(collection)))
+    chunk = max(1, len(collection) // (4 * max(workers, 1)))
     units: list[Unit] = []
     for indices in modules.values():
         weight = sum(estimate(i) for i in indices)
         shared = _shared_setup([collection[i] for i in indices], history)
         if _keep_together(shared, weight, len(indices), total, workers):
             units.append(Unit(tuple(indices), weight))
+        elif all(history.duration(collection[i]) is None for i in indices):
+            # Nothing known: contiguous chunks keep what shares fixtures together, as xdist's
+            # load scheduling does, until history says better.
+            for start in range(0, len(indices), chunk):
+                part = indices[start : start + chunk]
+                units.append(Unit(tuple(part), sum(estimate(i) for i in part)))
         else:
             units.extend(Unit((i,), estimate(i)) for i in indices)
     return sorted(units, key=lambda unit: -unit.weight)
@@ -73,13 +81,14 @@ def _estimator(collection: Sequence[str], history: Durations) -> Callable[[int],
 
 
 def _shared_setup(nodeids: list[str], history: Durations) -> float:
-    """What the first test of a module pays in setup beyond the others: module-scoped work."""
-    setups = [history.setup(n) for n in nodeids]
-    if len(setups) < 2 or any(s is None for s in setups):
+    """Module-scoped work: the setup a module's first test on a worker pays beyond the others.
+
+    Whichever test ran first on a worker paid it, so compare the most with the least.
+    """
+    setups = [s for s in (history.setup(n) for n in nodeids) if s is not None]
+    if len(setups) < 2:
         return 0.0
-    first, rest = setups[0], [s for s in setups[1:] if s is not None]
-    assert first is not None
-    return max(first - statistics.median(rest), 0.0)
+    return max(setups) - min(setups)
 
 
 def _keep_together(shared: float, weight: float, count: int, total: float, workers: int) -> bool:
@@ -104,6 +113,7 @@ class LongestFirst:
         self.queue: deque[Unit] = deque()
         self.collection: list[str] | None = None
         self.weights: dict[int, float] = {}
+        self.steal_from: Any = None  # the node asked to give tests back; one request at a time
 
     @property
     def nodes(self) -> list[Any]:
@@ -115,7 +125,7 @@ class LongestFirst:
 
     @property
     def tests_finished(self) -> bool:
-        if not self.collection_is_completed or self.queue:
+        if not self.collection_is_completed or self.queue or self.steal_from is not None:
             return False
         return all(len(pending) < 2 for pending in self.node2pending.values())
 
@@ -144,12 +154,7 @@ class LongestFirst:
             units = plan(self.collection, self.history, max(len(self.nodes), 1))
             self.queue = deque(units)
             self.weights = {i: u.weight / len(u.indices) for u in units for i in u.indices}
-        for node in self.nodes:
-            self._fill(node)
-        if not self.queue:
-            for node in self.nodes:
-                if not node.shutting_down:
-                    node.shutdown()
+        self._fill_all()
 
     def mark_test_complete(self, node: Node, item_index: int, duration: float = 0) -> None:
         self.node2pending[node].remove(item_index)
@@ -158,13 +163,16 @@ class LongestFirst:
     def mark_test_pending(self, item: str) -> None:
         assert self.collection is not None
         self.queue.appendleft(Unit((self.collection.index(item),), 0.0))
-        for node in self.nodes:
-            self._fill(node)
+        self._fill_all()
 
     def remove_pending_tests_from_node(self, node: Node, indices: Sequence[int]) -> None:
-        for index in indices:
+        """The answer to a steal: these tests left the node's queue (some may have started)."""
+        if node is self.steal_from:
+            self.steal_from = None
+        for index in reversed(indices):
             self.node2pending[node].remove(index)
             self.queue.appendleft(Unit((index,), self.weights.get(index, 0.0)))
+        self._fill_all()
 
     def _wants_more(self, node: Node, held: list[int]) -> bool:
         if not held:
@@ -181,13 +189,21 @@ class LongestFirst:
     def remove_node(self, node: Node) -> str | None:
         """A node left (shutdown or crash); what it still held goes back to the queue."""
         pending = self.node2pending.pop(node)
+        if node is self.steal_from:
+            self.steal_from = None
         if not pending or self.collection is None:
             return None
         crashed, rest = pending[0], pending[1:]
         self.queue.extendleft(Unit((i,), self.weights.get(i, 0.0)) for i in reversed(rest))
-        for other in self.nodes:
-            self._fill(other)
+        self._fill_all()
         return self.collection[crashed]
+
+    def _fill_all(self) -> None:
+        for node in self.nodes:
+            self._fill(node)
+        for node in self.nodes:  # those filled before the queue ran dry: steal or stop
+            if not self.queue and len(self.node2pending[node]) < 2 and not node.shutting_down:
+                self._steal_for(node)
 
     def _fill(self, node: Node) -> None:
         if node.shutting_down:
@@ -202,5 +218,26 @@ class LongestFirst:
         if sending:
             pending.extend(sending)
             node.send_runtest_some(sending)
-        if not self.queue:
+        if not self.queue and len(pending) < 2:
+            self._steal_for(node)
+
+    def _steal_for(self, node: Node) -> None:
+        """An idle worker takes the back half of the busiest one's spare tests, or stops.
+
+        Spare: beyond the running test and the next one. With the queue empty spares only
+        shrink, so a worker with nothing to steal now never will have: it can stop.
+        """
+        if self.steal_from is not None:
+            return  # the answer to the request in flight feeds this node too
+        spares = {
+            other: pending[2:]
+            for other, pending in self.node2pending.items()
+            if other is not node and not other.shutting_down and len(pending) > 2
+        }
+        if not spares:
             node.shutdown()
+            return
+        victim = max(spares, key=lambda n: sum(self.weights.get(i, 0.0) for i in spares[n]))
+        spare = spares[victim]
+        victim.send_steal(spare[len(spare) // 2 :])
+        self.steal_from = victim

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import docker
 import pytest
-from helpers import Ran, containers_of, netra
+from helpers import Ran, containers_of, netra, networks_of
 
 pytestmark = pytest.mark.docker
 SECRET = "pw-Zq81-never-shown"
@@ -46,6 +46,7 @@ def test_real_postgres_and_redis_through_their_exports(services_project: Path) -
     assert ran.last_line.startswith("netra-run: 2 passed, 0 failed")
     assert "service postgres healthy in" in ran.out and "service redis healthy in" in ran.out
     assert containers_of(services_project) == []
+    assert networks_of(services_project) == []
 
 
 @pytest.mark.parametrize("category", ["cache_tcp", "cache_log"])
@@ -170,13 +171,11 @@ def test_after_sigkill_the_next_run_reaps_and_touches_nothing_else(services_proj
         assert ran.code == 0, ran.out + ran.err
         assert f"removed 1 containers left by runs that died: {left[0]}" in ran.out
         assert containers_of(services_project) == []
+        assert networks_of(services_project) == []
         bystander.reload()
         assert bystander.status == "created"
     finally:
         bystander.remove(force=True)
-        for network in client.networks.list(filters={"label": "netra.run"}):
-            if not network.containers:
-                network.remove()
 
 
 def test_two_runs_at_once_do_not_collide(services_project: Path, tmp_path: Path) -> None:

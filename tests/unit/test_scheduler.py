@@ -11,9 +11,13 @@ class FakeNode:
         self.name = name
         self.shutting_down = False
         self.received: list[int] = []
+        self.steal_requests: list[list[int]] = []
 
     def send_runtest_some(self, indices: Sequence[int]) -> None:
         self.received.extend(indices)
+
+    def send_steal(self, indices: Sequence[int]) -> None:
+        self.steal_requests.append(list(indices))
 
     def shutdown(self) -> None:
         self.shutting_down = True
@@ -87,7 +91,8 @@ def test_longest_first_with_light_lookaheads_behind_long_tests() -> None:
     assert two.received == [3, 1]  # mid starts at once on the other worker
     sched.mark_test_complete(two, 3)
     assert two.received == [3, 1, 0]  # behind a short test, the heaviest left
-    assert two.shutting_down and not one.shutting_down  # told at its next completion
+    sched.mark_test_complete(two, 1)
+    assert two.shutting_down and not one.shutting_down  # nothing to steal: it may stop
 
 
 def test_no_history_falls_back_to_collection_order() -> None:
@@ -132,3 +137,30 @@ def test_few_tests_are_spread_over_all_workers() -> None:
     assert one.received == [0] and two.received == [1]
     assert one.shutting_down and two.shutting_down
     assert sched.tests_finished  # each node holds fewer than two: they are on their last
+
+
+def test_an_idle_worker_steals_the_back_half_of_the_busiest_ones_spare_tests() -> None:
+    collection = ["m.py::a", "m.py::b", "m.py::c", "m.py::d", "m.py::e", "m.py::f", "n.py::x"]
+    durations = Durations({n: {"d": 0.1, "s": 0.0} for n in collection})
+    durations.tests["m.py::a"] = {"d": 1.1, "s": 1.0}  # module m shares a costly setup
+    sched, (one, two) = started(collection, durations)
+    assert one.received == [0, 1, 2, 3, 4, 5] and two.received == [6]
+    sched.mark_test_complete(two, 6)
+    assert one.steal_requests == [[4, 5]]  # spare: c, d, e, f; the back half
+    assert not sched.tests_finished  # not while a steal is in flight
+    sched.remove_pending_tests_from_node(one, [4, 5])
+    assert two.received == [6, 4, 5]
+    assert sched.node2pending[one] == [0, 1, 2, 3]
+
+
+def test_a_steal_that_comes_back_empty_lets_the_worker_stop() -> None:
+    collection = ["m.py::a", "m.py::b", "m.py::c", "m.py::d", "n.py::x"]
+    durations = Durations({n: {"d": 0.1, "s": 0.0} for n in collection})
+    durations.tests["m.py::a"] = {"d": 1.1, "s": 1.0}
+    sched, (one, two) = started(collection, durations)
+    sched.mark_test_complete(two, 4)
+    assert one.steal_requests == [[3]]
+    sched.mark_test_complete(one, 0)
+    sched.mark_test_complete(one, 1)
+    sched.remove_pending_tests_from_node(one, [])  # too late: it had started them
+    assert two.shutting_down
