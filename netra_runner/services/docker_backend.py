@@ -261,13 +261,14 @@ def _reason(exc: BaseException) -> str:
 
 
 def _quietly(action: Callable[[], object]) -> None:
-    """Removal is best effort: the thing may be gone already."""
+    """Removal is best effort: another run reaping the same orphans may be on it too."""
     try:
         action()
     except NotFound:
         pass
     except APIError as exc:
-        if exc.status_code != 409:  # 409: removal already in progress
+        # 409: removal already in progress; 403: a network whose containers are still going
+        if exc.status_code not in (403, 409):
             raise
 
 
