@@ -16,6 +16,7 @@ from typing import IO, Any
 
 Event = dict[str, Any]
 Listener = Callable[[Event], None]
+FAILED_OUTCOMES = ("failed", "error", "crashed")  # test_finished outcomes that are failures
 
 
 class EventLog:

@@ -16,7 +16,7 @@ from rich.console import Console
 
 from netra_runner.config import Project, find_config, load_project
 from netra_runner.errors import ExitCode, NetraError
-from netra_runner.events import Event, EventLog, read_events
+from netra_runner.events import FAILED_OUTCOMES, Event, EventLog, read_events
 from netra_runner.execution import history
 from netra_runner.execution.processes import ChildProcesses
 from netra_runner.execution.runner import Runner
@@ -37,7 +37,15 @@ CRASH_LOG = "netra-run-error.log"
 
 def execute(options: RunOptions, out: Console, err: Console) -> int:
     """Run everything the options ask for; never raises, returns the exit code."""
-    return guard(lambda: _stages(options, out), err, options.reports_in(None))
+    return guard(lambda: _stages(options, out), err, options.reports_in(_root(options)))
+
+
+def _root(options: RunOptions) -> Path | None:
+    """The project's folder when it can be found: a bug's log goes beside its reports."""
+    try:
+        return find_config(options.cwd, options.config).parent
+    except NetraError:
+        return None
 
 
 def guard(action: Callable[[], int], err: Console, crash_dir: Path) -> int:
@@ -125,11 +133,7 @@ class Say:
 
     def on_test(self, event: Event) -> None:
         """A failure is shown the moment it happens, not only in the summary."""
-        if event["event"] == "test_finished" and event.get("outcome") in (
-            "failed",
-            "error",
-            "crashed",
-        ):
+        if event["event"] == "test_finished" and event.get("outcome") in FAILED_OUTCOMES:
             self(f"{event['outcome'].upper():<11} [{event.get('category')}] {event['nodeid']}")
 
     def event(self, text: str, result: CategoryResult | None) -> None:

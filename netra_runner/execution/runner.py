@@ -10,7 +10,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from netra_runner.events import Event, EventLog
+from netra_runner.events import FAILED_OUTCOMES, Event, EventLog
 from netra_runner.execution.processes import ChildProcesses
 from netra_runner.execution.suites import run_job
 from netra_runner.plan import Job
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 POLL = 0.2  # the main thread wakes this often: Ctrl-C, fail-fast and progress stay prompt
 WAIT = "wait"
 INTERRUPTED = "the run was interrupted"
-BAD = ("failed", "error", "crashed")
 
 
 class Runner:
@@ -157,7 +156,11 @@ class Runner:
         self.on_event("", result)
 
     def _watch(self, event: Event) -> None:
-        if self.fail_fast and event["event"] == "test_finished" and event.get("outcome") in BAD:
+        if (
+            self.fail_fast
+            and event["event"] == "test_finished"
+            and event.get("outcome") in FAILED_OUTCOMES
+        ):
             self._failed_fast = True
 
     def _stop(self, reason: str) -> None:
