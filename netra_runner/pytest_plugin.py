@@ -24,6 +24,8 @@ from typing import IO, Any
 import pytest
 from _pytest.runner import runtestprotocol
 
+from netra_runner.tracebacks import error_lines
+
 EVENTS = "netra_events"
 RETRIES = "netra_retries"
 TIMEOUT = "netra_timeout"
@@ -144,7 +146,7 @@ class EventWriter:
                 "collect_error",
                 nodeid=report.nodeid,
                 message=f"collection error in {report.nodeid or 'the session'}",
-                details=_error_lines(report.longreprtext),
+                details=error_lines(report.longreprtext),
             )
 
     def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
@@ -232,9 +234,3 @@ def _without_worker_line(text: str) -> str:
     """xdist starts a worker's tracebacks with '[gw0] linux -- Python ...': noise here."""
     first, _, rest = text.partition("\n")
     return rest if first.startswith("[gw") else text
-
-
-def _error_lines(text: str) -> str:
-    """pytest's 'E ' lines: the error itself, without importlib's frames around it."""
-    lines = [line for line in text.splitlines() if line.startswith("E ")]
-    return "\n".join(lines) or text

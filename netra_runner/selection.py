@@ -75,7 +75,7 @@ class Selection:
         wanted = [_relative(file, root) for file in files]
         kept = []
         for entry in self.entries:
-            inside = [w for w in wanted if _holds(entry.category, w)]
+            inside = [w for w in wanted if holds(entry.category.paths, w)]
             if inside:
                 kept.append(
                     dataclasses.replace(entry, targets=tuple(inside), why=_why(entry, explicit))
@@ -132,8 +132,9 @@ def _relative(file: Path, root: Path) -> str:
         raise UsageError(f"--file {file} is outside the project ({root})") from None
 
 
-def _holds(category: Category, file: str) -> bool:
-    folders = [posixpath.normpath(path) for path in category.paths]
+def holds(paths: tuple[str, ...], file: str) -> bool:
+    """Whether a project-relative file lies under one of a category's paths."""
+    folders = [posixpath.normpath(path) for path in paths]
     return any(f == "." or file == f or file.startswith(f + "/") for f in folders)
 
 

@@ -11,6 +11,7 @@ from xml.etree.ElementTree import ParseError
 from junitparser import Error, Failure, JUnitXml, JUnitXmlError, Skipped, TestSuite
 
 from netra_runner.results import Outcome, TestResult
+from netra_runner.tracebacks import error_lines
 
 OUTPUT_CAP = 4000
 # pytest frames captured output with headers like "----- Captured Out -----".
@@ -46,7 +47,7 @@ def _result(case: Any, category: str, line_offset: int) -> TestResult:
     classname, name = case.classname or "", case.name or ""
     if message == "collection failure":
         message = f"collection error in {attrs.get('file') or name}"
-        details = _error_lines(details)
+        details = error_lines(details)
     return TestResult(
         category=category,
         classname=classname,
@@ -71,12 +72,6 @@ def _outcome(case: Any) -> tuple[Outcome, str, str]:
             if isinstance(entry, kind):
                 return outcome, entry.message or "", entry.text or ""
     return Outcome.PASSED, "", ""
-
-
-def _error_lines(details: str) -> str:
-    """pytest's 'E ' lines: the error itself, without importlib's frames around it."""
-    lines = [line for line in details.splitlines() if line.startswith("E ")]
-    return "\n".join(lines) or details
 
 
 def _output(case: Any) -> str:

@@ -40,10 +40,7 @@ class ChildProcesses:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        with self._lock:
-            running = list(self._running)
-        for proc in running:
-            stop_tree(proc)
+        self._stop_running()
 
     def run(
         self,
@@ -81,6 +78,10 @@ class ChildProcesses:
     def stop_all(self, reason: str = "the run was stopped") -> None:
         with self._lock:
             self.stopping = self.stopping or reason
+        self._stop_running()
+
+    def _stop_running(self) -> None:
+        with self._lock:
             running = list(self._running)
         for proc in running:
             stop_tree(proc)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import posixpath
-
 import psutil
 
 from netra_runner.config import Category, Defaults
 from netra_runner.execution.history import Durations
+from netra_runner.selection import holds
 
 WORKER_MEMORY = 512 * 2**20  # what one pytest worker is allowed to need, for `auto`
 SMALL_SUITE = 2.0  # seconds of tests below which starting workers costs more than it gains
@@ -30,15 +29,10 @@ def category_workers(category: Category, defaults: Defaults, limit: int, history
     known = [
         duration
         for nodeid, entry in history.tests.items()
-        if _under(nodeid.split("::")[0], category.paths) and (duration := entry["d"]) is not None
+        if holds(category.paths, nodeid.split("::")[0]) and (duration := entry["d"]) is not None
     ]
     if not known:
         return limit  # no history yet: assume the suite is worth spreading
     if sum(known) < SMALL_SUITE or len(known) < 2:
         return 1
     return max(1, min(limit, len(known)))
-
-
-def _under(file: str, paths: tuple[str, ...]) -> bool:
-    folders = [posixpath.normpath(p) for p in paths]
-    return any(f == "." or file == f or file.startswith(f + "/") for f in folders)
