@@ -13,6 +13,7 @@ It must stay light: it is imported by every test process, xdist workers included
 from __future__ import annotations
 
 import json
+import os
 import signal
 import time
 from collections.abc import Iterator
@@ -52,7 +53,9 @@ def pytest_configure(config: pytest.Config) -> None:
     is_worker = hasattr(config, "workerinput")
     path = config.getoption(EVENTS)
     if path and not is_worker:
-        config.pluginmanager.register(EventWriter(Path(path)), "netra-events")
+        # Files are named from where pytest was started (the project root), not its rootdir.
+        base = os.path.relpath(config.rootpath, config.invocation_params.dir)
+        config.pluginmanager.register(EventWriter(Path(path), base), "netra-events")
     if getattr(config.option, "numprocesses", None) and not is_worker:
         # -n is set: xdist is loaded, under whatever name ("xdist.plugin" without autoload).
         from netra_runner.execution.xdist_scheduler import SchedulerPlugin
@@ -117,8 +120,9 @@ def _forget_failed_fixtures(item: pytest.Item) -> None:
 class EventWriter:
     """Writes one JSON line per event; lives in the process that sees every report."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, base: str = ".") -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.base = base
         self.out: IO[str] = path.open("a", encoding="utf-8")
         self.attempts: dict[tuple[str, int], list[pytest.TestReport]] = {}
         self.collected = False
@@ -157,7 +161,7 @@ class EventWriter:
         key = (report.nodeid, attempt)
         self.attempts.setdefault(key, []).append(report)
         if _when(report) in ("teardown", "???"):  # "???": xdist's report for a crashed worker
-            self.emit("test_finished", **summarize(self.attempts.pop(key), attempt))
+            self.emit("test_finished", **summarize(self.attempts.pop(key), attempt, self.base))
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         self.emit("session_finished", exitstatus=int(exitstatus))
@@ -166,7 +170,7 @@ class EventWriter:
         self.out.close()
 
 
-def summarize(reports: list[pytest.TestReport], attempt: int) -> dict[str, Any]:
+def summarize(reports: list[pytest.TestReport], attempt: int, base: str = ".") -> dict[str, Any]:
     """One attempt's setup/call/teardown reports as one outcome."""
     first = reports[0]
     bad = next((r for r in reports if r.failed or _outcome(r) == "rerun"), None)
@@ -182,7 +186,7 @@ def summarize(reports: list[pytest.TestReport], attempt: int) -> dict[str, Any]:
         "duration": round(sum(r.duration for r in reports), 4),
         "setup": round(sum(r.duration for r in reports if r.when == "setup"), 4),
         "worker": node.gateway.id if node is not None else "main",
-        "file": fspath,
+        "file": os.path.normpath(Path(base, fspath)),
         "line": None if line is None else line + 1,
         "message": _message(shown) if shown is not None else "",
         "details": _without_worker_line(bad.longreprtext) if bad is not None else "",

@@ -28,9 +28,15 @@ class Ran:
         return self.out.rstrip("\n").splitlines()[-1]
 
 
+# The fixture projects need no third-party pytest plugin; the ones a machine happens to have
+# (hypothesis, anyio, ...) cost up to 1.6 s in every pytest process these tests start.
+# test_run.py covers a run with autoloading on.
+QUIET = {"NO_COLOR": "1", "COLUMNS": "200", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+
+
 def netra(cwd: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120) -> Ran:
     """The real command, as a user runs it, in a child process."""
-    full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(env or {})}
+    full_env = {**os.environ, **QUIET, **(env or {})}
     done = subprocess.run(
         [sys.executable, "-m", "netra_runner", *args],
         cwd=cwd,

@@ -205,7 +205,14 @@ class DockerBackend:
         return reaped
 
     def _containers(self, *labels: str) -> Iterator[Any]:
-        yield from self.client.containers.list(all=True, filters={"label": list(labels)})
+        """Those still there: another run may remove one between the listing and its inspection."""
+        found = self.client.containers.list(all=True, sparse=True, filters={"label": list(labels)})
+        for container in found:
+            try:
+                container.reload()
+            except NotFound:
+                continue
+            yield container
 
     def _project(self) -> str:
         return f"{LABEL_PROJECT}={self.identity.project_id}"

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import psutil
 import pytest
-from helpers import junit_properties
+from helpers import QUIET, junit_properties
 
 
 def start(project: Path, pidfile: Path) -> subprocess.Popen[str]:
-    env = {**os.environ, "NO_COLOR": "1", "NETRA_TEST_PIDFILE": str(pidfile)}
+    env = {**os.environ, **QUIET, "NETRA_TEST_PIDFILE": str(pidfile)}
     return subprocess.Popen(
         [sys.executable, "-m", "netra_runner", "-c", "after_slow"],
         cwd=project,

@@ -239,3 +239,23 @@ def test_colour_only_when_asked_and_never_with_no_color(mixed: Path) -> None:
 def test_the_closing_line_is_never_wrapped(mixed: Path) -> None:
     ran = netra(mixed, "-c", "broken", env={"COLUMNS": "40"})
     assert ran.last_line.startswith("netra-run: 1 passed, 0 failed, 0 skipped, 1 error in ")
+
+
+def test_a_nested_pytest_project_is_located_from_the_project_root(tmp_path: Path) -> None:
+    demo = tmp_path / "examples" / "demo"
+    (demo / "tests").mkdir(parents=True)
+    (demo / "pyproject.toml").write_text("[tool.pytest.ini_options]\naddopts = ['-ra']\n")
+    (demo / "tests" / "test_nested.py").write_text("def test_no():\n    assert 1 == 2\n")
+    (tmp_path / "categories.yaml").write_text(
+        "version: 1\ncategories:\n  demo: {paths: [examples/demo/tests]}\n"
+    )
+    ran = netra(tmp_path, "-c", "demo")
+    assert ran.code == 1
+    assert "FAILED [demo] examples/demo/tests/test_nested.py:1 " in ran.out, ran.out
+
+
+def test_installed_plugins_load_as_usual_with_workers(mixed: Path) -> None:
+    ran = netra(mixed, "-c", "passing", "-n", "2", env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": ""})
+    assert ran.code == 0, ran.out + ran.err
+    assert "START       passing (2 workers)" in ran.out
+    assert ran.last_line.startswith("netra-run: 3 passed, 0 failed, 0 skipped in ")
