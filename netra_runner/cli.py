@@ -143,6 +143,37 @@ def run(
             rich_help_panel=REPORT,
         ),
     ] = None,
+    junit: Annotated[
+        Path | None,
+        typer.Option("--junit", help="Write the JUnit report here.", rich_help_panel=REPORT),
+    ] = None,
+    json_path: Annotated[
+        Path | None,
+        typer.Option("--json", help="Write the JSON report here.", rich_help_panel=REPORT),
+    ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", help="Write the HTML report here.", rich_help_panel=REPORT),
+    ] = None,
+    plain: Annotated[
+        bool,
+        typer.Option(
+            "--plain", help="Progress as lines, no live view, no colour.", rich_help_panel=REPORT
+        ),
+    ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="A line for every test.", rich_help_panel=REPORT),
+    ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            help="Only failures, the summary and the closing line.",
+            rich_help_panel=REPORT,
+        ),
+    ] = False,
     config: Annotated[
         Path | None,
         typer.Option("--config", help="categories.yaml to use (default: found from here upward)."),
@@ -173,6 +204,10 @@ def run(
         raise typer.BadParameter(
             "--list and --plan each print and exit; use one", param_hint="--list/--plan"
         )
+    if verbose and quiet:
+        raise typer.BadParameter(
+            "-v asks for more output and -q for less; use one", param_hint="-v/-q"
+        )
     options = RunOptions(
         categories=tuple(category),
         all=all_,
@@ -191,8 +226,14 @@ def run(
         reports_dir=reports_dir,
         config=config,
         profile=profile,
+        junit=junit,
+        json=json_path,
+        html=html,
+        plain=plain,
+        verbosity=1 if verbose else -1 if quiet else 0,
     )
-    raise typer.Exit(execute(options, _console(stderr=False), _console(stderr=True)))
+    out, err = _console(stderr=False, plain=plain), _console(stderr=True, plain=plain)
+    raise typer.Exit(execute(options, out, err))
 
 
 def _workers(value: str | None) -> int | str | None:
@@ -205,9 +246,9 @@ def _workers(value: str | None) -> int | str | None:
     )
 
 
-def _console(stderr: bool) -> Console:
+def _console(stderr: bool, plain: bool = False) -> Console:
     # NO_COLOR means no ANSI at all here, not only no colour; rich honours FORCE_COLOR itself.
-    plain = bool(os.environ.get("NO_COLOR"))  # no-color.org: set and not empty
+    plain = plain or bool(os.environ.get("NO_COLOR"))  # no-color.org: set and not empty
     return Console(stderr=stderr, color_system=None if plain else "auto", highlight=False)
 
 
@@ -268,6 +309,27 @@ def services_logs(
     from netra_runner.services import commands
 
     _project_command(ctx, lambda project, out: commands.logs(project, name, tail, out))
+
+
+report_app = typer.Typer(help="Work with reports written by earlier runs.")
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("merge")
+def report_merge(
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(help="junit.xml / report.json files, or report folders holding them."),
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder for the merged junit.xml/report.json.")
+    ] = Path("reports/merged"),
+) -> None:
+    """Merge several runs' reports (CI shards) into one; exits as the merged run would."""
+    from netra_runner.reporting.merge_command import merge
+
+    out = _console(stderr=False)
+    raise typer.Exit(guard(lambda: merge(inputs, output, out), _console(stderr=True), output))
 
 
 @app.command("doctor")

@@ -7,6 +7,13 @@ from pathlib import Path
 
 
 @dataclass(frozen=True)
+class ReportPaths:
+    junit: Path
+    json: Path
+    html: Path
+
+
+@dataclass(frozen=True)
 class RunOptions:
     categories: tuple[str, ...] = ()
     all: bool = False
@@ -25,6 +32,11 @@ class RunOptions:
     reports_dir: Path | None = None  # None: reports/ at the project root
     config: Path | None = None
     profile: str | None = None
+    junit: Path | None = None  # None: junit.xml in the reports folder; same for json, html
+    json: Path | None = None
+    html: Path | None = None
+    plain: bool = False  # no live view, no colour
+    verbosity: int = 0  # -1 quiet, 1 a line per test
     cwd: Path = field(default_factory=Path.cwd)
 
     def reports_in(self, root: Path | None) -> Path:
@@ -32,6 +44,18 @@ class RunOptions:
         if self.reports_dir is not None:
             return (self.cwd / self.reports_dir).resolve()
         return (root or self.cwd) / "reports"
+
+    def report_paths(self, root: Path | None) -> ReportPaths:
+        folder = self.reports_in(root)
+
+        def chosen(path: Path | None, default: str) -> Path:
+            return (self.cwd / path).resolve() if path is not None else folder / default
+
+        return ReportPaths(
+            chosen(self.junit, "junit.xml"),
+            chosen(self.json, "report.json"),
+            chosen(self.html, "report.html"),
+        )
 
     @property
     def narrowing(self) -> str | None:

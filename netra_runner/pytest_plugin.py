@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import IO, Any
+from typing import Any
 
 import pytest
 from _pytest.runner import runtestprotocol
@@ -52,10 +52,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     is_worker = hasattr(config, "workerinput")
     path = config.getoption(EVENTS)
-    if path and not is_worker:
+    distributed = bool(getattr(config.option, "numprocesses", None))
+    if path and is_worker:
+        # Only a worker knows it is starting a test; the controller hears of it without a name.
+        worker = config.workerinput["workerid"]  # type: ignore[attr-defined]
+        config.pluginmanager.register(WorkerStarts(Path(path), worker), "netra-worker-starts")
+    elif path:
         # Files are named from where pytest was started (the project root), not its rootdir.
         base = os.path.relpath(config.rootpath, config.invocation_params.dir)
-        config.pluginmanager.register(EventWriter(Path(path), base), "netra-events")
+        writer = EventWriter(Path(path), base, starts=not distributed)
+        config.pluginmanager.register(writer, "netra-events")
     if getattr(config.option, "numprocesses", None) and not is_worker:
         # -n is set: xdist is loaded, under whatever name ("xdist.plugin" without autoload).
         from netra_runner.execution.xdist_scheduler import SchedulerPlugin
@@ -117,19 +123,39 @@ def _forget_failed_fixtures(item: pytest.Item) -> None:
         init()
 
 
-class EventWriter:
-    """Writes one JSON line per event; lives in the process that sees every report."""
+class EventFile:
+    """Appends whole lines with one write each: xdist's workers and controller share the file."""
 
-    def __init__(self, path: Path, base: str = ".") -> None:
+    def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.base = base
-        self.out: IO[str] = path.open("a", encoding="utf-8")
-        self.attempts: dict[tuple[str, int], list[pytest.TestReport]] = {}
-        self.collected = False
+        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def emit(self, event: str, **fields: Any) -> None:
-        self.out.write(json.dumps({"t": round(time.time(), 4), "event": event, **fields}) + "\n")
-        self.out.flush()
+        line = json.dumps({"t": round(time.time(), 4), "event": event, **fields}) + "\n"
+        os.write(self.fd, line.encode())
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        os.close(self.fd)
+
+
+class WorkerStarts(EventFile):
+    def __init__(self, path: Path, worker: str) -> None:
+        super().__init__(path)
+        self.worker = worker
+
+    def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
+        self.emit("test_started", nodeid=nodeid, worker=self.worker)
+
+
+class EventWriter(EventFile):
+    """Writes one JSON line per event; lives in the process that sees every report."""
+
+    def __init__(self, path: Path, base: str = ".", starts: bool = True) -> None:
+        super().__init__(path)
+        self.base = base
+        self.starts = starts  # False under xdist: the workers write their own starts
+        self.attempts: dict[tuple[str, int], list[pytest.TestReport]] = {}
+        self.collected = False
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         # Only where tests were collected here: the xdist controller collects nothing.
@@ -154,7 +180,8 @@ class EventWriter:
             )
 
     def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
-        self.emit("test_started", nodeid=nodeid)
+        if self.starts:
+            self.emit("test_started", nodeid=nodeid, worker="main")
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         attempt = getattr(report, "netra_attempt", 1)
@@ -165,9 +192,6 @@ class EventWriter:
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         self.emit("session_finished", exitstatus=int(exitstatus))
-
-    def pytest_unconfigure(self, config: pytest.Config) -> None:
-        self.out.close()
 
 
 def summarize(reports: list[pytest.TestReport], attempt: int, base: str = ".") -> dict[str, Any]:
@@ -225,12 +249,9 @@ def _message(report: pytest.TestReport) -> str:
 
 
 def _output(reports: list[pytest.TestReport]) -> str:
-    sections = [
-        f"--- {title} ---\n{text.rstrip()}"
-        for r in reports
-        for title, text in r.sections
-        if text.strip()
-    ]
+    # A later phase's report repeats the sections of the phases before it: keep each once.
+    seen = dict.fromkeys((title, text) for r in reports for title, text in r.sections)
+    sections = [f"--- {title} ---\n{text.rstrip()}" for title, text in seen if text.strip()]
     return "\n".join(sections)[-4000:]
 
 

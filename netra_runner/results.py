@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 from netra_runner.errors import ExitCode
@@ -59,6 +59,8 @@ class TestResult:
     output: str = ""  # captured output, kept for failures only
     reruns: tuple[Attempt, ...] = ()  # earlier failed attempts, oldest first
     worker: str = ""
+    nodeid: str = ""  # pytest's id; empty for a command suite's tests
+    started: float | None = None  # epoch seconds when the first attempt began
 
     @property
     def flaky(self) -> bool:
@@ -83,6 +85,8 @@ class CategoryResult:
     duration: float = 0.0
     reason: str = ""  # why skipped, why errored
     output_tail: str = ""  # the process's last output lines, kept for errors only
+    services: tuple[str, ...] = ()
+    workers: int = 0  # 0: never started
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for test in self.tests if test.outcome is outcome)
@@ -97,6 +101,7 @@ class ServiceTiming:
     name: str
     seconds_to_healthy: float
     reused: bool
+    started_at: float = 0.0  # epoch seconds
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,8 @@ class RunResult:
     service_error: str | None = None  # why services stopped the run (exit 3)
     services: tuple[ServiceTiming, ...] = ()
     interrupted: bool = False
+    started_at: float = 0.0  # epoch seconds
+    service_logs: dict[str, str] = field(default_factory=dict)  # tails, for failing categories
 
     def totals(self) -> Counter[Outcome]:
         return Counter(test.outcome for cat in self.categories for test in cat.tests)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import signal
-import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -16,17 +16,19 @@ from rich.console import Console
 
 from netra_runner.config import Project, find_config, load_project
 from netra_runner.errors import ExitCode, NetraError
-from netra_runner.events import FAILED_OUTCOMES, Event, EventLog, read_events
+from netra_runner.events import EventLog, read_events
 from netra_runner.execution import history
 from netra_runner.execution.processes import ChildProcesses
 from netra_runner.execution.runner import Runner
 from netra_runner.execution.workers import budget
 from netra_runner.options import RunOptions
 from netra_runner.plan import Job, durations_file, make_jobs
-from netra_runner.reporting import console as render
-from netra_runner.reporting.junit import write_junit
+from netra_runner.reporting.lines import NORMAL, ProgressLines
 from netra_runner.reporting.listing import category_table, plan_view
-from netra_runner.results import CategoryResult, RunResult, ServiceTiming
+from netra_runner.reporting.live import LiveConsole
+from netra_runner.reporting.progress import RunProgress
+from netra_runner.reporting.summary import print_summary, write_reports
+from netra_runner.results import CategoryResult, RunResult, ServiceTiming, Status
 from netra_runner.selection import select
 
 if TYPE_CHECKING:
@@ -76,22 +78,27 @@ def _stages(options: RunOptions, out: Console) -> int:
         out.print(plan_view(jobs), soft_wrap=True)
         return ExitCode.OK
     run = _run_jobs(project, jobs, options, out)
-    _report(run, options.reports_in(project.root), out)
+    write_reports(run, options.report_paths(project.root))
+    print_summary(run, out, quiet=options.verbosity < NORMAL)
     return run.exit_code()
 
 
 def _run_jobs(project: Project, jobs: list[Job], options: RunOptions, out: Console) -> RunResult:
-    start = time.monotonic()
-    say = Say(out)
+    start, started_at = time.monotonic(), time.time()
+    say = ProgressLines(out, options.verbosity)
     reports = options.reports_in(project.root)
     needed = {name for job in jobs if job.skip is None for name in job.services}
     events = EventLog(reports / "events.ndjson")
-    events.listen(say.on_test)
-    events.emit(
-        "run_started", categories=[job.name for job in jobs], workers=budget(options.workers)
-    )
+    events.listen(say.on_event)
     with contextlib.ExitStack() as stack:
         stack.callback(events.close)
+        if _live(options, out):
+            durations = history.Durations.load(durations_file(project))
+            live = stack.enter_context(LiveConsole(out, RunProgress(durations)))
+            events.listen(live.on_event)
+        events.emit(
+            "run_started", categories=[job.name for job in jobs], workers=budget(options.workers)
+        )
         children = stack.enter_context(ChildProcesses())
         stack.enter_context(_sigterm_as_interrupt())
         services = None
@@ -101,13 +108,24 @@ def _run_jobs(project: Project, jobs: list[Job], options: RunOptions, out: Conso
             session = open_session(project, needed, options.keep_services, say, events)
             services = stack.enter_context(session)
         runner = Runner(
-            jobs, children, services, events, say.event, budget(options.workers), options.fail_fast
+            jobs,
+            children,
+            services,
+            events,
+            say.category,
+            budget(options.workers),
+            options.fail_fast,
         )
         results = {result.name: result for result in runner.run()}
-        timings = _timings(services)
-        ordered = tuple(results[job.name] for job in jobs)
+        ordered = tuple(_with_job(results[job.name], job) for job in jobs)
         run = RunResult(
-            ordered, time.monotonic() - start, runner.service_error, timings, runner.interrupted
+            ordered,
+            time.monotonic() - start,
+            runner.service_error,
+            _timings(services),
+            runner.interrupted,
+            started_at,
+            _failing_service_logs(services, ordered),
         )
         events.emit("run_finished", exit_code=int(run.exit_code()), duration=round(run.duration, 3))
     history.record(durations_file(project), history.samples(read_events(events.path)))
@@ -117,49 +135,31 @@ def _run_jobs(project: Project, jobs: list[Job], options: RunOptions, out: Conso
 def _timings(services: ServiceSession | None) -> tuple[ServiceTiming, ...]:
     if services is None:
         return ()
-    return tuple(ServiceTiming(s.name, s.seconds_to_healthy, s.reused) for s in services.live())
+    return tuple(
+        ServiceTiming(s.name, s.seconds_to_healthy, s.reused, s.started_at) for s in services.live()
+    )
 
 
-class Say:
-    """Progress lines from any thread, one whole line at a time."""
-
-    def __init__(self, out: Console) -> None:
-        self.out = out
-        self.lock = threading.Lock()
-
-    def __call__(self, text: str) -> None:
-        with self.lock:
-            self.out.print(text, style="dim", markup=False, highlight=False, soft_wrap=True)
-
-    def on_test(self, event: Event) -> None:
-        """A failure is shown the moment it happens, not only in the summary."""
-        if event["event"] == "test_finished" and event.get("outcome") in FAILED_OUTCOMES:
-            self(f"{event['outcome'].upper():<11} [{event.get('category')}] {event['nodeid']}")
-
-    def event(self, text: str, result: CategoryResult | None) -> None:
-        if result is None:
-            self(text)
-            return
-        with self.lock:
-            self.out.print(render.finished_line(result), soft_wrap=True)
+def _with_job(result: CategoryResult, job: Job) -> CategoryResult:
+    ran = result.status is not Status.SKIPPED
+    return dataclasses.replace(result, services=job.services, workers=job.workers if ran else 0)
 
 
-def _report(run: RunResult, reports: Path, out: Console) -> None:
-    write_junit(run, reports / "junit.xml")
-    out.print()
-    out.print(render.summary_table(run))
-    for line in render.notes(run):
-        out.print(line)
-    for test in run.flaky:
-        out.print(render.flaky_line(test), soft_wrap=True)
-    for test in run.failures:
-        out.print(render.failure_report(test), soft_wrap=True)
-    if run.service_error:
-        out.print(run.service_error, style="red", markup=False, soft_wrap=True)
-    if run.exit_code() is ExitCode.NOTHING_RAN:
-        out.print("nothing ran: no selected category ran a test (see the reasons above)")
-    # Never wrapped: CI systems read this line alone on its line.
-    out.print(render.closing_line(run), markup=False, style="bold", soft_wrap=True)
+def _failing_service_logs(
+    services: ServiceSession | None, categories: tuple[CategoryResult, ...]
+) -> dict[str, str]:
+    """Read while the services still run: a failing test's JUnit carries their last words."""
+    names = {s for c in categories if any(t.outcome.is_bad for t in c.tests) for s in c.services}
+    return services.log_tails(names) if services is not None and names else {}
+
+
+def _live(options: RunOptions, out: Console) -> bool:
+    """Only on a real terminal: FORCE_COLOR makes CI logs colourful, not cursor-addressable;
+    and NO_COLOR (no colour system) promises no escape codes at all."""
+    if options.plain or options.verbosity != NORMAL or out.color_system is None:
+        return False
+    isatty = getattr(out.file, "isatty", None)
+    return bool(isatty and isatty())
 
 
 @contextlib.contextmanager

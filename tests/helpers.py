@@ -13,6 +13,16 @@ from pathlib import Path
 
 from junitparser import JUnitXml
 
+from netra_runner.results import (
+    Attempt,
+    CategoryResult,
+    Outcome,
+    RunResult,
+    ServiceTiming,
+    Status,
+    TestResult,
+)
+
 FIXTURES = Path(__file__).parent / "fixtures"
 JUNIT_XSD = Path(__file__).parent / "schemas" / "junit-10.xsd"
 
@@ -100,3 +110,41 @@ def _project_label(project: Path) -> list[str]:
     from netra_runner.services.spec import LABEL_PROJECT, RunIdentity
 
     return [f"{LABEL_PROJECT}={RunIdentity.new(project / 'categories.yaml', 0, 0).project_id}"]
+
+
+def timed_run(tests_per_worker: int = 3, started_at: float = 1000.0) -> RunResult:
+    """A run with services, two workers, a failure, a flaky pass and a skipped category."""
+    tests = []
+    for worker in ("gw0", "gw1"):
+        for n in range(tests_per_worker):
+            outcome = Outcome.FAILED if (worker, n) == ("gw1", 0) else Outcome.PASSED
+            reruns = (Attempt("first try failed"),) if (worker, n) == ("gw0", 1) else ()
+            tests.append(
+                TestResult(
+                    "websocket",
+                    "tests.test_ws",
+                    f"test_{worker}_{n}",
+                    outcome,
+                    0.5,
+                    file="tests/test_ws.py",
+                    line=10 + n,
+                    message="boom" if outcome.is_bad else "",
+                    details="Traceback\nE   boom" if outcome.is_bad else "",
+                    output="x" * 10_000 if outcome.is_bad else "",
+                    reruns=reruns,
+                    worker=worker,
+                    nodeid=f"tests/test_ws.py::test_{worker}_{n}",
+                    started=started_at + 2.0 + n * 0.5,
+                )
+            )
+    websocket = CategoryResult(
+        "websocket", Status.FAILED, tuple(tests), 4.0, services=("postgres",), workers=2
+    )
+    e2e = CategoryResult("e2e", Status.SKIPPED, reason="depends on websocket, which ended failed")
+    return RunResult(
+        (websocket, e2e),
+        6.0,
+        services=(ServiceTiming("postgres", 1.5, False, started_at + 0.1),),
+        started_at=started_at,
+        service_logs={"postgres": "LOG:  database system is ready"},
+    )

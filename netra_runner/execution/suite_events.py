@@ -119,7 +119,16 @@ def _result(category: str, attempts: list[Event]) -> TestResult:
         output=final.get("output", ""),
         reruns=reruns,
         worker=final.get("worker", ""),
+        nodeid=final["nodeid"],
+        started=_began(attempts[0]),
     )
+
+
+def _began(attempt: Event) -> float | None:
+    finished = attempt.get("t")
+    if not isinstance(finished, int | float):
+        return None
+    return float(finished) - float(attempt.get("duration", 0.0))
 
 
 def _collect_error(category: str, event: Event) -> TestResult:

@@ -10,6 +10,9 @@ from rich.text import Text
 from netra_runner.results import CategoryResult, Outcome, RunResult, Status, TestResult
 
 TRACEBACK_LINES = 15
+OUTPUT_LINES = 10
+SLOWEST = 10
+_OUTCOME_STYLE = {"passed": "green", "skipped": "yellow", "rerun": "yellow"}
 _STYLE = {
     Status.PASSED: "green",
     Status.FAILED: "red",
@@ -79,6 +82,48 @@ def flaky_line(test: TestResult) -> Text:
     return line
 
 
+def slowest(run: RunResult, count: int = SLOWEST) -> list[TestResult]:
+    tests = [t for cat in run.categories for t in cat.tests if t.started is not None]
+    return sorted(tests, key=lambda t: t.duration, reverse=True)[:count]
+
+
+def slowest_table(run: RunResult) -> Table | None:
+    tests = slowest(run)
+    if not tests:
+        return None
+    table = Table(box=None, title=f"{len(tests)} slowest tests", title_justify="left")
+    table.add_column("time", justify="right")
+    table.add_column("category")
+    table.add_column("test", overflow="fold")
+    for test in tests:
+        table.add_row(f"{test.duration:.2f}s", test.category, test.nodeid or test.test_id)
+    return table
+
+
+def failures_by_category(run: RunResult) -> list[RenderableType]:
+    shown: list[RenderableType] = []
+    for category in run.categories:
+        failed = [t for t in category.tests if t.outcome.is_bad]
+        if failed:
+            bad = [
+                f"{category.count(o)} {o.value}" for o in Outcome if o.is_bad and category.count(o)
+            ]
+            header = f"── {category.name}: {', '.join(bad)} "
+            shown.append(Text(header.ljust(60, "─"), style="bold red"))
+            shown += [failure_report(test) for test in failed]
+    return shown
+
+
+def test_line(event: dict[str, object]) -> Text:
+    """-v: one line per finished test."""
+    outcome = str(event.get("outcome", "?"))
+    style = "red" if outcome in ("failed", "error", "crashed") else _OUTCOME_STYLE.get(outcome, "")
+    line = Text(f"{outcome.upper():<11} ", style=style)
+    line.append(f"[{event.get('category')}] {event.get('nodeid')}")
+    line.append(f" {float(event.get('duration') or 0):.2f}s", style="dim")  # type: ignore[arg-type]
+    return line
+
+
 def failure_report(test: TestResult) -> RenderableType:
     kind = "ERROR" if test.outcome is Outcome.ERROR else "FAILED"
     head = Text(f"{kind} ", style="bold red")
@@ -89,7 +134,8 @@ def failure_report(test: TestResult) -> RenderableType:
     if test.details:
         parts.append(Text(_last_lines(test.details, TRACEBACK_LINES), style="dim"))
     if test.output:
-        parts.append(Text(_last_lines(test.output, TRACEBACK_LINES)))
+        parts.append(Text("  captured output (last lines):", style="dim"))
+        parts.append(Text(_last_lines(test.output, OUTPUT_LINES)))
     return Group(*parts)
 
 

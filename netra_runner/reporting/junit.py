@@ -38,7 +38,7 @@ def clean(text: str) -> str:
 def write_junit(run: RunResult, path: Path) -> None:
     root = JUnitXml("netra-run")
     for category in run.categories:
-        root.add_testsuite(_suite(category))
+        root.add_testsuite(_suite(category, _service_logs(category, run)))
     totals = run.totals()
     root.tests = sum(len(_cases(c)) for c in run.categories)
     root.failures = totals[Outcome.FAILED]
@@ -50,15 +50,28 @@ def write_junit(run: RunResult, path: Path) -> None:
     partial.replace(path)  # readers never see a half-written file
 
 
-def _suite(category: CategoryResult) -> TestSuite:
+def _service_logs(category: CategoryResult, run: RunResult) -> str:
+    """What the category's services said last: often why a test against them failed."""
+    tails = [
+        (name, run.service_logs[name]) for name in category.services if name in run.service_logs
+    ]
+    return "\n".join(f"--- service {name} (last lines) ---\n{text}" for name, text in tails)
+
+
+def _suite(category: CategoryResult, service_logs: str = "") -> TestSuite:
     suite = TestSuite(category.name)
     suite.add_property("category", category.name)
     suite.add_property("status", category.status.value)
+    suite.add_property("services", ",".join(category.services))
+    suite.add_property("workers", str(category.workers))
     if category.reason:
         suite.add_property("reason", clean(category.reason))
     cases = _cases(category)
     for test in cases:
-        suite.add_testcase(_case(test))
+        case = _case(test)
+        if service_logs and test.outcome.is_bad:
+            case.system_err = clean(service_logs)
+        suite.add_testcase(case)
     suite.tests = len(cases)
     suite.failures = sum(t.outcome is Outcome.FAILED for t in cases)
     suite.errors = sum(t.outcome is Outcome.ERROR for t in cases)

@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
 from types import TracebackType
 
@@ -37,6 +37,8 @@ class LiveService:
     exports: dict[str, str]
     seconds_to_healthy: float
     reused: bool
+    started_at: float  # epoch seconds
+    instance: DockerInstance = field(repr=False, compare=False)
 
 
 class ServiceSession:
@@ -88,6 +90,15 @@ class ServiceSession:
     def live(self) -> list[LiveService]:
         return [f.result() for f in self._futures.values() if f.done() and f.exception() is None]
 
+    def log_tails(self, names: set[str], lines: int = LOG_LINES) -> dict[str, str]:
+        """The last lines of each healthy service's log, secrets masked, read before teardown."""
+        tails = {}
+        for service in self.live():
+            if service.name in names:
+                text = service.instance.logs(tail=lines).rstrip() or "(no output)"
+                tails[service.name] = self.redact(text)
+        return tails
+
     def exports_for(self, names: tuple[str, ...]) -> dict[str, str]:
         env: dict[str, str] = {}
         for name in names:
@@ -114,7 +125,7 @@ class ServiceSession:
         for dep in spec.service.depends_on:
             if self._futures[dep].exception() is not None:
                 raise ServiceError(f"service {spec.name} needs {dep}, which did not start")
-        began = time.monotonic()
+        began, began_at = time.monotonic(), time.time()
         instance = self._reuse(spec) or self._create(spec)
         report = self._wait(spec, instance)
         if not report.healthy:
@@ -127,7 +138,7 @@ class ServiceSession:
         note = " (reused)" if instance.reused else ""
         self.say(f"service {spec.name} healthy in {seconds:.1f}s{note}")
         exports = render_exports(spec, instance.host, instance.ports)
-        return LiveService(spec.name, exports, seconds, instance.reused)
+        return LiveService(spec.name, exports, seconds, instance.reused, began_at, instance)
 
     def _reuse(self, spec: ServiceSpec) -> DockerInstance | None:
         instance = self.backend.reusable(spec)

@@ -1,3 +1,4 @@
+# mypy: disallow-untyped-calls=False
 """Services on a real Docker engine: exports, health, failures, signals, reaping, reuse."""
 
 import contextlib
@@ -13,6 +14,7 @@ import docker
 import psutil
 import pytest
 from helpers import QUIET, Ran, containers_of, netra, networks_of
+from junitparser import JUnitXml
 
 pytestmark = pytest.mark.docker
 SECRET = "pw-Zq81-never-shown"
@@ -254,3 +256,15 @@ def test_doctor(services_project: Path) -> None:
     assert ran.code == 3
     assert "ok   image netra-offline/postgres:15" in ran.out
     assert "FAIL image netra-test/does-not-exist:1: not present" in ran.out
+
+
+def test_a_failing_test_in_a_service_category_carries_the_services_log(
+    services_project: Path,
+) -> None:
+    ran = real(services_project, "-c", "cache_fails")
+    assert ran.code == 1, ran.out + ran.err
+    [suite] = JUnitXml.fromfile(str(services_project / "reports" / "junit.xml"))
+    [case] = list(suite)
+    assert case.system_err.startswith("--- service redis (last lines) ---\n")
+    assert "Ready to accept connections" in case.system_err
+    assert {p.name: p.value for p in suite.properties()}["services"] == "redis"

@@ -1,0 +1,85 @@
+"""GitHub Actions: `::error` annotations on the failing lines, and the job's step summary.
+
+Workflow commands are documented at docs.github.com ("Workflow commands for GitHub
+Actions"); GitHub shows at most 10 error annotations per step, so more is noise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from netra_runner.reporting.console import closing_line
+from netra_runner.results import Outcome, RunResult, TestResult
+
+MAX_ANNOTATIONS = 10
+MAX_SUMMARY_FAILURES = 50
+
+
+def active(env: Mapping[str, str]) -> bool:
+    return env.get("GITHUB_ACTIONS") == "true"
+
+
+def error_annotations(run: RunResult) -> list[str]:
+    lines = [_annotation(test) for test in run.failures[:MAX_ANNOTATIONS]]
+    hidden = len(run.failures) - MAX_ANNOTATIONS
+    if hidden > 0:
+        lines.append(f"::warning title=netra-run::{hidden} more failures; see the job summary")
+    return lines
+
+
+def _annotation(test: TestResult) -> str:
+    where = [f"file={_property(test.file)}"] if test.file else []
+    if test.file and test.line:
+        where.append(f"line={test.line}")
+    title = _property(f"{test.outcome.value}: [{test.category}] {test.test_id}")
+    message = "\n".join(part for part in (test.message, _tail(test.details, 20)) if part)
+    return f"::error {','.join([*where, f'title={title}'])}::{_data(message or test.test_id)}"
+
+
+def step_summary(run: RunResult) -> str:
+    lines = ["## netra-run", "", f"`{closing_line(run)}`", ""]
+    lines += [
+        "| category | status | passed | failed | skipped | errors | time |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for cat in run.categories:
+        numbers = " | ".join(
+            str(cat.count(o))
+            for o in (Outcome.PASSED, Outcome.FAILED, Outcome.SKIPPED, Outcome.ERROR)
+        )
+        lines.append(f"| {cat.name} | {cat.status.value} | {numbers} | {cat.duration:.1f}s |")
+    if run.failures:
+        lines += ["", "### Failures", ""]
+        for test in run.failures[:MAX_SUMMARY_FAILURES]:
+            message = _cell(test.message.splitlines()[0] if test.message else "")
+            lines.append(f"- **[{test.category}]** `{test.location}` {test.test_id}: {message}")
+        if len(run.failures) > MAX_SUMMARY_FAILURES:
+            lines.append(f"- ... and {len(run.failures) - MAX_SUMMARY_FAILURES} more")
+    if run.flaky:
+        lines += ["", "### Flaky", ""]
+        lines += [f"- [{t.category}] `{t.location}` {t.test_id}" for t in run.flaky]
+    return "\n".join(lines) + "\n"
+
+
+def append_summary(run: RunResult, env: Mapping[str, str]) -> None:
+    target = env.get("GITHUB_STEP_SUMMARY")
+    if target:
+        with Path(target).open("a", encoding="utf-8") as summary:
+            summary.write(step_summary(run))
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")[:200]
+
+
+def _tail(text: str, count: int) -> str:
+    return "\n".join(text.rstrip().splitlines()[-count:])

@@ -1,0 +1,171 @@
+"""`netra-run report merge`: the reports of several runs (CI shards) as one.
+
+A category run on several shards becomes one testsuite (JUnit) or one category (JSON) with
+all of their tests. Shards run side by side, so times merge as the longest, not the sum.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from junitparser import Error, Failure, JUnitXml, Skipped, TestSuite
+
+from netra_runner.errors import ExitCode, UsageError
+from netra_runner.reporting import json_report
+from netra_runner.reporting.files import write_atomically
+
+_WORST_FIRST = ("error", "failed", "interrupted", "stopped", "passed", "no tests", "skipped")
+_EXIT_SEVERITY = (
+    ExitCode.INTERNAL,
+    ExitCode.SERVICES,
+    ExitCode.INTERRUPTED,
+    ExitCode.USAGE,
+    ExitCode.TESTS_FAILED,
+)
+
+
+@dataclass
+class Inputs:
+    junit: list[Path] = field(default_factory=list)
+    json: list[Path] = field(default_factory=list)
+
+    @classmethod
+    def find(cls, paths: Iterable[Path]) -> Inputs:
+        """Files as given; a folder stands for the junit.xml and report.json inside it."""
+        found = cls()
+        for path in paths:
+            candidates = [path / "junit.xml", path / "report.json"] if path.is_dir() else [path]
+            if not path.exists():
+                raise UsageError(f"{path}: no such file or folder")
+            for candidate in candidates:
+                if candidate.suffix == ".xml" and candidate.is_file():
+                    found.junit.append(candidate)
+                elif candidate.suffix == ".json" and candidate.is_file():
+                    found.json.append(candidate)
+                elif not path.is_dir():
+                    raise UsageError(f"{path}: expected a JUnit .xml or a netra-run .json report")
+        if not (found.junit or found.json):
+            raise UsageError("no junit.xml or report.json found in the given folders")
+        return found
+
+
+def merge_junit(paths: list[Path]) -> JUnitXml:
+    merged = JUnitXml("netra-run")
+    suites: dict[str, TestSuite] = {}
+    wall = 0.0
+    for path in paths:
+        xml = _read_junit(path)
+        wall = max(wall, float(xml.time or 0))
+        for suite in xml:
+            if suite.name in suites:
+                _absorb(suites[suite.name], suite)
+            else:
+                suites[suite.name] = suite
+                merged.add_testsuite(suite)
+    merged.tests = sum(int(s.tests or 0) for s in suites.values())
+    merged.failures = sum(int(s.failures or 0) for s in suites.values())
+    merged.errors = sum(int(s.errors or 0) for s in suites.values())
+    merged.time = round(wall, 3)
+    return merged
+
+
+def _absorb(into: TestSuite, other: TestSuite) -> None:
+    for case in list(other):
+        into.add_testcase(case)
+    cases = list(into)
+    into.tests = len(cases)
+    for attribute, kind in (("failures", Failure), ("errors", Error), ("skipped", Skipped)):
+        setattr(into, attribute, sum(any(isinstance(r, kind) for r in c.result) for c in cases))
+    into.time = round(max(float(into.time or 0), float(other.time or 0)), 3)
+
+
+def _read_junit(path: Path) -> JUnitXml:
+    try:
+        loaded: Any = JUnitXml.fromfile(str(path))  # a <testsuite> root gives a TestSuite
+    except Exception as exc:  # lxml and ElementTree raise different kinds for a broken file
+        raise UsageError(f"{path}: not a readable JUnit report ({exc})") from None
+    if isinstance(loaded, JUnitXml):
+        return loaded
+    wrapped = JUnitXml("netra-run")
+    wrapped.add_testsuite(loaded)
+    return wrapped
+
+
+def merge_json(paths: list[Path]) -> dict[str, Any]:
+    reports = [_read_json(path) for path in paths]
+    categories: dict[str, dict[str, Any]] = {}
+    for report in reports:
+        for category in report["categories"]:
+            _absorb_category(categories, category)
+    totals: dict[str, int] = {}
+    for report in reports:
+        for key, value in report["totals"].items():
+            totals[key] = totals.get(key, 0) + int(value)
+    starts = [r["started_at"] for r in reports if r.get("started_at")]
+    return {
+        "version": json_report.VERSION,
+        "tool": reports[0]["tool"],
+        "started_at": min(starts) if starts else None,
+        "duration": max(float(r.get("duration", 0)) for r in reports),
+        "exit_code": int(merged_exit_code([ExitCode(r["exit_code"]) for r in reports])),
+        "totals": totals,
+        "service_error": next(
+            (r["service_error"] for r in reports if r.get("service_error")), None
+        ),
+        "services": [s for r in reports for s in r.get("services", [])],
+        "categories": list(categories.values()),
+        "merged_from": [str(p) for p in paths],
+    }
+
+
+def _absorb_category(categories: dict[str, dict[str, Any]], category: dict[str, Any]) -> None:
+    name = category["name"]
+    if name not in categories:
+        categories[name] = {**category, "tests": list(category["tests"])}
+        return
+    into = categories[name]
+    into["tests"] += category["tests"]
+    into["counts"] = {k: into["counts"].get(k, 0) + v for k, v in category["counts"].items()}
+    into["duration"] = max(into["duration"], category["duration"])
+    into["workers"] += category["workers"]
+    into["services"] = sorted(set(into["services"]) | set(category["services"]))
+    into["status"] = min(into["status"], category["status"], key=_WORST_FIRST.index)
+    into["reason"] = into["reason"] or category["reason"]
+
+
+def merged_exit_code(codes: list[ExitCode]) -> ExitCode:
+    """A shard with nothing to run is fine when another ran tests; otherwise the worst wins."""
+    for code in _EXIT_SEVERITY:
+        if code in codes:
+            return code
+    if ExitCode.OK in codes:
+        return ExitCode.OK
+    return ExitCode.NOTHING_RAN
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{path}: not a readable JSON report ({exc})") from None
+    if not isinstance(data, dict) or data.get("version") != json_report.VERSION:
+        found = data.get("version") if isinstance(data, dict) else None
+        raise UsageError(
+            f"{path}: not a netra-run report version {json_report.VERSION} (version: {found!r})"
+        )
+    return data
+
+
+def write_merged(inputs: Inputs, folder: Path) -> tuple[dict[str, Any] | None, JUnitXml | None]:
+    junit = merge_junit(inputs.junit) if inputs.junit else None
+    data = merge_json(inputs.json) if inputs.json else None
+    if junit is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        junit.write(str(folder / "junit.xml"))
+    if data is not None:
+        write_atomically(folder / "report.json", json.dumps(data, separators=(",", ":")) + "\n")
+    return data, junit

@@ -1,0 +1,38 @@
+"""What `netra-run report merge` prints and how it exits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from netra_runner.errors import ExitCode
+from netra_runner.reporting.merge import Inputs, write_merged
+
+
+def merge(paths: list[Path], output: Path, out: Console) -> int:
+    inputs = Inputs.find(paths)
+    data, junit = write_merged(inputs, output)
+    kinds = [f"{len(inputs.junit)} JUnit"] if inputs.junit else []
+    kinds += [f"{len(inputs.json)} JSON"] if inputs.json else []
+    out.print(f"merged {' and '.join(kinds)} reports into {output}", markup=False)
+    if data is not None:
+        out.print(closing_line(data), markup=False, soft_wrap=True)
+        return int(data["exit_code"])
+    assert junit is not None
+    failed = int(junit.failures or 0) + int(junit.errors or 0)
+    out.print(f"netra-run: {int(junit.tests or 0)} tests, {failed} failed or errored (JUnit)")
+    return ExitCode.TESTS_FAILED if failed else ExitCode.OK
+
+
+def closing_line(data: dict[str, Any]) -> str:
+    totals = data["totals"]
+    text = (
+        f"netra-run: {totals.get('passed', 0)} passed, {totals.get('failed', 0)} failed, "
+        f"{totals.get('skipped', 0)} skipped"
+    )
+    for key, word in (("error", "errors"), ("not run", "not run"), ("flaky", "flaky")):
+        if totals.get(key):
+            text += f", {totals[key]} {word}"
+    return f"{text} in {float(data['duration']):.1f}s (merged from {len(data['merged_from'])})"

@@ -1,0 +1,49 @@
+"""The end of a run: report files, CI annotations, the console summary, the closing line."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from rich.console import Console
+
+from netra_runner.errors import ExitCode
+from netra_runner.options import ReportPaths
+from netra_runner.reporting import console as render
+from netra_runner.reporting import github
+from netra_runner.reporting.html_report import write_html
+from netra_runner.reporting.json_report import write_json
+from netra_runner.reporting.junit import write_junit
+from netra_runner.results import RunResult
+
+
+def write_reports(run: RunResult, paths: ReportPaths) -> None:
+    write_junit(run, paths.junit)
+    write_json(run, paths.json)
+    write_html(run, paths.html)
+
+
+def print_summary(
+    run: RunResult, out: Console, quiet: bool = False, env: Mapping[str, str] = os.environ
+) -> None:
+    if github.active(env):
+        for line in github.error_annotations(run):
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
+        github.append_summary(run, env)
+    out.print()
+    out.print(render.summary_table(run))
+    for note in render.notes(run):
+        out.print(note)
+    slow = None if quiet else render.slowest_table(run)
+    if slow is not None:
+        out.print(slow)
+    for test in run.flaky:
+        out.print(render.flaky_line(test), soft_wrap=True)
+    for part in render.failures_by_category(run):
+        out.print(part, soft_wrap=True)
+    if run.service_error:
+        out.print(run.service_error, style="red", markup=False, soft_wrap=True)
+    if run.exit_code() is ExitCode.NOTHING_RAN:
+        out.print("nothing ran: no selected category ran a test (see the reasons above)")
+    # Never wrapped: CI systems read this line alone on its line.
+    out.print(render.closing_line(run), markup=False, style="bold", soft_wrap=True)

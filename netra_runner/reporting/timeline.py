@@ -1,0 +1,74 @@
+"""Where the time went: one lane per service and per category worker, one bar per test."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from netra_runner.results import RunResult
+
+
+@dataclass(frozen=True)
+class Bar:
+    start: float  # seconds after the run started
+    length: float
+    kind: str  # a test outcome, or "starting"/"healthy" for a service
+    label: str
+
+
+@dataclass(frozen=True)
+class Lane:
+    name: str
+    bars: tuple[Bar, ...]
+
+
+def lanes(run: RunResult) -> list[Lane]:
+    return _service_lanes(run) + _worker_lanes(run)
+
+
+def span(run: RunResult, drawn: list[Lane]) -> float:
+    ends = [bar.start + bar.length for lane in drawn for bar in lane.bars]
+    return max([run.duration, *ends, 0.001])
+
+
+def _service_lanes(run: RunResult) -> list[Lane]:
+    result = []
+    for service in run.services:
+        start = max(service.started_at - run.started_at, 0.0)
+        ready = start + service.seconds_to_healthy
+        note = " (reused)" if service.reused else ""
+        result.append(
+            Lane(
+                f"service {service.name}",
+                (
+                    Bar(
+                        start,
+                        service.seconds_to_healthy,
+                        "starting",
+                        f"{service.name} starting: {service.seconds_to_healthy:.2f}s{note}",
+                    ),
+                    Bar(
+                        ready, max(run.duration - ready, 0.0), "healthy", f"{service.name} healthy"
+                    ),
+                ),
+            )
+        )
+    return result
+
+
+def _worker_lanes(run: RunResult) -> list[Lane]:
+    by_lane: dict[tuple[str, str], list[Bar]] = {}
+    for category in run.categories:
+        for test in category.tests:
+            if test.started is None:
+                continue  # never ran (or a command suite's test): nothing to place
+            bar = Bar(
+                max(test.started - run.started_at, 0.0),
+                test.duration,
+                test.outcome.value.replace(" ", "-") if not test.flaky else "flaky",
+                f"{test.nodeid or test.test_id} {test.duration:.3f}s {test.outcome.value}",
+            )
+            by_lane.setdefault((category.name, test.worker or "main"), []).append(bar)
+    return [
+        Lane(f"{category} {worker}", tuple(sorted(bars, key=lambda b: b.start)))
+        for (category, worker), bars in by_lane.items()
+    ]

@@ -1,0 +1,150 @@
+# mypy: disallow-untyped-calls=False
+"""Reports written by real runs: JSON, HTML (in a real headless Chromium), flags, merge, CI."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import xmlschema
+from helpers import JUNIT_XSD, junit_properties, netra
+from PIL import Image
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def report(project: Path, folder: str = "reports") -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((project / folder / "report.json").read_text())
+    return data
+
+
+def test_a_run_writes_junit_json_and_html_that_agree(mixed: Path) -> None:
+    ran = netra(mixed, "-c", "failing", "-c", "passing")
+    assert ran.code == 1
+    data = report(mixed)
+    assert data["version"] == 1 and data["exit_code"] == 1
+    assert data["totals"]["passed"] == 4 and data["totals"]["failed"] == 1
+    failing = next(c for c in data["categories"] if c["name"] == "failing")
+    wrong = next(t for t in failing["tests"] if t["outcome"] == "failed")
+    assert wrong["id"] == "tests/failing/test_mixed.py::test_wrong"
+    assert (wrong["file"], wrong["line"]) == ("tests/failing/test_mixed.py", 8)
+    assert "the answer was computed" in wrong["output"]
+    assert all("output" not in t for t in failing["tests"] if t["outcome"] == "passed")
+    properties = junit_properties(mixed / "reports" / "junit.xml")
+    assert properties["failing"]["services"] == "" and int(properties["failing"]["workers"]) >= 1
+    page = (mixed / "reports" / "report.html").read_text()
+    assert page.count("<i class='bar k-") == 6
+    assert "tests/failing/test_mixed.py::test_wrong" in page
+
+
+def test_report_paths_can_be_chosen(mixed: Path) -> None:
+    ran = netra(
+        mixed,
+        "-c",
+        "passing",
+        "--junit",
+        "out/j.xml",
+        "--json",
+        "out/r.json",
+        "--html",
+        "out/r.html",
+    )
+    assert ran.code == 0
+    assert {p.name for p in (mixed / "out").iterdir()} == {"j.xml", "r.json", "r.html"}
+    assert not (mixed / "reports" / "junit.xml").exists()
+
+
+def test_verbose_shows_every_test_and_quiet_only_what_matters(mixed: Path) -> None:
+    loud = netra(mixed, "-c", "failing", "-v")
+    assert re.search(
+        r"PASSED +\[failing\] tests/failing/test_mixed.py::test_fine \d+\.\d\ds", loud.out
+    )
+    assert "SKIPPED     [failing] tests/failing/test_mixed.py::test_later" in loud.out
+    quiet = netra(mixed, "-c", "failing", "-q")
+    assert "START" not in quiet.out and "slowest" not in quiet.out
+    assert "FAILED      [failing] tests/failing/test_mixed.py::test_wrong" in quiet.out
+    assert quiet.last_line.startswith("netra-run: 1 passed, 1 failed, 1 skipped in ")
+    both = netra(mixed, "-c", "failing", "-v", "-q")
+    assert both.code == 2 and "-v asks for more output and -q for less" in both.err
+
+
+def test_plain_means_no_escape_codes_even_when_colour_is_forced(mixed: Path) -> None:
+    ran = netra(mixed, "-c", "failing", "--plain", env={"FORCE_COLOR": "1", "NO_COLOR": ""})
+    assert "\x1b[" not in ran.out
+    assert "START       failing" in ran.out
+
+
+def test_the_summary_groups_failures_and_lists_the_slowest(mixed: Path) -> None:
+    ran = netra(mixed, "-c", "failing", "-c", "erroring")
+    assert "── failing: 1 failed " in ran.out and "── erroring: 1 error " in ran.out
+    assert re.search(r"\d+ slowest tests", ran.out)
+    assert ran.out.index("slowest tests") < ran.out.index("── failing")
+
+
+def test_on_github_actions_failures_are_annotated_and_summarised(
+    mixed: Path, tmp_path: Path
+) -> None:
+    summary = tmp_path / "step-summary.md"
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)}
+    ran = netra(mixed, "-c", "failing", env=env)
+    assert (
+        "::error file=tests/failing/test_mixed.py,line=8,title=failed%3A [failing] "
+        "tests.failing.test_mixed%3A%3Atest_wrong::assert (6 * 7) == 43%0A" in ran.out
+    )
+    assert ran.last_line.startswith("netra-run: ")
+    assert "| failing | failed | 1 | 1 | 1 | 0 |" in summary.read_text()
+    plain = netra(mixed, "-c", "failing")
+    assert "::error" not in plain.out
+
+
+def test_report_merge_joins_shards(mixed: Path) -> None:
+    assert netra(mixed, "-c", "passing", "--reports-dir", "shard-1").code == 0
+    assert netra(mixed, "-c", "failing", "--reports-dir", "shard-2").code == 1
+    ran = netra(mixed, "report", "merge", "shard-1", "shard-2", "-o", "merged")
+    assert ran.code == 1, ran.out + ran.err
+    assert "merged 2 JUnit and 2 JSON reports into merged" in ran.out
+    assert ran.last_line.startswith("netra-run: 4 passed, 1 failed, 1 skipped in ")
+    xmlschema.XMLSchema(str(JUNIT_XSD)).validate(str(mixed / "merged" / "junit.xml"))
+    assert set(junit_properties(mixed / "merged" / "junit.xml")) == {"passing", "failing"}
+    missing = netra(mixed, "report", "merge", "nowhere")
+    assert missing.code == 2 and "nowhere: no such file or folder" in missing.err
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None and os.environ.get("NETRA_REQUIRE_BROWSER") != "1",
+    reason="no chromium here (apt-get install chromium)",
+)
+def test_the_html_report_renders_in_a_real_browser(mixed: Path, tmp_path: Path) -> None:
+    assert CHROMIUM is not None, "NETRA_REQUIRE_BROWSER=1 but chromium is not installed"
+    netra(mixed, "-c", "failing", "-c", "passing", "-c", "erroring")
+    page = (mixed / "reports" / "report.html").as_uri()
+    ran_tests = [
+        t for c in report(mixed)["categories"] for t in c["tests"] if t["started"] is not None
+    ]
+    headless = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
+    dom = subprocess.run(
+        [*headless, "--dump-dom", page], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    test_bars = re.findall(r'class="bar k-(?!starting|healthy)', dom)
+    assert len(test_bars) == len(ran_tests) == 7
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        [*headless, f"--screenshot={shot}", "--window-size=1200,900", page],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    with Image.open(shot) as image:
+        colours = image.convert("RGB").getcolors(maxcolors=1 << 16)
+    assert colours is not None and len(colours) > 20  # text, table and bars: not a blank page
+    assert any(_close(rgb, (0x2D, 0xA4, 0x4E)) for _, rgb in colours)  # a green passed bar
+
+
+def _close(rgb: object, target: tuple[int, int, int]) -> bool:
+    return isinstance(rgb, tuple) and all(abs(a - b) <= 8 for a, b in zip(rgb, target, strict=True))
