@@ -32,7 +32,8 @@ class SuiteEvents:
             kind = event["event"]
             if kind == "collected":
                 # A restarted process collects only what was left: keep the first order.
-                suite.collected += [t for t in event.get("tests", []) if t not in suite.collected]
+                known = set(suite.collected)
+                suite.collected += [t for t in event.get("tests", []) if t not in known]
             elif kind == "test_started":
                 suite.started.append(event["nodeid"])
             elif kind == "test_finished":

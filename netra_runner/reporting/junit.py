@@ -71,7 +71,8 @@ def _suite(category: CategoryResult, service_logs: str = "") -> TestSuite:
         case = _case(test)
         if service_logs and test.outcome.is_bad:
             case.system_err = clean(service_logs)
-        suite.add_testcase(case)
+        # add_testcase recounts the whole suite on every call: quadratic in a large run.
+        suite.append(case)  # type: ignore[no-untyped-call]
     suite.tests = len(cases)
     suite.failures = sum(t.outcome is Outcome.FAILED for t in cases)
     suite.errors = sum(t.outcome is Outcome.ERROR for t in cases)

@@ -91,7 +91,8 @@ class RunProgress:
 
     def _on_collected(self, event: Event) -> None:
         category = self._category(event)
-        category.collected += [t for t in event.get("tests", []) if t not in category.collected]
+        known = set(category.collected)  # a restarted process collects again what is left
+        category.collected += [t for t in event.get("tests", []) if t not in known]
 
     def _on_test_started(self, event: Event) -> None:
         self.running[(event.get("category", "?"), event.get("worker", "main"))] = event["nodeid"]

@@ -193,13 +193,16 @@ class DockerBackend:
         return removed
 
     def reap_orphans(self) -> list[str]:
-        """Remove what runs whose owner process is dead left behind; never anything else."""
+        """Remove what this project's runs left behind when their owner process died.
+
+        Another project's leftovers are its own next run's to reap: a run touches nothing of
+        a project it was not started for."""
         reaped = []
-        for container in self._containers(LABEL_OWNER):
+        for container in self._containers(LABEL_OWNER, self._project()):
             if _orphaned(container.labels):
                 _quietly(partial(container.remove, force=True, v=True))
                 reaped.append(str(container.name))
-        for network in self.client.networks.list(filters={"label": [LABEL_OWNER]}):
+        for network in self.client.networks.list(filters={"label": [LABEL_OWNER, self._project()]}):
             if _orphaned(network.attrs.get("Labels") or {}):
                 _quietly(network.remove)
         return reaped
