@@ -53,13 +53,15 @@ def pytest_configure(config: pytest.Config) -> None:
     is_worker = hasattr(config, "workerinput")
     path = config.getoption(EVENTS)
     distributed = bool(getattr(config.option, "numprocesses", None))
+    # Ids and files are named from where pytest was started (the project root), not from its
+    # rootdir (a nested project's own config moves it): that is how they are passed back in.
+    base = os.path.relpath(config.rootpath, config.invocation_params.dir)
     if path and is_worker:
         # Only a worker knows it is starting a test; the controller hears of it without a name.
         worker = config.workerinput["workerid"]  # type: ignore[attr-defined]
-        config.pluginmanager.register(WorkerStarts(Path(path), worker), "netra-worker-starts")
+        starts = WorkerStarts(Path(path), worker, base)
+        config.pluginmanager.register(starts, "netra-worker-starts")
     elif path:
-        # Files are named from where pytest was started (the project root), not its rootdir.
-        base = os.path.relpath(config.rootpath, config.invocation_params.dir)
         writer = EventWriter(Path(path), base, starts=not distributed)
         config.pluginmanager.register(writer, "netra-events")
     if getattr(config.option, "numprocesses", None) and not is_worker:
@@ -67,7 +69,7 @@ def pytest_configure(config: pytest.Config) -> None:
         from netra_runner.execution.xdist_scheduler import SchedulerPlugin
 
         config.pluginmanager.register(
-            SchedulerPlugin(config.getoption(DURATIONS)), "netra-scheduler"
+            SchedulerPlugin(config.getoption(DURATIONS), base), "netra-scheduler"
         )
 
 
@@ -139,12 +141,21 @@ class EventFile:
 
 
 class WorkerStarts(EventFile):
-    def __init__(self, path: Path, worker: str) -> None:
+    def __init__(self, path: Path, worker: str, base: str = ".") -> None:
         super().__init__(path)
         self.worker = worker
+        self.base = base
 
     def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
-        self.emit("test_started", nodeid=nodeid, worker=self.worker)
+        self.emit("test_started", nodeid=rebase(nodeid, self.base), worker=self.worker)
+
+
+def rebase(nodeid: str, base: str) -> str:
+    """pytest's rootdir-relative id, relative to the folder pytest was started in."""
+    if base == "." or not nodeid:
+        return nodeid
+    path, sep, rest = nodeid.partition("::")
+    return f"{os.path.normpath(Path(base, path))}{sep}{rest}"
 
 
 class EventWriter(EventFile):
@@ -159,11 +170,11 @@ class EventWriter(EventFile):
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         # Only where tests were collected here: the xdist controller collects nothing.
-        self._collected([item.nodeid for item in session.items])
+        self._collected([rebase(item.nodeid, self.base) for item in session.items])
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
-        self._collected(list(ids))
+        self._collected([rebase(nodeid, self.base) for nodeid in ids])
 
     def _collected(self, ids: list[str]) -> None:
         if not self.collected:
@@ -174,14 +185,14 @@ class EventWriter(EventFile):
         if report.failed:
             self.emit(
                 "collect_error",
-                nodeid=report.nodeid,
-                message=f"collection error in {report.nodeid or 'the session'}",
+                nodeid=rebase(report.nodeid, self.base),
+                message=f"collection error in {rebase(report.nodeid, self.base) or 'the session'}",
                 details=error_lines(report.longreprtext),
             )
 
     def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
         if self.starts:
-            self.emit("test_started", nodeid=nodeid, worker="main")
+            self.emit("test_started", nodeid=rebase(nodeid, self.base), worker="main")
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         attempt = getattr(report, "netra_attempt", 1)
@@ -204,7 +215,7 @@ def summarize(reports: list[pytest.TestReport], attempt: int, base: str = ".") -
     fspath, line, _ = first.location
     node = getattr(first, "node", None)
     return {
-        "nodeid": first.nodeid,
+        "nodeid": rebase(first.nodeid, base),
         "outcome": outcome,
         "attempt": attempt,
         "duration": round(sum(r.duration for r in reports), 4),

@@ -43,6 +43,15 @@ class Durations:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return cls()
 
+    def relative_to(self, base: str) -> Durations:
+        """The entries under `base`, named relative to it (as pytest names them from there)."""
+        if base == ".":
+            return self
+        prefix = base.rstrip("/") + "/"
+        return Durations(
+            {k[len(prefix) :]: v for k, v in self.tests.items() if k.startswith(prefix)}
+        )
+
     def duration(self, nodeid: str) -> float | None:
         entry = self.tests.get(nodeid)
         return entry["d"] if entry else None

@@ -87,17 +87,18 @@ def slowest(run: RunResult, count: int = SLOWEST) -> list[TestResult]:
     return sorted(tests, key=lambda t: t.duration, reverse=True)[:count]
 
 
-def slowest_table(run: RunResult) -> Table | None:
+def slowest_lines(run: RunResult) -> list[Text]:
+    """Lines, not a table: a test id is worth more whole than wrapped into a column."""
     tests = slowest(run)
     if not tests:
-        return None
-    table = Table(box=None, title=f"{len(tests)} slowest tests", title_justify="left")
-    table.add_column("time", justify="right")
-    table.add_column("category")
-    table.add_column("test", overflow="fold")
+        return []
+    width = max(len(t.category) for t in tests)
+    lines = [Text(f"{len(tests)} slowest tests", style="bold")]
     for test in tests:
-        table.add_row(f"{test.duration:.2f}s", test.category, test.nodeid or test.test_id)
-    return table
+        line = Text(f"  {test.duration:7.2f}s  {test.category:<{width}}  ", style="dim")
+        line.append(test.nodeid or test.test_id)
+        lines.append(line)
+    return lines
 
 
 def failures_by_category(run: RunResult) -> list[RenderableType]:

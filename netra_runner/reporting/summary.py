@@ -34,9 +34,8 @@ def print_summary(
     out.print(render.summary_table(run))
     for note in render.notes(run):
         out.print(note)
-    slow = None if quiet else render.slowest_table(run)
-    if slow is not None:
-        out.print(slow)
+    for slow in [] if quiet else render.slowest_lines(run):
+        out.print(slow, soft_wrap=True)
     for test in run.flaky:
         out.print(render.flaky_line(test), soft_wrap=True)
     for part in render.failures_by_category(run):

@@ -1,5 +1,6 @@
 """The real netra-run on a fixture project: counts, exit codes, reports, closing line."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -252,6 +253,11 @@ def test_a_nested_pytest_project_is_located_from_the_project_root(tmp_path: Path
     ran = netra(tmp_path, "-c", "demo")
     assert ran.code == 1
     assert "FAILED [demo] examples/demo/tests/test_nested.py:1 " in ran.out, ran.out
+    [test] = json.loads((tmp_path / "reports" / "report.json").read_text())["categories"][0][
+        "tests"
+    ]
+    assert test["id"] == "examples/demo/tests/test_nested.py::test_no"
+    assert netra(tmp_path, "-c", "demo", "-n", "2").code == 1  # the history, read back by xdist
 
 
 def test_installed_plugins_load_as_usual_with_workers(mixed: Path) -> None:

@@ -3,6 +3,7 @@ import multiprocessing
 from pathlib import Path
 
 from netra_runner.execution.history import Durations, Sample, record, samples
+from netra_runner.pytest_plugin import rebase
 
 
 def test_missing_and_corrupt_files_are_an_empty_history(tmp_path: Path) -> None:
@@ -60,3 +61,18 @@ def test_samples_take_final_attempts_that_ran() -> None:
         {"event": "collected", "tests": ["a"]},
     ]
     assert samples(events) == [Sample("a", 1.0, 0.1)]
+
+
+def test_a_nested_projects_history_is_read_relative_to_its_rootdir() -> None:
+    durations = Durations({"examples/demo/tests/t.py::a": {"d": 2.0}, "tests/t.py::b": {"d": 1.0}})
+    nested = durations.relative_to("examples/demo")
+    assert nested.tests == {"tests/t.py::a": {"d": 2.0}}
+    assert durations.relative_to(".") is durations
+
+
+def test_ids_are_rebased_onto_the_folder_pytest_started_in() -> None:
+    assert rebase("tests/t.py::TestA::test_b[x/y]", "examples/demo") == (
+        "examples/demo/tests/t.py::TestA::test_b[x/y]"
+    )
+    assert rebase("tests/t.py::a", ".") == "tests/t.py::a"
+    assert rebase("", "examples/demo") == ""
