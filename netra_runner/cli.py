@@ -12,6 +12,7 @@ from rich.console import Console
 
 from netra_runner import __version__
 from netra_runner.config import Project, find_config, load_project
+from netra_runner.errors import UsageError
 from netra_runner.options import RunOptions
 from netra_runner.workflow import execute, guard
 
@@ -77,6 +78,30 @@ def run(
             "--file", help="Only this test file or folder; repeatable.", rich_help_panel=SELECT
         ),
     ] = [],  # noqa: B006
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            "--shard",
+            help="Run shard K of N (like 2/4), balanced by the durations history.",
+            rich_help_panel=SELECT,
+        ),
+    ] = None,
+    last_failed: Annotated[
+        bool,
+        typer.Option(
+            "--last-failed",
+            help="Only what failed in the last run (all, if nothing did).",
+            rich_help_panel=SELECT,
+        ),
+    ] = False,
+    failed_first: Annotated[
+        bool,
+        typer.Option(
+            "--failed-first",
+            help="Run the last run's failures first, then the rest.",
+            rich_help_panel=SELECT,
+        ),
+    ] = False,
     no_deps: Annotated[
         bool,
         typer.Option(
@@ -226,6 +251,9 @@ def run(
         reports_dir=reports_dir,
         config=config,
         profile=profile,
+        shard=shard,
+        last_failed=last_failed,
+        failed_first=failed_first,
         junit=junit,
         json=json_path,
         html=html,
@@ -330,6 +358,33 @@ def report_merge(
 
     out = _console(stderr=False)
     raise typer.Exit(guard(lambda: merge(inputs, output, out), _console(stderr=True), output))
+
+
+history_app = typer.Typer(help="The durations history that orders tests and balances shards.")
+app.add_typer(history_app, name="history")
+
+
+@history_app.command("merge")
+def history_merge(
+    sources: Annotated[list[Path], typer.Argument(help="durations.json files (CI artifacts).")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The history to merge them into.")
+    ] = Path(".netra/durations.json"),
+) -> None:
+    """Merge durations histories from other machines (CI shards) into this one."""
+    from netra_runner.execution.history import merge_into
+
+    def merge() -> int:
+        missing = [str(s) for s in sources if not s.is_file()]
+        if missing:
+            raise UsageError(f"no such history file: {', '.join(missing)}")
+        known = merge_into(output, sources)
+        _console(stderr=False).print(
+            f"merged {len(sources)} histories ({known} tests) into {output}"
+        )
+        return 0
+
+    raise typer.Exit(guard(merge, _console(stderr=True), Path.cwd() / "reports"))
 
 
 @app.command("doctor")

@@ -36,6 +36,9 @@ class RunOptions:
     json: Path | None = None
     html: Path | None = None
     plain: bool = False  # no live view, no colour
+    shard: str | None = None  # "K/N"
+    last_failed: bool = False
+    failed_first: bool = False
     verbosity: int = 0  # -1 quiet, 1 a line per test
     cwd: Path = field(default_factory=Path.cwd)
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from netra_runner.config import Project
 from netra_runner.execution.history import Durations
 from netra_runner.execution.workers import budget, category_workers
+from netra_runner.last_run import failures_in
 from netra_runner.options import RunOptions
 from netra_runner.selection import Selected
 
@@ -19,6 +21,7 @@ _PARENT_ONLY = ("PYTEST_CURRENT_TEST", "PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORK
 
 PLUGIN = "netra_runner.pytest_plugin"
 MAX_WORKER_RESTARTS = 4
+MAX_INLINE_TARGETS = 50
 
 
 @dataclass(frozen=True)
@@ -62,10 +65,20 @@ def durations_file(project: Project) -> Path:
 
 def make_jobs(project: Project, entries: tuple[Selected, ...], options: RunOptions) -> list[Job]:
     reports = options.reports_in(project.root)
+    # Read before this run replaces the report.
+    failed = failures_in(options.report_paths(project.root).json)[0] if options.failed_first else {}
     history = Durations.load(durations_file(project))
     limit = budget(options.workers)
     return [
-        _job(project, entry, options, reports / "categories" / entry.name, limit, history)
+        _job(
+            project,
+            entry,
+            options,
+            reports / "categories" / entry.name,
+            limit,
+            history,
+            failed.get(entry.name, []),
+        )
         for entry in entries
     ]
 
@@ -77,13 +90,14 @@ def _job(
     report_dir: Path,
     limit: int,
     history: Durations,
+    first: list[str],
 ) -> Job:
     category, defaults = entry.category, project.config.defaults
     junit: Path | None
     workers = 1
     if category.command is None:
         workers = category_workers(category, defaults, limit, history)
-        argv = _pytest_argv(project, entry, options, report_dir, workers)
+        argv = _pytest_argv(project, entry, options, report_dir, workers, first)
         cwd, junit = project.root, report_dir / "junit.xml"
     else:
         argv = category.command
@@ -93,7 +107,7 @@ def _job(
         name=entry.name,
         argv=argv,
         cwd=cwd,
-        env=_environment(project, entry),
+        env=environment(project, entry),
         report_dir=report_dir,
         junit_source=junit,
         why=entry.why,
@@ -102,7 +116,7 @@ def _job(
         skip=entry.skip,
         workers=workers,
         ceiling=_first(category.category_timeout, defaults.category_timeout),
-        targets=entry.targets if category.command is None else (),
+        targets=target_args(entry.targets, report_dir) if category.command is None else (),
     )
 
 
@@ -111,7 +125,12 @@ def _first(*values: float | None) -> float:
 
 
 def _pytest_argv(
-    project: Project, entry: Selected, options: RunOptions, report_dir: Path, workers: int
+    project: Project,
+    entry: Selected,
+    options: RunOptions,
+    report_dir: Path,
+    workers: int,
+    first: list[str],
 ) -> tuple[str, ...]:
     category, defaults = entry.category, project.config.defaults
     timeout = _first(options.timeout, category.timeout, defaults.timeout)
@@ -124,18 +143,41 @@ def _pytest_argv(
     argv += ["-o", "junit_log_passing_tests=false", "-o", f"junit_suite_name={entry.name}"]
     # One broken file must not hide every other test of the category.
     argv += ["--continue-on-collection-errors", "--tb=short", "-q"]
-    markers = _and(entry.category.markers, options.markers)
-    if markers:
-        argv += ["-m", markers]
-    if options.keyword:
-        argv += ["-k", options.keyword]
+    argv += narrowing_args(entry, options)
     if workers > 1:
         if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
             argv += ["-p", "xdist.plugin"]  # with autoload on, loading it again is an error
         argv += ["-n", str(workers), f"--max-worker-restart={MAX_WORKER_RESTARTS}"]
     if options.fail_fast:
         argv += ["-x"]
-    return (*argv, *entry.targets)  # targets last: a restart replaces them
+    if first:
+        _write_lines(report_dir / "first.txt", first)
+        argv += [f"--netra-first={report_dir / 'first.txt'}"]
+    return (*argv, *target_args(entry.targets, report_dir))  # last: a restart replaces them
+
+
+def narrowing_args(entry: Selected, options: RunOptions) -> list[str]:
+    args = []
+    markers = _and(entry.category.markers, options.markers)
+    if markers:
+        args += ["-m", markers]
+    if options.keyword:
+        args += ["-k", options.keyword]
+    return args
+
+
+def target_args(targets: tuple[str, ...], folder: Path) -> tuple[str, ...]:
+    """Many test ids (a shard, last failures) go through an args file, not the command line."""
+    if len(targets) <= MAX_INLINE_TARGETS:
+        return targets
+    listing = folder / "targets.txt"
+    _write_lines(listing, targets)
+    return (f"@{listing}",)
+
+
+def _write_lines(path: Path, lines: Iterable[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
 
 
 def _and(*expressions: str | None) -> str | None:
@@ -145,7 +187,7 @@ def _and(*expressions: str | None) -> str | None:
     return " and ".join(f"({e})" for e in present)
 
 
-def _environment(project: Project, entry: Selected) -> dict[str, str]:
+def environment(project: Project, entry: Selected) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _PARENT_ONLY}
     # The project root on the path, so tests import the project however pytest roots itself.
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(project.root), env.get("PYTHONPATH")) if p)

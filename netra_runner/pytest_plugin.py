@@ -31,6 +31,7 @@ EVENTS = "netra_events"
 RETRIES = "netra_retries"
 TIMEOUT = "netra_timeout"
 DURATIONS = "netra_durations"
+FIRST = "netra_first"
 
 
 class TestTimeout(Exception):
@@ -47,6 +48,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--netra-timeout", dest=TIMEOUT, type=float, default=0, help="seconds per test")
     group.addoption("--netra-durations", dest=DURATIONS, default=None, help="durations history")
+    group.addoption("--netra-first", dest=FIRST, default=None, help="file of test ids to run first")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -69,8 +71,29 @@ def pytest_configure(config: pytest.Config) -> None:
         from netra_runner.execution.xdist_scheduler import SchedulerPlugin
 
         config.pluginmanager.register(
-            SchedulerPlugin(config.getoption(DURATIONS), base), "netra-scheduler"
+            SchedulerPlugin(config.getoption(DURATIONS), base, _first(config, base)),
+            "netra-scheduler",
         )
+
+
+def _first(config: pytest.Config, base: str) -> frozenset[str]:
+    """--netra-first's ids (named from the project root), as this pytest names them."""
+    path = config.getoption(FIRST)
+    if not path:
+        return frozenset()
+    ids = Path(path).read_text(encoding="utf-8").split()
+    return frozenset(_unbase(nodeid, base) for nodeid in ids)
+
+
+def _unbase(nodeid: str, base: str) -> str:
+    prefix = base.rstrip("/") + "/"
+    return nodeid[len(prefix) :] if base != "." and nodeid.startswith(prefix) else nodeid
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    first = _first(config, os.path.relpath(config.rootpath, config.invocation_params.dir))
+    if first:
+        items.sort(key=lambda item: item.nodeid not in first)  # stable: the rest keep order
 
 
 @pytest.hookimpl(tryfirst=True)

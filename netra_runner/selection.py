@@ -88,15 +88,42 @@ class Selection:
             )
         return Selection(self.config, kept)
 
+    def only_tests(self, chosen: dict[str, list[str]], whole: set[str], why: str) -> Selection:
+        """Narrow categories to these test ids, or keep those in `whole` as they are (a command
+        suite cannot be narrowed). A category left with nothing is dropped: it has nothing to
+        report here (another shard runs it; it passed last time)."""
+        entries = []
+        for entry in self.entries:
+            ids = chosen.get(entry.name, [])
+            if entry.skip is not None:
+                entries.append(entry)
+            elif entry.name in whole:
+                entries.append(dataclasses.replace(entry, why=f"{entry.why}; {why}"))
+            elif ids:
+                targets = tuple(ids)
+                entries.append(
+                    dataclasses.replace(entry, targets=targets, why=f"{entry.why}; {why}")
+                )
+        kept = {entry.name for entry in entries}
+        # A gate that is not run here cannot be waited for.
+        entries = [
+            dataclasses.replace(e, gates=tuple(g for g in e.gates if g in kept)) for e in entries
+        ]
+        return Selection(self.config, entries).require_some(f"nothing to run {why}")
+
+    def without_gates(self) -> Selection:
+        return Selection(self.config, [dataclasses.replace(e, gates=()) for e in self.entries])
+
     def skip_unrunnable(self, real_services: bool, narrowing: str | None) -> Selection:
         return Selection(
             self.config, [_skip_reason(e, real_services, narrowing) for e in self.entries]
         )
 
-    def require_some(self) -> Selection:
+    def require_some(self, why: str = "") -> Selection:
         if not self.entries:
             raise NothingToRun(
-                "nothing selected: pass --category NAME (repeatable) or --all; "
+                why
+                or "nothing selected: pass --category NAME (repeatable) or --all; "
                 f"categories: {', '.join(self.config.categories)}"
             )
         return self

@@ -30,6 +30,7 @@ from netra_runner.reporting.progress import RunProgress
 from netra_runner.reporting.summary import print_summary, write_reports
 from netra_runner.results import CategoryResult, RunResult, ServiceTiming, Status
 from netra_runner.selection import select
+from netra_runner.subsets import narrow
 
 if TYPE_CHECKING:
     from netra_runner.services.session import ServiceSession
@@ -73,7 +74,8 @@ def _stages(options: RunOptions, out: Console) -> int:
     if options.list:
         out.print(category_table(project))
         return ExitCode.OK
-    jobs = make_jobs(project, select(project, options).entries, options)
+    selection = narrow(project, select(project, options), options)
+    jobs = make_jobs(project, selection.entries, options)
     if options.plan:
         out.print(plan_view(jobs), soft_wrap=True)
         return ExitCode.OK

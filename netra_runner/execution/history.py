@@ -92,6 +92,18 @@ def record(path: Path, samples: list[Sample]) -> None:
         Path(partial).replace(path)
 
 
+def merge_into(target: Path, sources: Iterable[Path]) -> int:
+    """Fold other machines' histories (CI shards) into `target`, as if their runs were ours.
+    Returns how many tests the sources knew."""
+    learned = [
+        Sample(nodeid, entry["d"], entry.get("s", 0.0))
+        for source in sources
+        for nodeid, entry in Durations.load(source).tests.items()
+    ]
+    record(target, learned)
+    return len({sample.nodeid for sample in learned})
+
+
 @contextlib.contextmanager
 def _locked(lock: Path) -> Iterator[None]:
     with lock.open("a") as handle:

@@ -35,7 +35,12 @@ class Runner:
         budget: int,
         fail_fast: bool = False,
     ) -> None:
-        self.pending = list(jobs)
+        names = {job.name for job in jobs}
+        # Waiting for a gate that is not in the run would wait forever: such a gate is no gate.
+        self.pending = [
+            dataclasses.replace(job, gates=tuple(g for g in job.gates if g in names))
+            for job in jobs
+        ]
         self.children = children
         self.services = services
         self.events = events

@@ -38,8 +38,14 @@ class Unit:
     weight: float
 
 
-def plan(collection: Sequence[str], history: Durations, workers: int) -> list[Unit]:
-    """The collection as units, heaviest first; ties keep collection order."""
+def plan(
+    collection: Sequence[str],
+    history: Durations,
+    workers: int,
+    first: frozenset[str] = frozenset(),
+) -> list[Unit]:
+    """The collection as units, heaviest first, those holding a `first` test before the rest;
+    ties keep collection order."""
     estimate = _estimator(collection, history)
     modules: dict[str, list[int]] = {}
     for index, nodeid in enumerate(collection):
@@ -60,7 +66,9 @@ def plan(collection: Sequence[str], history: Durations, workers: int) -> list[Un
                 units.append(Unit(tuple(part), sum(estimate(i) for i in part)))
         else:
             units.extend(Unit((i,), estimate(i)) for i in indices)
-    return sorted(units, key=lambda unit: -unit.weight)
+    return sorted(
+        units, key=lambda u: (not any(collection[i] in first for i in u.indices), -u.weight)
+    )
 
 
 def _estimator(collection: Sequence[str], history: Durations) -> Callable[[int], float]:
@@ -103,10 +111,15 @@ class LongestFirst:
     """The xdist Scheduling protocol over `plan`: pull-based, heaviest units first."""
 
     def __init__(
-        self, numnodes: int, history: Durations, log: Callable[..., Any] | None = None
+        self,
+        numnodes: int,
+        history: Durations,
+        log: Callable[..., Any] | None = None,
+        first: frozenset[str] = frozenset(),
     ) -> None:
         self.numnodes = numnodes
         self.history = history
+        self.first = first  # --failed-first: these go out before anything else
         self.log = log or (lambda *args: None)
         self.node2collection: dict[Any, list[str]] = {}
         self.node2pending: dict[Any, list[int]] = {}
@@ -151,7 +164,7 @@ class LongestFirst:
                 self.log("**Different tests collected, aborting run**")
                 return
             self.collection = collections[0]
-            units = plan(self.collection, self.history, max(len(self.nodes), 1))
+            units = plan(self.collection, self.history, max(len(self.nodes), 1), self.first)
             self.queue = deque(units)
             self.weights = {i: u.weight / len(u.indices) for u in units for i in u.indices}
         self._fill_all()

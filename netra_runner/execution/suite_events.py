@@ -143,4 +143,5 @@ def _collect_error(category: str, event: Event) -> TestResult:
         file=file,
         message=event.get("message", ""),
         details=event.get("details", ""),
+        nodeid=event.get("nodeid") or "",
     )

@@ -265,3 +265,14 @@ def test_a_failing_test_in_a_service_category_carries_the_services_log(
     assert case.system_err.startswith("--- service redis (last lines) ---\n")
     assert "Ready to accept connections" in case.system_err
     assert {p.name: p.value for p in suite.properties()}["services"] == "redis"
+
+
+def test_a_shard_starts_only_the_services_its_own_tests_need(services_project: Path) -> None:
+    outputs = []
+    for k in (1, 2):
+        ran = real(services_project, "-c", "free", "-c", "cache", "--shard", f"{k}/2")
+        assert ran.code == 0, ran.out + ran.err
+        outputs.append(ran.out)
+    assert sum("service redis starting" in out for out in outputs) == 1
+    assert sum("START       free" in out for out in outputs) == 1
+    assert containers_of(services_project) == []

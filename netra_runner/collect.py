@@ -1,0 +1,61 @@
+"""Ask pytest which tests each category holds, without running them (for --shard).
+
+Every pytest category collects in its own process, side by side, through netra-run's plugin,
+so ids come back as the run would name them (relative to the project root), with collection
+errors as ids of their files: a shard that holds a broken file reports it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from netra_runner.config import Project
+from netra_runner.errors import UsageError
+from netra_runner.events import read_events
+from netra_runner.options import RunOptions
+from netra_runner.plan import PLUGIN, environment, narrowing_args, target_args
+from netra_runner.selection import Selected
+
+COLLECT_TIMEOUT = 600.0
+
+
+def collect(
+    project: Project, entries: tuple[Selected, ...], options: RunOptions, workers: int
+) -> dict[str, list[str]]:
+    pytest_entries = [e for e in entries if e.skip is None and e.category.is_pytest]
+    with (
+        tempfile.TemporaryDirectory(prefix="netra-collect-") as folder,
+        ThreadPoolExecutor(max(workers, 1)) as pool,
+    ):
+        found = pool.map(lambda e: _collect_one(project, e, options, Path(folder)), pytest_entries)
+        return dict(zip((e.name for e in pytest_entries), found, strict=True))
+
+
+def _collect_one(project: Project, entry: Selected, options: RunOptions, folder: Path) -> list[str]:
+    events_file = folder / f"{entry.name}.ndjson"
+    argv = [sys.executable, "-m", "pytest", "-p", PLUGIN, f"--netra-events={events_file}"]
+    argv += ["--collect-only", "-q", "--continue-on-collection-errors", "-p", "no:cacheprovider"]
+    argv += [*narrowing_args(entry, options), *target_args(entry.targets, folder / entry.name)]
+    try:
+        subprocess.run(
+            argv,
+            cwd=project.root,
+            env=environment(project, entry),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=COLLECT_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise UsageError(
+            f"collecting {entry.name} took over {COLLECT_TIMEOUT:g}s; cannot shard it"
+        ) from None
+    events = read_events(events_file)
+    ids = [t for e in events if e["event"] == "collected" for t in e.get("tests", [])]
+    broken = [e["nodeid"] for e in events if e["event"] == "collect_error" and e.get("nodeid")]
+    return list(dict.fromkeys(ids + broken))
