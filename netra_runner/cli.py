@@ -86,6 +86,23 @@ def run(
             rich_help_panel=SELECT,
         ),
     ] = None,
+    changed: Annotated[
+        bool,
+        typer.Option(
+            "--changed",
+            help="Only tests the working tree's changes touch (against HEAD).",
+            rich_help_panel=SELECT,
+        ),
+    ] = False,
+    changed_since: Annotated[
+        str | None,
+        typer.Option(
+            "--changed-since",
+            metavar="REF",
+            help="Only tests touched by changes since REF (a branch, tag or commit).",
+            rich_help_panel=SELECT,
+        ),
+    ] = None,
     last_failed: Annotated[
         bool,
         typer.Option(
@@ -229,6 +246,11 @@ def run(
         raise typer.BadParameter(
             "--list and --plan each print and exit; use one", param_hint="--list/--plan"
         )
+    if changed and changed_since:
+        raise typer.BadParameter(
+            "--changed is the working tree against HEAD, --changed-since against REF; use one",
+            param_hint="--changed/--changed-since",
+        )
     if verbose and quiet:
         raise typer.BadParameter(
             "-v asks for more output and -q for less; use one", param_hint="-v/-q"
@@ -252,6 +274,8 @@ def run(
         config=config,
         profile=profile,
         shard=shard,
+        changed=changed,
+        changed_since=changed_since,
         last_failed=last_failed,
         failed_first=failed_first,
         junit=junit,

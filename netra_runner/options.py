@@ -38,6 +38,8 @@ class RunOptions:
     plain: bool = False  # no live view, no colour
     shard: str | None = None  # "K/N"
     last_failed: bool = False
+    changed: bool = False  # the working tree against HEAD
+    changed_since: str | None = None  # a git ref
     failed_first: bool = False
     verbosity: int = 0  # -1 quiet, 1 a line per test
     cwd: Path = field(default_factory=Path.cwd)

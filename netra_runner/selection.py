@@ -88,28 +88,37 @@ class Selection:
             )
         return Selection(self.config, kept)
 
-    def only_tests(self, chosen: dict[str, list[str]], whole: set[str], why: str) -> Selection:
+    def only_tests(
+        self,
+        chosen: dict[str, list[str]],
+        whole: set[str],
+        why: str,
+        whys: dict[str, str] | None = None,
+    ) -> Selection:
         """Narrow categories to these test ids, or keep those in `whole` as they are (a command
         suite cannot be narrowed). A category left with nothing is dropped: it has nothing to
         report here (another shard runs it; it passed last time)."""
         entries = []
         for entry in self.entries:
             ids = chosen.get(entry.name, [])
-            if entry.skip is not None:
-                entries.append(entry)
-            elif entry.name in whole:
-                entries.append(dataclasses.replace(entry, why=f"{entry.why}; {why}"))
+            reason = f"{entry.why}; {why}" + (
+                f" ({whys[entry.name]})" if whys and entry.name in whys else ""
+            )
+            if entry.name in whole or (ids and entry.skip is not None):
+                entries.append(dataclasses.replace(entry, why=reason))
             elif ids:
-                targets = tuple(ids)
-                entries.append(
-                    dataclasses.replace(entry, targets=targets, why=f"{entry.why}; {why}")
-                )
+                entries.append(dataclasses.replace(entry, targets=tuple(ids), why=reason))
         kept = {entry.name for entry in entries}
         # A gate that is not run here cannot be waited for.
         entries = [
             dataclasses.replace(e, gates=tuple(g for g in e.gates if g in kept)) for e in entries
         ]
         return Selection(self.config, entries).require_some(f"nothing to run {why}")
+
+    def explained(self, why: str) -> Selection:
+        return Selection(
+            self.config, [dataclasses.replace(e, why=f"{e.why}; {why}") for e in self.entries]
+        )
 
     def without_gates(self) -> Selection:
         return Selection(self.config, [dataclasses.replace(e, gates=()) for e in self.entries])
@@ -173,7 +182,7 @@ def select(project: Project, options: RunOptions) -> Selection:
     names = split_names(options.categories)
     if options.all and names:
         raise UsageError("--all runs every category; drop it or drop --category")
-    if not (names or options.all or options.files):
+    if not (names or options.all or options.files or options.changed or options.changed_since):
         Selection(project.config, ()).require_some()
     explicit = bool(names) or options.all
     selection = Selection.choose(project.config, names, everything=not names)

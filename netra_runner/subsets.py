@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from netra_runner.changes import narrow_to_changes
 from netra_runner.collect import collect
 from netra_runner.config import Project
 from netra_runner.errors import UsageError
@@ -20,6 +21,8 @@ NO_HISTORY = 1.0  # seconds assumed per test when the history knows none at all
 
 
 def narrow(project: Project, selection: Selection, options: RunOptions) -> Selection:
+    if options.changed or options.changed_since:
+        selection = narrow_to_changes(selection, project.root, options.changed_since)
     if options.last_failed:
         selection = last_failed(selection, options.report_paths(project.root).json)
     if options.shard:
@@ -42,6 +45,8 @@ def shard(project: Project, selection: Selection, options: RunOptions) -> Select
     shards = partition(tests, services, lambda t: history.duration(t) or typical, n)
     mine = {name: shards[k - 1].tests_of(name) for name in tests}
     whole = {name for name, ids in mine.items() if ids and ids[0].endswith(COMMAND_SUITE)}
+    if k == 1:  # what cannot run is said once, by the first shard
+        whole |= {e.name for e in selection.entries if e.skip is not None}
     # Each shard sees only its own results: a gate in another shard cannot hold this one back.
     return selection.without_gates().only_tests(mine, whole, f"in shard {k}/{n}")
 

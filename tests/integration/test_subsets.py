@@ -68,7 +68,9 @@ def test_failed_first_runs_the_failure_before_the_rest(mixed: Path) -> None:
     for workers in ("1", "2"):
         ran = netra(mixed, "-c", "failing", "--failed-first", "-n", workers, "-v")
         lines = [line for line in ran.out.splitlines() if "[failing] tests/" in line]
-        assert lines[0].startswith("FAILED      [failing] tests/failing/test_mixed.py::test_wrong"), lines
+        assert lines[0].startswith(
+            "FAILED      [failing] tests/failing/test_mixed.py::test_wrong"
+        ), lines
 
 
 def test_histories_from_shards_merge(mixed: Path, tmp_path: Path) -> None:

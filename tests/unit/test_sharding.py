@@ -12,13 +12,16 @@ suites = st.dictionaries(
     st.dictionaries(
         st.integers(0, 30).map(lambda n: f"tests/f{n}.py"),
         st.lists(st.floats(0.01, 30, allow_nan=False), min_size=1, max_size=12),
-        min_size=1, max_size=8,
+        min_size=1,
+        max_size=8,
     ),
     min_size=1,
 )
 
 
-def flatten(spec: dict[str, dict[str, list[float]]]) -> tuple[dict[str, list[str]], dict[str, float]]:
+def flatten(
+    spec: dict[str, dict[str, list[float]]],
+) -> tuple[dict[str, list[str]], dict[str, float]]:
     tests: dict[str, list[str]] = {}
     weights: dict[str, float] = {}
     for category, files in spec.items():

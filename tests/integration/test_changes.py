@@ -1,0 +1,102 @@
+"""--changed and --changed-since on a real git repository with an import chain."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from helpers import netra
+
+FILES = {
+    "categories.yaml": (
+        "version: 1\ncategories:\n  unit: {paths: [tests/unit]}\n  api: {paths: [tests/api]}\n"
+    ),
+    "app/__init__.py": "",
+    "app/core.py": "def answer():\n    return 42\n",
+    "app/api.py": "from .core import answer\n\n\ndef handler():\n    return answer()\n",
+    "tests/unit/test_core.py": "from app.core import answer\n\n\ndef test_core():\n    assert answer() == 42\n",
+    "tests/unit/test_other.py": "def test_other():\n    assert True\n",
+    "tests/api/test_api.py": "from app import api\n\n\ndef test_api():\n    assert api.handler() == 42\n",
+    "README.md": "a project\n",
+}
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    for name, text in FILES.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    (tmp_path / ".gitignore").write_text("reports/\n.netra/\n__pycache__/\n")
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "start")
+    return tmp_path
+
+
+def ran_ids(repo: Path) -> list[str]:
+    data = json.loads((repo / "reports" / "report.json").read_text())
+    return sorted(t["id"] for c in data["categories"] for t in c["tests"])
+
+
+def test_a_changed_module_selects_the_tests_that_import_it_directly_or_not(repo: Path) -> None:
+    (repo / "app" / "core.py").write_text("def answer():\n    return 6 * 7\n")
+    ran = netra(repo, "--changed")
+    assert ran.code == 0, ran.out + ran.err
+    assert ran_ids(repo) == [
+        "tests/api/test_api.py::test_api",
+        "tests/unit/test_core.py::test_core",
+    ]
+    plan = netra(repo, "--changed", "--plan")
+    assert (
+        "run  unit (--all; touched by the change (tests/unit/test_core.py: imports app/core.py))"
+        in plan.out
+    )
+    assert (
+        "run  api (--all; touched by the change (tests/api/test_api.py: imports app/core.py))"
+        in plan.out
+    )
+
+
+def test_a_changed_test_module_selects_itself(repo: Path) -> None:
+    (repo / "tests" / "unit" / "test_new.py").write_text("def test_new():\n    assert True\n")
+    ran = netra(repo, "--changed", "-c", "unit", "-c", "api")
+    assert ran_ids(repo) == ["tests/unit/test_new.py::test_new"]
+    assert ran.code == 0
+
+
+def test_the_config_changing_selects_everything(repo: Path) -> None:
+    with (repo / "categories.yaml").open("a") as config:
+        config.write("# a comment\n")
+    ran = netra(repo, "--changed", "--plan")
+    assert "categories.yaml changed: everything" in ran.out
+    assert "run  unit" in ran.out and "run  api" in ran.out
+
+
+def test_changes_since_a_ref_include_commits(repo: Path) -> None:
+    (repo / "app" / "api.py").write_text(
+        "from .core import answer\n\n\ndef handler():\n    return answer() + 0\n"
+    )
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "api")
+    assert netra(repo, "--changed").code == 5  # nothing in the working tree
+    ran = netra(repo, "--changed-since", "HEAD~1")
+    assert ran.code == 0
+    assert ran_ids(repo) == ["tests/api/test_api.py::test_api"]
+
+
+def test_a_change_no_test_depends_on_runs_nothing_and_says_so(repo: Path) -> None:
+    (repo / "README.md").write_text("changed\n")
+    ran = netra(repo, "--changed")
+    assert ran.code == 5
+    assert "nothing to run touched by the change" in ran.err
+
+
+def test_an_unknown_ref_is_a_usage_error(repo: Path) -> None:
+    ran = netra(repo, "--changed-since", "no-such-branch")
+    assert ran.code == 2
+    assert "--changed-since no-such-branch: no such commit, branch or tag" in ran.err
