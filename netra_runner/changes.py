@@ -8,6 +8,7 @@ a conftest.py, the dependencies) selects everything.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import subprocess
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from netra_runner.errors import NothingToRun, UsageError
 from netra_runner.imports import ImportGraph
 from netra_runner.selection import Selection, holds
 
+UPSTREAM = "@{upstream}"
 EVERYTHING = (
     "categories.yaml",
     "conftest.py",
@@ -41,11 +43,21 @@ def changed_files(root: Path, since: str | None) -> list[str]:
     except UsageError:
         raise UsageError(f"--changed needs a git repository; {root} is not in one") from None
     committed = []
+    if since == UPSTREAM:
+        # pre-commit's pre-push stage says what is being pushed; use it when it is there.
+        since = os.environ.get("PRE_COMMIT_FROM_REF") or since
     if since is not None:
         try:
             _git(root, "rev-parse", "--verify", "--quiet", f"{since}^{{commit}}")
         except UsageError:
-            raise UsageError(f"--changed-since {since}: no such commit, branch or tag") from None
+            hint = (
+                "; the branch has no upstream yet (git push -u sets one)"
+                if since == UPSTREAM
+                else ""
+            )
+            raise UsageError(
+                f"--changed-since {since}: no such commit, branch or tag{hint}"
+            ) from None
         committed = _git(root, "diff", "--name-only", "--relative", f"{since}...HEAD")
     working = _git(root, "diff", "--name-only", "--relative", "HEAD")
     untracked = _git(root, "ls-files", "--others", "--exclude-standard")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -116,6 +117,23 @@ def run(
         typer.Option(
             "--failed-first",
             help="Run the last run's failures first, then the rest.",
+            rich_help_panel=SELECT,
+        ),
+    ] = False,
+    time_budget: Annotated[
+        str | None,
+        typer.Option(
+            "--budget",
+            metavar="TIME",
+            help="Run the most valuable tests that fit in TIME (90s, 2m): failures, then fastest.",
+            rich_help_panel=SELECT,
+        ),
+    ] = None,
+    allow_empty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-empty",
+            help="Exit 0, not 5, when nothing is selected or collected.",
             rich_help_panel=SELECT,
         ),
     ] = False,
@@ -274,6 +292,8 @@ def run(
         config=config,
         profile=profile,
         shard=shard,
+        budget=_seconds(time_budget),
+        allow_empty=allow_empty,
         changed=changed,
         changed_since=changed_since,
         last_failed=last_failed,
@@ -286,6 +306,17 @@ def run(
     )
     out, err = _console(stderr=False, plain=plain), _console(stderr=True, plain=plain)
     raise typer.Exit(execute(options, out, err))
+
+
+def _seconds(value: str | None) -> float | None:
+    if value is None:
+        return None
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(s|m|min)?", value.strip())
+    if not match or float(match[1]) <= 0:
+        raise typer.BadParameter(
+            f"expected a time like 90s, 2m or 90 (seconds), got {value!r}", param_hint="--budget"
+        )
+    return float(match[1]) * (60 if match[2] in ("m", "min") else 1)
 
 
 def _workers(value: str | None) -> int | str | None:
@@ -382,6 +413,22 @@ def report_merge(
 
     out = _console(stderr=False)
     raise typer.Exit(guard(lambda: merge(inputs, output, out), _console(stderr=True), output))
+
+
+hooks_app = typer.Typer(help="Git hooks that run netra-run.")
+app.add_typer(hooks_app, name="hooks")
+
+
+@hooks_app.command("install")
+def hooks_install() -> None:
+    """Install a git pre-push hook running the pre-push profile (keeps an existing hook)."""
+    from netra_runner.hooks import install
+
+    def run() -> int:
+        _console(stderr=False).print(install(Path.cwd()), markup=False, soft_wrap=True)
+        return 0
+
+    raise typer.Exit(guard(run, _console(stderr=True), Path.cwd() / "reports"))
 
 
 history_app = typer.Typer(help="The durations history that orders tests and balances shards.")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from netra_runner.config.model import RunDefaults
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,8 @@ class RunOptions:
     last_failed: bool = False
     changed: bool = False  # the working tree against HEAD
     changed_since: str | None = None  # a git ref
+    budget: float | None = None  # seconds: run the most valuable tests that fit
+    allow_empty: bool = False  # nothing to run is exit 0, not 5
     failed_first: bool = False
     verbosity: int = 0  # -1 quiet, 1 a line per test
     cwd: Path = field(default_factory=Path.cwd)
@@ -49,6 +54,22 @@ class RunOptions:
         if self.reports_dir is not None:
             return (self.cwd / self.reports_dir).resolve()
         return (root or self.cwd) / "reports"
+
+    def under(self, run: RunDefaults) -> RunOptions:
+        """These options over a profile's `run:` settings: what the command line says wins."""
+        changes = self.changed or self.changed_since is not None
+        return dataclasses.replace(
+            self,
+            plain=self.plain or run.plain,
+            verbosity=-1 if run.quiet and self.verbosity == 0 else self.verbosity,
+            fail_fast=self.fail_fast or run.fail_fast,
+            failed_first=self.failed_first or run.failed_first,
+            last_failed=self.last_failed or run.last_failed,
+            changed=self.changed or (run.changed and not changes),
+            changed_since=self.changed_since or (None if changes else run.changed_since),
+            budget=self.budget if self.budget is not None else run.budget,
+            allow_empty=self.allow_empty or run.allow_empty,
+        )
 
     def report_paths(self, root: Path | None) -> ReportPaths:
         folder = self.reports_in(root)

@@ -20,14 +20,59 @@ COMMAND_SUITE = "(command)"  # a command suite's one unit: it cannot be split
 NO_HISTORY = 1.0  # seconds assumed per test when the history knows none at all
 
 
-def narrow(project: Project, selection: Selection, options: RunOptions) -> Selection:
+def narrow(
+    project: Project, selection: Selection, options: RunOptions
+) -> tuple[Selection, list[str]]:
+    """The selection narrowed as asked, and what to tell the user about what was left out."""
+    notes: list[str] = []
     if options.changed or options.changed_since:
         selection = narrow_to_changes(selection, project.root, options.changed_since)
     if options.last_failed:
         selection = last_failed(selection, options.report_paths(project.root).json)
     if options.shard:
         selection = shard(project, selection, options)
-    return selection
+    if options.budget is not None:
+        selection, note = within_budget(project, selection, options, options.budget)
+        notes.append(note)
+    return selection, notes
+
+
+def within_budget(
+    project: Project, selection: Selection, options: RunOptions, seconds: float
+) -> tuple[Selection, str]:
+    """The most valuable tests that fit: last failures, then the fastest. Command suites
+    cannot be split or timed ahead, so they are left out."""
+    tests = collect(project, selection.entries, options, budget(options.workers))
+    history = Durations.load(durations_file(project))
+    typical = history.typical() or NO_HISTORY
+    failed = {
+        t for ids in failures_in(options.report_paths(project.root).json)[0].values() for t in ids
+    }
+    ranked = sorted(
+        ((name, test) for name, ids in tests.items() for test in ids),
+        key=lambda ct: (ct[1] not in failed, history.duration(ct[1]) or typical, ct[1]),
+    )
+    workers = max(budget(options.workers), 1)
+    kept: dict[str, list[str]] = {}
+    used = left = 0.0
+    skipped: list[str] = []
+    for name, test in ranked:
+        cost = (history.duration(test) or typical) / workers
+        if used + cost <= seconds:
+            kept.setdefault(name, []).append(test)
+            used += cost
+        else:
+            left += cost
+            skipped.append(test)
+    commands = [e.name for e in selection.entries if e.skip is None and not e.category.is_pytest]
+    running = len(ranked) - len(skipped)
+    note = f"budget {seconds:g}s: running {running} of {len(ranked)} tests (about {used:.0f}s)"
+    if skipped:
+        slowest = ", ".join(skipped[-3:])
+        note += f"; left out {len(skipped)} (about {left:.0f}s more), the slowest: {slowest}"
+    if commands:
+        note += f"; command suites left out: {', '.join(commands)}"
+    return selection.only_tests(kept, set(), f"within a {seconds:g}s budget"), note
 
 
 def shard(project: Project, selection: Selection, options: RunOptions) -> Selection:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from netra_runner.config import Project, find_config, load_project
-from netra_runner.errors import ExitCode, NetraError
+from netra_runner.errors import ExitCode, NetraError, NothingToRun
 from netra_runner.events import EventLog, read_events
 from netra_runner.execution import history
 from netra_runner.execution.processes import ChildProcesses
@@ -71,10 +71,23 @@ def guard(action: Callable[[], int], err: Console, crash_dir: Path) -> int:
 
 def _stages(options: RunOptions, out: Console) -> int:
     project = load_project(find_config(options.cwd, options.config), options.profile)
+    options = options.under(project.run)
+    try:
+        return _run_selected(project, options, out)
+    except NothingToRun as exc:
+        if not options.allow_empty:
+            raise
+        out.print(f"netra-run: {exc} (allowed: exit 0)", markup=False, soft_wrap=True)
+        return ExitCode.OK
+
+
+def _run_selected(project: Project, options: RunOptions, out: Console) -> int:
     if options.list:
         out.print(category_table(project))
         return ExitCode.OK
-    selection = narrow(project, select(project, options), options)
+    selection, notes = narrow(project, select(project, options), options)
+    for note in notes:
+        out.print(note, markup=False, soft_wrap=True, style="yellow")
     jobs = make_jobs(project, selection.entries, options)
     if options.plan:
         out.print(plan_view(jobs), soft_wrap=True)
@@ -82,7 +95,8 @@ def _stages(options: RunOptions, out: Console) -> int:
     run = _run_jobs(project, jobs, options, out)
     write_reports(run, options.report_paths(project.root))
     print_summary(run, out, quiet=options.verbosity < NORMAL)
-    return run.exit_code()
+    code = run.exit_code()
+    return ExitCode.OK if code is ExitCode.NOTHING_RAN and options.allow_empty else code
 
 
 def _run_jobs(project: Project, jobs: list[Job], options: RunOptions, out: Console) -> RunResult:

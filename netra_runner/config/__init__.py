@@ -1,7 +1,15 @@
 """categories.yaml: loading with line numbers, validation, profiles, frozen records."""
 
 from netra_runner.config.load import FILENAME, Project, find_config, load_project
-from netra_runner.config.model import Category, Config, Defaults, Healthcheck, Port, Service
+from netra_runner.config.model import (
+    Category,
+    Config,
+    Defaults,
+    Healthcheck,
+    Port,
+    RunDefaults,
+    Service,
+)
 
 __all__ = [
     "FILENAME",
@@ -11,6 +19,7 @@ __all__ = [
     "Healthcheck",
     "Port",
     "Project",
+    "RunDefaults",
     "Service",
     "find_config",
     "load_project",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -11,14 +11,29 @@ from pydantic import TypeAdapter, ValidationError
 
 from netra_runner.config.checks import check_references
 from netra_runner.config.errors import describe
-from netra_runner.config.model import Config
+from netra_runner.config.model import Config, RunDefaults
 from netra_runner.config.yaml_source import KeyPath, Source, YamlError, deep_merge, load_yaml
 from netra_runner.errors import ConfigError, UsageError
 from netra_runner.suggest import did_you_mean
 
 FILENAME = "categories.yaml"
-PROFILE_KEYS = ("defaults", "services", "categories")
+PROFILE_KEYS = ("defaults", "services", "categories", "run")
 _ADAPTER = TypeAdapter(Config)
+_RUN_ADAPTER = TypeAdapter(RunDefaults)
+# Shipped with netra-run; a profile of the same name in categories.yaml merges over these.
+BUILTIN_PROFILES: dict[str, dict[str, Any]] = {
+    "ci": {"defaults": {"retries": 1}, "run": {"plain": True}},
+    "pre-push": {
+        "run": {
+            "changed_since": "@{upstream}",
+            "failed_first": True,
+            "fail_fast": True,
+            "quiet": True,
+            "budget": 90,
+            "allow_empty": True,  # a push that touches no test is fine
+        }
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -27,6 +42,7 @@ class Project:
     root: Path
     profile: str | None
     config: Config
+    run: RunDefaults = field(default_factory=RunDefaults)
 
 
 def find_config(start: Path, explicit: Path | None = None) -> Path:
@@ -44,9 +60,20 @@ def load_project(file: Path, profile: str | None = None) -> Project:
     profile = profile or os.environ.get("NETRA_PROFILE") or None
     source = read_source(file)
     base = validate(source, source.data)
+    source = _with_builtin_profiles(source)
     _check_profiles(source)
-    config = base if profile is None else _apply_profile(source, profile)
-    return Project(file=file, root=file.parent, profile=profile, config=config)
+    if profile is None:
+        return Project(file=file, root=file.parent, profile=None, config=base)
+    config, run = _apply_profile(source, profile)
+    return Project(file=file, root=file.parent, profile=profile, config=config, run=run)
+
+
+def _with_builtin_profiles(source: Source) -> Source:
+    own = source.data.get("profiles") or {}
+    if not isinstance(own, dict):
+        return source  # validation reports it, with its line
+    profiles = deep_merge(BUILTIN_PROFILES, own)
+    return Source(source.file, {**source.data, "profiles": profiles}, source.lines)
 
 
 def read_source(file: Path) -> Source:
@@ -82,7 +109,7 @@ def _check_profiles(source: Source) -> None:
         _apply_profile(source, name)
 
 
-def _apply_profile(source: Source, name: str) -> Config:
+def _apply_profile(source: Source, name: str) -> tuple[Config, RunDefaults]:
     profiles = source.data.get("profiles", {})
     if name not in profiles:
         known = ", ".join(profiles) or "none defined"
@@ -102,12 +129,21 @@ def _apply_profile(source: Source, name: str) -> Config:
                     f"{did_you_mean(key, PROFILE_KEYS)}"
                 ]
             )
+    located = _relocated(source, where)
+    config_part = {k: v for k, v in overlay.items() if k != "run"}
     try:
-        return validate(_relocated(source, where), deep_merge(source.data, overlay))
+        return validate(located, deep_merge(source.data, config_part)), _run(located, overlay)
     except ConfigError as exc:
         raise ConfigError(
             [f"{problem} (with profile '{name}')" for problem in exc.problems]
         ) from None
+
+
+def _run(source: Source, overlay: dict[str, Any]) -> RunDefaults:
+    try:
+        return _RUN_ADAPTER.validate_python(overlay.get("run") or {})
+    except ValidationError as exc:
+        raise ConfigError(describe(exc, source, prefix=("run",))) from None
 
 
 def _relocated(source: Source, where: KeyPath) -> Source:

@@ -166,3 +166,18 @@ class Config:
     defaults: Defaults = Field(default_factory=Defaults)
     services: dict[str, Service] = Field(default_factory=dict)
     profiles: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True, config=SCHEMA)
+class RunDefaults:
+    """What a profile's `run:` turns on; flags given on the command line still win."""
+
+    plain: StrictBool = False
+    quiet: StrictBool = False
+    fail_fast: StrictBool = False
+    failed_first: StrictBool = False
+    last_failed: StrictBool = False
+    changed: StrictBool = False
+    changed_since: Text | None = None
+    budget: Seconds | None = None
+    allow_empty: StrictBool = False

@@ -1,0 +1,128 @@
+"""The pre-push check end to end: profiles, --budget, --allow-empty, and a real git push."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import QUIET, netra
+from test_changes import FILES, git, ran_ids
+
+IDENTITY = ("-c", "user.name=t", "-c", "user.email=t@t")
+
+
+def test_the_ci_profile_ships_retries_and_plain_output(mixed: Path) -> None:
+    plan = netra(mixed, "-c", "passing", "--plan", "--profile", "ci")
+    assert "--netra-retries=1" in plan.out
+    mine = netra(mixed, "-c", "passing", "--plan", "--profile", "nope")
+    assert mine.code == 2 and "unknown profile 'nope'" in mine.err and "ci, pre-push" in mine.err
+
+
+def test_a_budget_runs_failures_then_the_fastest_and_says_what_it_left_out(mixed: Path) -> None:
+    durations = {
+        "tests/failing/test_mixed.py::test_wrong": 50.0,
+        "tests/failing/test_mixed.py::test_fine": 1.0,
+        "tests/failing/test_mixed.py::test_later": 2.0,
+        "tests/passing/test_ok.py::test_one": 3.0,
+        "tests/passing/test_ok.py::test_two": 40.0,
+        "tests/passing/test_ok.py::test_sees_category": 45.0,
+    }
+    (mixed / ".netra").mkdir()
+    (mixed / ".netra" / "durations.json").write_text(
+        json.dumps({"version": 1, "tests": {k: {"d": v} for k, v in durations.items()}})
+    )
+    (mixed / "reports").mkdir()
+    (mixed / "reports" / "report.json").write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "categories": [
+                    {
+                        "name": "failing",
+                        "tests": [
+                            {"id": "tests/failing/test_mixed.py::test_wrong", "outcome": "failed"}
+                        ],
+                    }
+                ],
+            }
+        )
+    )
+    ran = netra(mixed, "-c", "failing", "-c", "passing", "--budget", "60s", "-n", "1")
+    assert ran.out.splitlines()[0] == (
+        "budget 60s: running 4 of 6 tests (about 56s); left out 2 (about 85s more), the slowest: "
+        "tests/passing/test_ok.py::test_two, tests/passing/test_ok.py::test_sees_category"
+    )
+    assert ran_ids(mixed) == sorted(
+        [
+            "tests/failing/test_mixed.py::test_wrong",
+            "tests/failing/test_mixed.py::test_fine",
+            "tests/failing/test_mixed.py::test_later",
+            "tests/passing/test_ok.py::test_one",
+        ]
+    )
+
+
+@pytest.fixture
+def pushed(tmp_path: Path) -> Path:
+    """A clone with an upstream, the FILES project in it, and a pre-push hook of its own."""
+    remote, repo = tmp_path / "remote.git", tmp_path / "repo"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    repo.mkdir()
+    for name, text in FILES.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    (repo / ".gitignore").write_text("reports/\n.netra/\n__pycache__/\n")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, *IDENTITY, "commit", "-qm", "start")
+    git(repo, "remote", "add", "origin", str(remote))
+    git(repo, "push", "-q", "-u", "origin", "main")
+    own = repo / ".git" / "hooks" / "pre-push"
+    own.write_text('#!/bin/sh\ncat > "$(git rev-parse --show-toplevel)/own-hook-ran"\n')
+    own.chmod(0o755)
+    return repo
+
+
+def push(repo: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **QUIET, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    return subprocess.run(
+        ["git", "push", "-q"], cwd=repo, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_the_pre_push_hook_runs_what_the_push_touches_and_keeps_the_old_hook(pushed: Path) -> None:
+    installed = netra(pushed, "hooks", "install")
+    assert installed.code == 0
+    assert "the existing hook runs first (kept as pre-push.netra-previous)" in installed.out
+    assert "updated" in netra(pushed, "hooks", "install").out  # installing twice is harmless
+    (pushed / "app" / "core.py").write_text("def answer():\n    return 6 * 7\n")
+    git(pushed, *IDENTITY, "commit", "-qam", "core")
+    done = push(pushed)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "refs/heads/main" in (pushed / "own-hook-ran").read_text()  # it got git's input
+    assert ran_ids(pushed) == [
+        "tests/api/test_api.py::test_api",
+        "tests/unit/test_core.py::test_core",
+    ]
+
+
+def test_a_push_that_breaks_a_test_is_stopped(pushed: Path) -> None:
+    assert netra(pushed, "hooks", "install").code == 0
+    (pushed / "app" / "core.py").write_text("def answer():\n    return 41\n")
+    git(pushed, *IDENTITY, "commit", "-qam", "broken")
+    done = push(pushed)
+    assert done.returncode != 0
+    assert "test_core" in done.stdout + done.stderr
+
+
+def test_a_push_touching_no_test_goes_through(pushed: Path) -> None:
+    assert netra(pushed, "hooks", "install").code == 0
+    (pushed / "README.md").write_text("docs only\n")
+    git(pushed, *IDENTITY, "commit", "-qam", "docs")
+    done = push(pushed)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "nothing to run touched by the change (allowed: exit 0)" in done.stdout
