@@ -16,7 +16,9 @@ import xmlschema
 from helpers import JUNIT_XSD, junit_properties, netra
 from PIL import Image
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM = (
+    shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+)
 
 
 def report(project: Path, folder: str = "reports") -> dict[str, Any]:
