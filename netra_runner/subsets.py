@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from netra_runner.changes import narrow_to_changes
@@ -24,40 +25,75 @@ def narrow(
     project: Project, selection: Selection, options: RunOptions
 ) -> tuple[Selection, list[str]]:
     """The selection narrowed as asked, and what to tell the user about what was left out."""
-    notes: list[str] = []
     if options.changed or options.changed_since:
         selection = narrow_to_changes(selection, project.root, options.changed_since)
     if options.last_failed:
         selection = last_failed(selection, options.report_paths(project.root).json)
+    if not options.shard and options.budget is None:
+        return selection, []
+    workers = budget(options.workers)
+    tests = collect(project, selection.entries, options, workers)  # once, for both
+    weight = _weigher(Durations.load(durations_file(project)))
+    notes = []
     if options.shard:
-        selection = shard(project, selection, options)
+        selection = shard(selection, tests, weight, options.shard)
+        tests = {e.name: list(e.targets) for e in selection.entries if e.name in tests}
     if options.budget is not None:
-        selection, note = within_budget(project, selection, options, options.budget)
+        failed = failures_in(options.report_paths(project.root).json)[0]
+        selection, note = within_budget(selection, tests, weight, failed, workers, options.budget)
         notes.append(note)
     return selection, notes
 
 
+def _weigher(history: Durations) -> Callable[[str], float]:
+    typical = history.typical() or NO_HISTORY
+    return lambda test: history.duration(test) or typical
+
+
+def shard(
+    selection: Selection,
+    collected: dict[str, list[str]],
+    weight: Callable[[str], float],
+    value: str,
+) -> Selection:
+    try:
+        k, n = parse(value)
+    except ValueError as exc:
+        raise UsageError(f"--shard: {exc}") from None
+    tests = dict(collected)
+    for entry in selection.entries:
+        if entry.skip is None and not entry.category.is_pytest:
+            tests[entry.name] = [f"{entry.name}::{COMMAND_SUITE}"]
+    services = {e.name for e in selection.entries if e.category.services}
+    shards = partition(tests, services, weight, n)
+    mine = {name: shards[k - 1].tests_of(name) for name in tests}
+    whole = {name for name, ids in mine.items() if ids and ids[0].endswith(COMMAND_SUITE)}
+    if k == 1:  # what cannot run is said once, by the first shard
+        whole |= {e.name for e in selection.entries if e.skip is not None}
+    # Each shard sees only its own results: a gate in another shard cannot hold this one back.
+    return selection.without_gates().only_tests(mine, whole, f"in shard {k}/{n}")
+
+
 def within_budget(
-    project: Project, selection: Selection, options: RunOptions, seconds: float
+    selection: Selection,
+    tests: dict[str, list[str]],
+    weight: Callable[[str], float],
+    failed: dict[str, list[str]],
+    workers: int,
+    seconds: float,
 ) -> tuple[Selection, str]:
     """The most valuable tests that fit: last failures, then the fastest. Command suites
     cannot be split or timed ahead, so they are left out."""
-    tests = collect(project, selection.entries, options, budget(options.workers))
-    history = Durations.load(durations_file(project))
-    typical = history.typical() or NO_HISTORY
-    failed = {
-        t for ids in failures_in(options.report_paths(project.root).json)[0].values() for t in ids
-    }
+    failures = {t for ids in failed.values() for t in ids}
     ranked = sorted(
         ((name, test) for name, ids in tests.items() for test in ids),
-        key=lambda ct: (ct[1] not in failed, history.duration(ct[1]) or typical, ct[1]),
+        key=lambda ct: (ct[1] not in failures, weight(ct[1]), ct[1]),
     )
-    workers = max(budget(options.workers), 1)
     kept: dict[str, list[str]] = {}
     used = left = 0.0
     skipped: list[str] = []
     for name, test in ranked:
-        cost = (history.duration(test) or typical) / workers
+        cost = weight(test) / max(workers, 1)
         if used + cost <= seconds:
             kept.setdefault(name, []).append(test)
             used += cost
@@ -73,27 +109,6 @@ def within_budget(
     if commands:
         note += f"; command suites left out: {', '.join(commands)}"
     return selection.only_tests(kept, set(), f"within a {seconds:g}s budget"), note
-
-
-def shard(project: Project, selection: Selection, options: RunOptions) -> Selection:
-    try:
-        k, n = parse(options.shard or "")
-    except ValueError as exc:
-        raise UsageError(f"--shard: {exc}") from None
-    tests = collect(project, selection.entries, options, budget(options.workers))
-    for entry in selection.entries:
-        if entry.skip is None and not entry.category.is_pytest:
-            tests[entry.name] = [f"{entry.name}::{COMMAND_SUITE}"]
-    history = Durations.load(durations_file(project))
-    typical = history.typical() or NO_HISTORY
-    services = {e.name for e in selection.entries if e.category.services}
-    shards = partition(tests, services, lambda t: history.duration(t) or typical, n)
-    mine = {name: shards[k - 1].tests_of(name) for name in tests}
-    whole = {name for name, ids in mine.items() if ids and ids[0].endswith(COMMAND_SUITE)}
-    if k == 1:  # what cannot run is said once, by the first shard
-        whole |= {e.name for e in selection.entries if e.skip is not None}
-    # Each shard sees only its own results: a gate in another shard cannot hold this one back.
-    return selection.without_gates().only_tests(mine, whole, f"in shard {k}/{n}")
 
 
 def last_failed(selection: Selection, report: Path) -> Selection:

@@ -3,40 +3,16 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
+from gitrepo import IDENTITY, git, make_repo
 from helpers import netra
-
-FILES = {
-    "categories.yaml": (
-        "version: 1\ncategories:\n  unit: {paths: [tests/unit]}\n  api: {paths: [tests/api]}\n"
-    ),
-    "app/__init__.py": "",
-    "app/core.py": "def answer():\n    return 42\n",
-    "app/api.py": "from .core import answer\n\n\ndef handler():\n    return answer()\n",
-    "tests/unit/test_core.py": "from app.core import answer\n\n\ndef test_core():\n    assert answer() == 42\n",
-    "tests/unit/test_other.py": "def test_other():\n    assert True\n",
-    "tests/api/test_api.py": "from app import api\n\n\ndef test_api():\n    assert api.handler() == 42\n",
-    "README.md": "a project\n",
-}
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    for name, text in FILES.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
-    (tmp_path / ".gitignore").write_text("reports/\n.netra/\n__pycache__/\n")
-    git(tmp_path, "init", "-q", "-b", "main")
-    git(tmp_path, "add", "-A")
-    git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "start")
-    return tmp_path
+    return make_repo(tmp_path)
 
 
 def ran_ids(repo: Path) -> list[str]:
@@ -82,7 +58,7 @@ def test_changes_since_a_ref_include_commits(repo: Path) -> None:
     (repo / "app" / "api.py").write_text(
         "from .core import answer\n\n\ndef handler():\n    return answer() + 0\n"
     )
-    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "api")
+    git(repo, *IDENTITY, "commit", "-qam", "api")
     assert netra(repo, "--changed").code == 5  # nothing in the working tree
     ran = netra(repo, "--changed-since", "HEAD~1")
     assert ran.code == 0

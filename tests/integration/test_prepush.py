@@ -9,10 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from gitrepo import IDENTITY, git, make_repo
 from helpers import QUIET, netra
-from test_changes import FILES, git, ran_ids
-
-IDENTITY = ("-c", "user.name=t", "-c", "user.email=t@t")
+from test_changes import ran_ids
 
 
 def test_the_ci_profile_ships_retries_and_plain_output(mixed: Path) -> None:
@@ -69,16 +68,9 @@ def test_a_budget_runs_failures_then_the_fastest_and_says_what_it_left_out(mixed
 @pytest.fixture
 def pushed(tmp_path: Path) -> Path:
     """A clone with an upstream, the FILES project in it, and a pre-push hook of its own."""
-    remote, repo = tmp_path / "remote.git", tmp_path / "repo"
+    remote = tmp_path / "remote.git"
     git(tmp_path, "init", "-q", "--bare", str(remote))
-    repo.mkdir()
-    for name, text in FILES.items():
-        (repo / name).parent.mkdir(parents=True, exist_ok=True)
-        (repo / name).write_text(text)
-    (repo / ".gitignore").write_text("reports/\n.netra/\n__pycache__/\n")
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", "-A")
-    git(repo, *IDENTITY, "commit", "-qm", "start")
+    repo = make_repo(tmp_path / "repo")
     git(repo, "remote", "add", "origin", str(remote))
     git(repo, "push", "-q", "-u", "origin", "main")
     own = repo / ".git" / "hooks" / "pre-push"
