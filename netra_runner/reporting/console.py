@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -142,22 +144,27 @@ def failure_report(test: TestResult) -> RenderableType:
 
 def closing_line(run: RunResult) -> str:
     """The line CI systems read: 'netra-run: N passed, N failed, N skipped in Xs'."""
-    totals = run.totals()
+    counts = {o.value: n for o, n in run.totals().items()} | {"flaky": len(run.flaky)}
+    skipped = sum(1 for cat in run.categories if cat.status is Status.SKIPPED)
+    return closing_text(counts, run.duration, skipped)
+
+
+def closing_text(counts: Mapping[str, int], duration: float, categories_not_run: int = 0) -> str:
+    """The closing line from counts by outcome (`passed`, `failed`, ..., and `flaky`)."""
     text = (
-        f"netra-run: {totals[Outcome.PASSED]} passed, {totals[Outcome.FAILED]} failed, "
-        f"{totals[Outcome.SKIPPED]} skipped"
+        f"netra-run: {counts.get('passed', 0)} passed, {counts.get('failed', 0)} failed, "
+        f"{counts.get('skipped', 0)} skipped"
     )
-    errors = totals[Outcome.ERROR]
+    errors = counts.get("error", 0)
     if errors:
         text += f", {errors} {'error' if errors == 1 else 'errors'}"
-    if totals[Outcome.NOT_RUN]:
-        text += f", {totals[Outcome.NOT_RUN]} not run"
-    if run.flaky:
-        text += f", {len(run.flaky)} flaky"
-    skipped = sum(1 for cat in run.categories if cat.status is Status.SKIPPED)
-    if skipped:
-        text += f", {skipped} {'category' if skipped == 1 else 'categories'} not run"
-    return f"{text} in {run.duration:.1f}s"
+    for key in ("not run", "flaky"):
+        if counts.get(key):
+            text += f", {counts[key]} {key}"
+    if categories_not_run:
+        plural = "category" if categories_not_run == 1 else "categories"
+        text += f", {categories_not_run} {plural} not run"
+    return f"{text} in {duration:.1f}s"
 
 
 def _last_lines(text: str, count: int) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Console
 
 from netra_runner.errors import ExitCode
+from netra_runner.reporting.console import closing_text
 from netra_runner.reporting.merge import Inputs, write_merged
 
 
@@ -27,12 +28,5 @@ def merge(paths: list[Path], output: Path, out: Console) -> int:
 
 
 def closing_line(data: dict[str, Any]) -> str:
-    totals = data["totals"]
-    text = (
-        f"netra-run: {totals.get('passed', 0)} passed, {totals.get('failed', 0)} failed, "
-        f"{totals.get('skipped', 0)} skipped"
-    )
-    for key, word in (("error", "errors"), ("not run", "not run"), ("flaky", "flaky")):
-        if totals.get(key):
-            text += f", {totals[key]} {word}"
-    return f"{text} in {float(data['duration']):.1f}s (merged from {len(data['merged_from'])})"
+    text = closing_text(data["totals"], float(data["duration"]))
+    return f"{text} (merged from {len(data['merged_from'])})"
