@@ -124,8 +124,8 @@ def narrow_to_changes(selection: Selection, root: Path, since: str | None) -> Se
         return selection.explained(f"{trigger} changed: everything")
     chosen = {name: sorted(files) for name, files in found.files.items()}
     whys = {
-        name: "; ".join(f"{f}: {w}" for f, w in sorted(files.items())[:3])
-        + (f"; {len(files) - 3} more" if len(files) > 3 else "")
+        # --plan shows every file and its reason: that is what it is asked for.
+        name: "; ".join(f"{f}: {w}" for f, w in sorted(files.items()))
         for name, files in found.files.items()
     }
     whys.update(found.whole)
