@@ -131,11 +131,22 @@ class EngineProbe:
         return status == "healthy", status
 
 
-@dataclass(frozen=True)
-class RunningProbe:
-    description: str = "running (no health check configured)"
+class RunningProbe:  # not frozen: it remembers when it first saw the service running
+    """Without a check, "healthy" means still running a moment later: a container that
+    exits at once (a bad command) is seen running by the first look."""
+
+    description = "running (no health check configured)"
+    settle = 0.5
+
+    def __init__(self) -> None:
+        self.first_seen: float | None = None
 
     def check(self, instance: Instance) -> tuple[bool, str]:
+        now = time.monotonic()
+        if self.first_seen is None:
+            self.first_seen = now
+        if now - self.first_seen < self.settle:
+            return False, "running; making sure it stays up"
         return True, "running"
 
 
