@@ -191,8 +191,9 @@ def _kill_processes_under(folder: Path) -> None:
 
 
 def test_two_runs_at_once_do_not_collide(services_project: Path, tmp_path: Path) -> None:
-    first = start(services_project, "-c", "db")
-    second = start(services_project, "-c", "db")
+    # Services must not collide; reports are per folder, so each run gets its own.
+    first = start(services_project, "-c", "db", "--reports-dir", "reports-1")
+    second = start(services_project, "-c", "db", "--reports-dir", "reports-2")
     for proc in (first, second):
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, out + err
