@@ -50,7 +50,8 @@ def partition(
     count: int,
 ) -> list[Shard]:
     """Every test in exactly one of `count` shards; the same input gives the same shards."""
-    total = sum(weight(t) for ids in tests.values() for t in ids)
+    # fsum: exactly rounded, so the order the tests come in cannot move a file across the target
+    total = math.fsum(weight(t) for ids in tests.values() for t in ids)
     target = max(total / count, 1e-9)
     fine = _lpt([u for c, ids in tests.items() for u in _file_units(c, ids, weight, target)], count)
     if not with_services:
@@ -89,7 +90,7 @@ def _file_units(
 ) -> list[Unit]:
     units = []
     for tests in _by_file(ids).values():
-        file_weight = sum(weight(t) for t in tests)
+        file_weight = math.fsum(weight(t) for t in tests)
         if file_weight > target and len(tests) > 1:
             units += [Unit(category, (t,), weight(t)) for t in tests]
         else:
@@ -102,7 +103,7 @@ def _chunks(
 ) -> list[Unit]:
     """Contiguous runs of whole files, as few as the category's weight needs."""
     files = list(_by_file(ids).values())
-    total = sum(weight(t) for tests in files for t in tests)
+    total = math.fsum(weight(t) for tests in files for t in tests)
     pieces = max(1, min(len(files), math.ceil(total / target - 1e-9)))
     size = total / pieces
     units: list[Unit] = []

@@ -1,7 +1,7 @@
 from collections.abc import Callable
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from netra_runner.sharding import SERVICE_SLACK, _file_units, _lpt, makespan, parse, partition
@@ -63,6 +63,16 @@ def test_the_longest_shard_is_within_a_small_factor_of_the_bound(
 
 
 @given(suites, st.integers(1, 5))
+@example(  # two files each weighing the target: summing in another order once split one
+    {
+        "unit": {
+            "tests/f0.py": [1.0] * 6 + [1.434925391144084] * 3 + [25.434925391144084],
+            "tests/f1.py": [1.0] * 6
+            + [22.434925391144084, 1.434925391144084, 1.434925391144084, 4.434925391144084],
+        }
+    },
+    2,
+)
 def test_the_same_input_gives_the_same_shards(
     spec: dict[str, dict[str, list[float]]], count: int
 ) -> None:
