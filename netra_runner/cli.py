@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
+from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -16,6 +17,11 @@ from netra_runner.config import Project, find_config, load_project
 from netra_runner.errors import UsageError
 from netra_runner.options import RunOptions
 from netra_runner.workflow import execute, guard
+
+if TYPE_CHECKING:
+    from netra_runner.services.backend import Choice
+if TYPE_CHECKING:
+    from netra_runner.services.backend import Choice
 
 app = typer.Typer(
     name="netra-run",
@@ -29,6 +35,24 @@ SELECT = "Selection"
 SERVICES = "Services"
 EXECUTION = "Execution"
 REPORT = "Reports"
+
+
+class ServicesBackend(str, Enum):
+    auto = "auto"
+    docker = "docker"
+    local = "local"
+
+
+ServicesOption = Annotated[
+    ServicesBackend | None,
+    typer.Option(
+        "--services",
+        envvar="NETRA_SERVICES",
+        help="How services run: docker, local processes, or auto (Docker when an engine "
+        "answers, else local).",
+        rich_help_panel=SERVICES,
+    ),
+]
 
 
 def _version(value: bool) -> None:
@@ -159,6 +183,7 @@ def run(
             rich_help_panel=SERVICES,
         ),
     ] = False,
+    services: ServicesOption = None,
     workers: Annotated[
         str | None,
         typer.Option(
@@ -253,12 +278,23 @@ def run(
 ) -> None:
     """Run the selected test categories (see --help for flags)."""
     if ctx.invoked_subcommand is not None:
-        ctx.obj = {"config": config, "profile": profile}
+        ctx.obj = {"config": config, "profile": profile, "services": services}
         return
     if keep_services and not real_services:
         raise typer.BadParameter(
             "it keeps what --real-services starts; add --real-services",
             param_hint="--keep-services",
+        )
+    source = ctx.get_parameter_source("services")
+    if (
+        services is not None
+        and source is not None
+        and source.name == "COMMANDLINE"
+        and not real_services
+    ):
+        raise typer.BadParameter(
+            "it chooses how --real-services starts services; add --real-services",
+            param_hint="--services",
         )
     if list_ and plan:
         raise typer.BadParameter(
@@ -284,6 +320,7 @@ def run(
         no_deps=no_deps,
         real_services=real_services,
         keep_services=keep_services,
+        services=services.value if services is not None else None,
         workers=_workers(workers),
         fail_fast=fail_fast,
         timeout=timeout,
@@ -339,15 +376,20 @@ services_app = typer.Typer(help="Start, inspect and stop services kept between r
 app.add_typer(services_app, name="services")
 
 
-def _project_command(ctx: typer.Context, action: Callable[[Project, Console], None]) -> None:
+def _project_command(
+    ctx: typer.Context,
+    action: Callable[[Project, Choice, Console], None],
+    services: ServicesBackend | None,
+) -> None:
     out, err = _console(stderr=False), _console(stderr=True)
     settings = ctx.obj or {}
+    chosen = services or settings.get("services")
 
     def run() -> int:
         project = load_project(
             find_config(Path.cwd(), settings.get("config")), settings.get("profile")
         )
-        action(project, out)
+        action(project, chosen.value if chosen else project.run.services or "auto", out)
         return 0
 
     raise typer.Exit(guard(run, err, Path.cwd() / "reports"))
@@ -359,27 +401,30 @@ def services_up(
     names: Annotated[
         list[str] | None, typer.Argument(help="Services to start (default: all).")
     ] = None,
+    services: ServicesOption = None,
 ) -> None:
     """Start services and keep them running; later runs reuse them."""
     from netra_runner.services import commands
 
-    _project_command(ctx, lambda project, out: commands.up(project, names or [], out))
+    _project_command(
+        ctx, lambda project, choice, out: commands.up(project, names or [], choice, out), services
+    )
 
 
 @services_app.command("down")
-def services_down(ctx: typer.Context) -> None:
-    """Remove this project's kept services."""
+def services_down(ctx: typer.Context, services: ServicesOption = None) -> None:
+    """Remove this project's kept services (with auto: Docker's and local ones)."""
     from netra_runner.services import commands
 
-    _project_command(ctx, commands.down)
+    _project_command(ctx, commands.down, services)
 
 
 @services_app.command("status")
-def services_status(ctx: typer.Context) -> None:
-    """List this project's service containers: kept ones and those of runs in progress."""
+def services_status(ctx: typer.Context, services: ServicesOption = None) -> None:
+    """List this project's services: kept ones and those of runs in progress."""
     from netra_runner.services import commands
 
-    _project_command(ctx, commands.status)
+    _project_command(ctx, commands.status, services)
 
 
 @services_app.command("logs")
@@ -387,11 +432,14 @@ def services_logs(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The service.")],
     tail: Annotated[int | None, typer.Option("--tail", help="Only the last N lines.")] = None,
+    services: ServicesOption = None,
 ) -> None:
     """Print a running service's log (secrets masked)."""
     from netra_runner.services import commands
 
-    _project_command(ctx, lambda project, out: commands.logs(project, name, tail, out))
+    _project_command(
+        ctx, lambda project, choice, out: commands.logs(project, name, tail, choice, out), services
+    )
 
 
 report_app = typer.Typer(help="Work with reports written by earlier runs.")
@@ -460,7 +508,8 @@ def history_merge(
 
 @app.command("doctor")
 def doctor_command(ctx: typer.Context) -> None:
-    """Check the config, the Docker engine and the images the services need."""
+    """Check the config, and whether Docker (engine, images) and local processes (binaries)
+    can run the services."""
     from netra_runner.doctor import doctor  # imports the Docker SDK: only when asked
 
     settings = ctx.obj or {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from netra_runner.config.model import RunDefaults
 
@@ -28,6 +29,7 @@ class RunOptions:
     no_deps: bool = False
     real_services: bool = False
     keep_services: bool = False
+    services: Literal["docker", "local", "auto"] | None = None  # None: the profile's, else auto
     workers: int | str | None = None  # None: each category's own setting; "auto" or N: the budget
     fail_fast: bool = False
     timeout: float | None = None  # per test, over the config's
@@ -69,6 +71,7 @@ class RunOptions:
             changed_since=self.changed_since or (None if changes else run.changed_since),
             budget=self.budget if self.budget is not None else run.budget,
             allow_empty=self.allow_empty or run.allow_empty,
+            services=self.services or run.services,
         )
 
     def report_paths(self, root: Path | None) -> ReportPaths:

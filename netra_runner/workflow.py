@@ -121,7 +121,8 @@ def _run_jobs(project: Project, jobs: list[Job], options: RunOptions, out: Conso
         if needed:
             from netra_runner.services.session import open_session  # the Docker SDK: on demand
 
-            session = open_session(project, needed, options.keep_services, say, events)
+            choice = options.services or "auto"
+            session = open_session(project, needed, options.keep_services, say, events, choice)
             services = stack.enter_context(session)
         runner = Runner(
             jobs,

@@ -7,21 +7,28 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers import copy_fixture, docker_problem
+from helpers import copy_fixture, docker_problem, local_problem
+
+NEEDS = {  # marker: (what is missing, or None; the variable that turns a skip into an error)
+    "docker": (docker_problem, "NETRA_REQUIRE_DOCKER"),
+    "local_services": (local_problem, "NETRA_REQUIRE_LOCAL"),
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked docker need an engine and the offline images; say so when they are absent."""
-    marked = [item for item in items if item.get_closest_marker("docker")]
-    if not marked:
-        return
-    problem = docker_problem()
-    if problem is None:
-        return
-    if os.environ.get("NETRA_REQUIRE_DOCKER") == "1":
-        raise pytest.UsageError(f"NETRA_REQUIRE_DOCKER=1 but {problem}")
-    for item in marked:
-        item.add_marker(pytest.mark.skip(reason=problem))
+    """Tests marked docker need an engine and the offline images, local_services the server
+    binaries; say so when they are absent (CI makes that an error)."""
+    for marker, (problem_of, required) in NEEDS.items():
+        marked = [item for item in items if item.get_closest_marker(marker)]
+        if not marked:
+            continue
+        problem = problem_of()
+        if problem is None:
+            continue
+        if os.environ.get(required) == "1":
+            raise pytest.UsageError(f"{required}=1 but {problem}")
+        for item in marked:
+            item.add_marker(pytest.mark.skip(reason=problem))
 
 
 @pytest.fixture

@@ -4,10 +4,12 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import subprocess
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,14 +80,21 @@ OFFLINE_IMAGES = ("netra-offline/postgres:15", "netra-offline/redis:7")
 
 def docker_problem() -> str | None:
     """Why the Docker tests cannot run here, or None when they can."""
-    try:
-        import docker
+    import docker
 
+    client = None
+    try:
         client = docker.from_env()
         client.ping()
         missing = [image for image in OFFLINE_IMAGES if not client.images.list(name=image)]
     except Exception as exc:
         return f"no Docker engine answers ({type(exc).__name__})"
+    finally:
+        if client is not None:
+            client.close()
+        with warnings.catch_warnings():  # the SDK leaves a failed connection's socket open
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect()
     if missing:
         return f"images {', '.join(missing)} missing: run scripts/build_offline_images.py"
     return None
@@ -107,9 +116,66 @@ def networks_of(project: Path) -> list[str]:
 
 
 def _project_label(project: Path) -> list[str]:
-    from netra_runner.services.spec import LABEL_PROJECT, RunIdentity
+    from netra_runner.services.spec import LABEL_PROJECT
 
-    return [f"{LABEL_PROJECT}={RunIdentity.new(project / 'categories.yaml', 0, 0).project_id}"]
+    return [f"{LABEL_PROJECT}={project_id(project)}"]
+
+
+def project_id(project: Path) -> str:
+    from netra_runner.services.spec import RunIdentity
+
+    return RunIdentity.new(project / "categories.yaml", 0, 0).project_id
+
+
+def local_problem() -> str | None:
+    """Why the local-backend tests cannot run here, or None when they can."""
+    from netra_runner.errors import ServiceError
+    from netra_runner.services.local.binaries import find_install
+    from netra_runner.services.local.recipes import POSTGRES, REDIS
+
+    try:
+        for needs in (POSTGRES, REDIS):
+            find_install(needs, None, "local.bin")
+    except ServiceError as exc:
+        return str(exc)
+    return None
+
+
+def local_folder(project: Path) -> Path:
+    from netra_runner.services.local.state import state_root
+
+    return state_root() / project_id(project)
+
+
+def local_processes(project: Path) -> list[str]:
+    """Processes running in, or naming, this project's local service folders."""
+    import psutil
+
+    folder = str(local_folder(project))
+    found = []
+    for process in psutil.process_iter(["pid", "cmdline", "cwd"]):
+        cmdline = " ".join(process.info["cmdline"] or ())
+        if folder in cmdline or (process.info["cwd"] or "").startswith(folder):
+            found.append(f"{process.info['pid']} {cmdline}")
+    return found
+
+
+def local_instances(project: Path) -> list[str]:
+    folder = local_folder(project)
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+def leftovers(project: Path, backend: str) -> list[str]:
+    """What a backend still holds for this project: containers and networks, or instance
+    folders and processes (the project's empty folder counts too)."""
+    if backend == "docker":
+        return containers_of(project) + networks_of(project)
+    folder = local_folder(project)
+    return (
+        local_instances(project)
+        + local_processes(project)
+        + ([str(folder)] if folder.exists() else [])
+    )
 
 
 def timed_run(tests_per_worker: int = 3, started_at: float = 1000.0) -> RunResult:

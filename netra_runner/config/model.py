@@ -117,6 +117,28 @@ KINDS = ("exec", "tcp", "http", "log", "docker")
 
 
 @dataclass(frozen=True, config=SCHEMA)
+class LocalRun:
+    """How the local backend runs a service without Docker (DESIGN.md, services).
+
+    `kind` names a built-in recipe (postgres, redis) for an image whose name does not say it;
+    `command` runs any server instead ({port:N}, {host} and {dir} are filled in); `bin` is
+    the folder holding a recipe's binaries (relative to the project)."""
+
+    kind: Literal["postgres", "redis"] | None = None
+    command: Argv | None = None
+    bin: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> LocalRun:
+        if self.command is not None and (self.kind or self.bin):
+            raise ValueError(
+                "'command' runs the service as given; 'kind' and 'bin' configure a built-in "
+                "recipe (postgres, redis): use one or the other"
+            )
+        return self
+
+
+@dataclass(frozen=True, config=SCHEMA)
 class Service:
     image: Text
     env: dict[str, EnvValue] = Field(default_factory=dict)
@@ -126,6 +148,7 @@ class Service:
     healthcheck: Healthcheck | None = None
     exports: dict[str, StrictStr] = Field(default_factory=dict)
     depends_on: tuple[Text, ...] = ()
+    local: LocalRun = Field(default_factory=LocalRun)
 
 
 @dataclass(frozen=True, config=SCHEMA)
@@ -181,3 +204,4 @@ class RunDefaults:
     changed_since: Text | None = None
     budget: Seconds | None = None
     allow_empty: StrictBool = False
+    services: Literal["docker", "local", "auto"] | None = None  # how --real-services runs them

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import psutil
@@ -11,7 +12,7 @@ from rich.table import Table
 
 from netra_runner.config import Project
 from netra_runner.errors import ServiceError, UsageError
-from netra_runner.services.docker_backend import DockerBackend, DockerInstance
+from netra_runner.services.backend import Backend, Choice, ServiceInstance, open_backend
 from netra_runner.services.session import ServiceSession
 from netra_runner.services.spec import (
     LABEL_HASH,
@@ -24,15 +25,34 @@ from netra_runner.services.spec import (
 from netra_runner.suggest import did_you_mean
 
 
-def backend_for(project: Project) -> DockerBackend:
-    started = psutil.Process().create_time()
-    return DockerBackend(RunIdentity.new(project.file, os.getpid(), started))
+def _identity(project: Project) -> RunIdentity:
+    return RunIdentity.new(project.file, os.getpid(), psutil.Process().create_time())
 
 
-def up(project: Project, names: list[str], out: Console) -> None:
+def backend_for(project: Project, choice: Choice, out: Console) -> Backend:
+    return open_backend(choice, _identity(project), project.root, out.print)
+
+
+def backends_for(project: Project, choice: Choice) -> list[Backend]:
+    """What `status`, `logs` and `down` look at: with auto, local services always, and
+    Docker's when an engine answers, so nothing kept is missed whichever started it."""
+    identity = _identity(project)
+    if choice != "auto":
+        return [open_backend(choice, identity, project.root, _silent)]
+    found = []
+    with contextlib.suppress(ServiceError):
+        found.append(open_backend("docker", identity, project.root, _silent))
+    return [*found, open_backend("local", identity, project.root, _silent)]
+
+
+def _silent(_: str) -> None:
+    pass
+
+
+def up(project: Project, names: list[str], choice: Choice, out: Console) -> None:
     _check_names(project, names)
     specs = service_specs(project, set(names or project.config.services))
-    session = ServiceSession(backend_for(project), specs, keep=True, say=out.print)
+    session = ServiceSession(backend_for(project, choice, out), specs, keep=True, say=out.print)
     with session:
         session.start()
         for name in specs:
@@ -51,25 +71,27 @@ def exports_table(session: ServiceSession) -> Table:
     return table
 
 
-def down(project: Project, out: Console) -> None:
-    removed = backend_for(project).remove_kept()
+def down(project: Project, choice: Choice, out: Console) -> None:
+    removed = [name for backend in backends_for(project, choice) for name in backend.remove_kept()]
     out.print(
         f"removed {len(removed)} kept services" + (f": {', '.join(removed)}" if removed else "")
     )
 
 
-def status(project: Project, out: Console) -> None:
+def status(project: Project, choice: Choice, out: Console) -> None:
     specs = service_specs(project, set(project.config.services))
-    table = Table("service", "state", box=box.SIMPLE)
-    for heading in ("container", "ports", "kept", "definition"):
+    table = Table("service", "backend", "instance", box=box.SIMPLE)
+    for heading in ("state", "ports", "kept", "definition"):
         table.add_column(heading, overflow="fold")
-    for instance in backend_for(project).project_instances():
+    listed = [(b.name, i) for b in backends_for(project, choice) for i in b.project_instances()]
+    for backend, instance in listed:
         spec = specs.get(instance.service)
         current = spec is not None and instance.labels.get(LABEL_HASH) == spec.definition_hash
         ports = ", ".join(f"127.0.0.1:{h}->{c}" for c, h in sorted(instance.ports.items()))
         kept = "yes" if instance.labels.get(LABEL_KEEP) else f"run {instance.labels.get(LABEL_RUN)}"
         table.add_row(
             instance.service,
+            backend,
             instance.id,
             instance.state()[1],
             ports,
@@ -79,16 +101,17 @@ def status(project: Project, out: Console) -> None:
     out.print(table if table.row_count else "no services of this project are running")
 
 
-def logs(project: Project, name: str, tail: int | None, out: Console) -> None:
+def logs(project: Project, name: str, tail: int | None, choice: Choice, out: Console) -> None:
     _check_names(project, [name])
-    found = [i for i in backend_for(project).project_instances() if i.service == name]
+    backends = backends_for(project, choice)
+    found = [i for b in backends for i in b.project_instances() if i.service == name]
     if not found:
         raise UsageError(f"service {name} is not running; 'netra-run services up {name}' starts it")
     redact = Redactor(service_specs(project, {name})[name].secrets)
     out.print(redact(_newest(found).logs(tail=tail)), markup=False, highlight=False, end="")
 
 
-def _newest(instances: list[DockerInstance]) -> DockerInstance:
+def _newest(instances: list[ServiceInstance]) -> ServiceInstance:
     kept = [i for i in instances if i.labels.get(LABEL_KEEP)]
     return (kept or instances)[0]
 

@@ -6,26 +6,28 @@ Everything it creates carries the run's labels; everything it removes is found b
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
 import docker
-import psutil
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 
 from netra_runner.errors import ServiceError
+from netra_runner.services.backend import ServiceInstance
+from netra_runner.services.health import Probe, probe_for
 from netra_runner.services.spec import (
     LABEL_HASH,
     LABEL_KEEP,
     LABEL_OWNER,
-    LABEL_OWNER_STARTED,
     LABEL_PROJECT,
     LABEL_RUN,
     LABEL_SERVICE,
     RunIdentity,
     ServiceSpec,
+    orphaned,
 )
 
 HOST = "127.0.0.1"
@@ -85,13 +87,19 @@ class DockerBackend:
     def __init__(self, identity: RunIdentity) -> None:
         self.identity = identity
         self.client = connect()
+        self._network: str | None = None
+        self._network_lock = threading.Lock()
+
+    def prepare(self, spec: ServiceSpec, say: Callable[[str], None]) -> str:
+        self.ensure_image(spec.service.image, say)
+        return spec.service.image
+
+    def probe(self, spec: ServiceSpec, instance: ServiceInstance) -> tuple[Probe, float, float]:
+        return probe_for(spec.service)
 
     def ensure_image(self, image: str, say: Callable[[str], None]) -> None:
-        try:
-            self.client.images.get(image)
+        if image_present(self.client, image):
             return
-        except ImageNotFound:
-            pass
         say(f"pulling {image}")
         try:
             self._pull(image, say)
@@ -113,7 +121,19 @@ class DockerBackend:
                 say(f"pulling {image}: {event.get('status', '')} {event['progress']}")
                 last = time.monotonic()
 
-    def network(self, keep: bool) -> str:
+    def _shared_network(self, keep: bool) -> str:
+        """One network per run (services reach each other by name), made by the first start."""
+        with self._network_lock:
+            if self._network is None:
+                self._network = self._create_network(keep)
+            return self._network
+
+    def close(self, keep: bool) -> None:
+        if self._network is not None and not keep:
+            self.remove_network(self._network)
+        self._network = None
+
+    def _create_network(self, keep: bool) -> str:
         ident = self.identity
         name = f"netra-keep-{ident.project_id}" if keep else f"netra-run-{ident.run_id}"
         if keep and self.client.networks.list(names=[name]):
@@ -122,7 +142,10 @@ class DockerBackend:
         self.client.networks.create(name, driver="bridge", labels=labels)
         return name
 
-    def start(self, spec: ServiceSpec, network: str, keep: bool) -> DockerInstance:
+    def start(self, spec: ServiceSpec, keep: bool, env: dict[str, str]) -> DockerInstance:
+        """`env` (the exports of its dependencies) is for local processes: in a container,
+        dependencies are reached by name on the run's network instead."""
+        network = self._shared_network(keep)
         ident = self.identity
         prefix = f"netra-keep-{ident.project_id}" if keep else f"netra-{ident.run_id}"
         labels = {**ident.labels(spec.definition_hash, keep), LABEL_SERVICE: spec.name}
@@ -162,14 +185,15 @@ class DockerBackend:
                 container.remove(force=True, v=True)
         return found
 
-    def remove(self, instance: DockerInstance) -> None:
+    def remove(self, instance: ServiceInstance) -> None:
+        assert isinstance(instance, DockerInstance)
         _quietly(partial(instance._container.remove, force=True, v=True))
 
     def remove_network(self, name: str) -> None:
         for network in self.client.networks.list(names=[name]):
             _quietly(network.remove)
 
-    def project_instances(self) -> list[DockerInstance]:
+    def project_instances(self) -> list[ServiceInstance]:
         """Every container of this project: kept ones and those of runs in progress."""
         return [
             DockerInstance(
@@ -178,7 +202,7 @@ class DockerBackend:
             for c in self._containers(self._project())
         ]
 
-    def kept(self) -> list[DockerInstance]:
+    def kept(self) -> list[ServiceInstance]:
         return [
             DockerInstance(c, c.labels.get(LABEL_SERVICE, "?"), reused=True)
             for c in self._containers(LABEL_KEEP, self._project())
@@ -199,11 +223,11 @@ class DockerBackend:
         a project it was not started for."""
         reaped = []
         for container in self._containers(LABEL_OWNER, self._project()):
-            if _orphaned(container.labels):
+            if orphaned(container.labels):
                 _quietly(partial(container.remove, force=True, v=True))
                 reaped.append(str(container.name))
         for network in self.client.networks.list(filters={"label": [LABEL_OWNER, self._project()]}):
-            if _orphaned(network.attrs.get("Labels") or {}):
+            if orphaned(network.attrs.get("Labels") or {}):
                 _quietly(network.remove)
         return reaped
 
@@ -250,18 +274,6 @@ def _published_ports(container: Any) -> dict[int, int]:
             if binding.get("HostIp") in (HOST, ""):
                 ports[int(key.split("/")[0])] = int(binding["HostPort"])
     return ports
-
-
-def _orphaned(labels: dict[str, str]) -> bool:
-    if labels.get(LABEL_KEEP) == "true":
-        return False
-    try:
-        owner = psutil.Process(int(labels[LABEL_OWNER]))
-        started = float(labels.get(LABEL_OWNER_STARTED, "0"))
-        # A live pid with another start time is a new process that reused the number.
-        return abs(owner.create_time() - started) > 1.0
-    except (psutil.NoSuchProcess, KeyError, ValueError):
-        return True
 
 
 def _reason(exc: BaseException) -> str:

@@ -79,6 +79,28 @@ class TcpProbe:
 
 
 @dataclass(frozen=True)
+class RedisPingProbe:
+    """PING in Redis's own protocol: for machines without redis-cli."""
+
+    port: int
+
+    @property
+    def description(self) -> str:
+        return f"redis: PING on {self.port}"
+
+    def check(self, instance: Instance) -> tuple[bool, str]:
+        try:
+            with socket.create_connection((instance.host, instance.ports[self.port]), 1.0) as conn:
+                conn.settimeout(1.0)
+                conn.sendall(b"PING\r\n")
+                reply = conn.recv(128).decode(errors="replace").strip()
+        except OSError as exc:
+            return False, str(exc)
+        # An answer that asks for a password still means the server is up (as pg_isready).
+        return reply == "+PONG" or reply.startswith(("-NOAUTH", "-WRONGPASS")), reply or "closed"
+
+
+@dataclass(frozen=True)
 class HttpProbe:
     port: int
     path: str

@@ -18,8 +18,8 @@ import psutil
 from netra_runner.config import Project
 from netra_runner.errors import ServiceError
 from netra_runner.events import EventLog
-from netra_runner.services.docker_backend import DockerBackend, DockerInstance
-from netra_runner.services.health import HealthReport, probe_for, wait_healthy
+from netra_runner.services.backend import Backend, Choice, ServiceInstance, open_backend
+from netra_runner.services.health import HealthReport, wait_healthy
 from netra_runner.services.spec import (
     Redactor,
     RunIdentity,
@@ -38,13 +38,13 @@ class LiveService:
     seconds_to_healthy: float
     reused: bool
     started_at: float  # epoch seconds
-    instance: DockerInstance = field(repr=False, compare=False)
+    instance: ServiceInstance = field(repr=False, compare=False)
 
 
 class ServiceSession:
     def __init__(
         self,
-        backend: DockerBackend,
+        backend: Backend,
         specs: dict[str, ServiceSpec],
         keep: bool,
         say: Callable[[str], None],
@@ -58,12 +58,11 @@ class ServiceSession:
         self.redact = Redactor(tuple(s for spec in specs.values() for s in spec.secrets))
         self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._started: list[DockerInstance] = []
+        self._started: list[ServiceInstance] = []
         self._futures: dict[str, Future[LiveService]] = {}
         self._pool = ThreadPoolExecutor(
             max_workers=max(len(specs), 1), thread_name_prefix="service"
         )
-        self._network: str | None = None
 
     def __enter__(self) -> ServiceSession:
         return self
@@ -77,9 +76,7 @@ class ServiceSession:
         """Begin starting every service; returns at once (see `future`)."""
         reaped = self.backend.reap_orphans()
         if reaped:
-            self.say(
-                f"removed {len(reaped)} containers left by runs that died: {', '.join(reaped)}"
-            )
+            self.say(f"removed {len(reaped)} services left by runs that died: {', '.join(reaped)}")
         order = TopologicalSorter({n: s.service.depends_on for n, s in self.specs.items()})
         for name in order.static_order():  # a dependency's future exists before its dependents'
             self._futures[name] = self._pool.submit(self._start_one, self.specs[name])
@@ -109,6 +106,7 @@ class ServiceSession:
         self._stop.set()
         self._pool.shutdown(wait=True, cancel_futures=True)
         if self.keep:
+            self.backend.close(keep=True)
             return
         with self._lock:
             started, self._started = self._started, []
@@ -117,9 +115,7 @@ class ServiceSession:
             thread.start()
         for thread in removing:
             thread.join()
-        if self._network:
-            self.backend.remove_network(self._network)
-            self._network = None
+        self.backend.close(keep=False)
 
     def _start_one(self, spec: ServiceSpec) -> LiveService:
         for dep in spec.service.depends_on:
@@ -140,7 +136,7 @@ class ServiceSession:
         exports = render_exports(spec, instance.host, instance.ports)
         return LiveService(spec.name, exports, seconds, instance.reused, began_at, instance)
 
-    def _reuse(self, spec: ServiceSpec) -> DockerInstance | None:
+    def _reuse(self, spec: ServiceSpec) -> ServiceInstance | None:
         instance = self.backend.reusable(spec)
         if instance is None:
             return None
@@ -149,32 +145,32 @@ class ServiceSession:
         self.backend.remove(instance)  # kept but sick: recreated under the same name
         return None
 
-    def _create(self, spec: ServiceSpec) -> DockerInstance:
-        self.backend.ensure_image(spec.service.image, self.say)
-        with self._lock:
-            if self._stop.is_set():
-                raise ServiceError(f"service {spec.name} not started: the run is stopping")
-            if self._network is None:
-                self._network = self.backend.network(self.keep)
-        instance = self.backend.start(spec, self._network, self.keep)
+    def _create(self, spec: ServiceSpec) -> ServiceInstance:
+        runs = self.backend.prepare(spec, self.say)
+        if self._stop.is_set():
+            raise ServiceError(f"service {spec.name} not started: the run is stopping")
+        instance = self.backend.start(spec, self.keep, self._dependency_exports(spec))
         with self._lock:
             self._started.append(instance)
-        self.say(f"service {spec.name} starting ({spec.service.image})")
-        self._emit("service_starting", service=spec.name, image=spec.service.image)
+        self.say(f"service {spec.name} starting ({runs})")
+        self._emit("service_starting", service=spec.name, image=spec.service.image, runs=runs)
         return instance
+
+    def _dependency_exports(self, spec: ServiceSpec) -> dict[str, str]:
+        return self.exports_for(spec.service.depends_on)
 
     def _emit(self, event: str, **fields: object) -> None:
         if self.events is not None:
             self.events.emit(event, **fields)
 
     def _wait(
-        self, spec: ServiceSpec, instance: DockerInstance, quick: bool = False
+        self, spec: ServiceSpec, instance: ServiceInstance, quick: bool = False
     ) -> HealthReport:
-        probe, interval, timeout = probe_for(spec.service)
+        probe, interval, timeout = self.backend.probe(spec, instance)
         return wait_healthy(instance, probe, interval, 0.0 if quick else timeout, stop=self._stop)
 
-    def _unhealthy(self, spec: ServiceSpec, instance: DockerInstance, report: HealthReport) -> str:
-        probe = probe_for(spec.service)[0]
+    def _unhealthy(self, spec: ServiceSpec, instance: ServiceInstance, report: HealthReport) -> str:
+        probe = self.backend.probe(spec, instance)[0]
         if report.exited:
             head = f"service {spec.name} {report.exited} while starting"
         elif self._stop.is_set():
@@ -189,11 +185,16 @@ class ServiceSession:
                 *(f"  {line}" for line in report.history or ["(no probe ran)"]),
                 f"last {LOG_LINES} log lines of {spec.name}:",
                 *(f"  {line}" for line in logs.splitlines()),
-                f"hint: check services.{spec.name} (image, command, env, healthcheck) in "
-                "categories.yaml; 'netra-run services up' starts it alone with --keep-services",
+                f"hint: check services.{spec.name} ({self._settings()}) in categories.yaml; "
+                "'netra-run services up' starts it alone and keeps it",
             ]
         )
         return self.redact(text)
+
+    def _settings(self) -> str:
+        if self.backend.name == "local":
+            return "local, env, command, healthcheck"
+        return "image, command, env, healthcheck"
 
 
 def open_session(
@@ -202,8 +203,10 @@ def open_session(
     keep: bool,
     say: Callable[[str], None],
     events: EventLog | None = None,
+    choice: Choice = "auto",
 ) -> ServiceSession:
-    """Connect to the engine first: with none, the run stops (exit 3) before anything starts."""
+    """Choose the backend first: with none usable, the run stops (exit 3) before anything
+    starts."""
     identity = RunIdentity.new(project.file, os.getpid(), psutil.Process().create_time())
-    backend = DockerBackend(identity)
+    backend = open_backend(choice, identity, project.root, say)
     return ServiceSession(backend, service_specs(project, needed), keep, say, events)

@@ -10,6 +10,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 from netra_runner.config import Project, Service
 
 LABEL_RUN = "netra.run"
@@ -50,6 +52,19 @@ class RunIdentity:
         if keep:
             labels[LABEL_KEEP] = "true"
         return labels
+
+
+def orphaned(labels: dict[str, str]) -> bool:
+    """Whether what carries these labels was left by a run that is gone (kept ones never are)."""
+    if labels.get(LABEL_KEEP) == "true":
+        return False
+    try:
+        owner = psutil.Process(int(labels[LABEL_OWNER]))
+        started = float(labels.get(LABEL_OWNER_STARTED, "0"))
+        # A live pid with another start time is a new process that reused the number.
+        return abs(owner.create_time() - started) > 1.0
+    except (psutil.NoSuchProcess, KeyError, ValueError):
+        return True
 
 
 @dataclass(frozen=True)

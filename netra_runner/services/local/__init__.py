@@ -1,0 +1,1 @@
+"""Services as local processes: the backend for machines without Docker."""

@@ -1,0 +1,188 @@
+"""Local server processes: started in a session of their own, stopped as a whole tree.
+
+A server leads its own session, so everything it starts carries its pid as session id; that
+finds its processes even after the server itself died, and Linux never hands that pid to a
+new process while any of them lives. A pid is only trusted with its start time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import signal
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from netra_runner.errors import ServiceError
+
+SAME_START = 1.0  # seconds: start times are read from /proc with jiffy precision
+STEP_TIMEOUT = 120.0
+STOP_GRACE = 5.0
+
+
+@dataclass(frozen=True)
+class Account:
+    """The unprivileged account a server runs as when netra-run is root."""
+
+    name: str
+    uid: int
+    gid: int
+    groups: frozenset[int]
+
+    @classmethod
+    def named(cls, name: str) -> Account:
+        entry = pwd.getpwnam(name)
+        groups = os.getgrouplist(name, entry.pw_gid)
+        return cls(name, entry.pw_uid, entry.pw_gid, frozenset(groups))
+
+
+def service_account() -> Account | None:
+    """None when netra-run is not root: servers then run as the user who runs the tests."""
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", "nobody"):
+        try:
+            return Account.named(name)
+        except KeyError:
+            continue
+    raise ServiceError(
+        "netra-run runs as root and Postgres refuses to; no unprivileged account (postgres or "
+        "nobody) exists to run it as. Create one ('useradd --system postgres') or run as a user"
+    )
+
+
+def _uid(account: Account | None) -> int | None:
+    return None if account is None else account.uid
+
+
+def _gid(account: Account | None) -> int | None:
+    return None if account is None else account.gid
+
+
+def _groups(account: Account | None) -> list[int] | None:
+    return None if account is None else []  # none of root's supplementary groups
+
+
+def run_step(
+    argv: list[str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    log: Path,
+    account: Account | None,
+    stdin: str | None = None,
+) -> None:
+    """A set-up step (initdb, ...): its output goes to the service log; failing is an error
+    that shows the output."""
+    with log.open("a", encoding="utf-8") as out:
+        out.write(f"$ {' '.join(argv)}\n")
+        out.flush()
+        try:
+            done = subprocess.run(
+                argv,
+                cwd=cwd,
+                env=env,
+                input=stdin,
+                text=True,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=STEP_TIMEOUT,
+                user=_uid(account),
+                group=_gid(account),
+                extra_groups=_groups(account),
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise ServiceError(f"{Path(argv[0]).name} could not run: {exc}") from None
+    if done.returncode != 0:
+        lines = log.read_text(errors="replace").splitlines()[-20:]
+        raise ServiceError(
+            f"{Path(argv[0]).name} failed with exit code {done.returncode}:\n"
+            + "\n".join(f"  {line}" for line in lines)
+        )
+
+
+def spawn(
+    argv: list[str], *, cwd: Path, env: dict[str, str], log: Path, account: Account | None
+) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        try:
+            return subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                user=_uid(account),
+                group=_gid(account),
+                extra_groups=_groups(account),
+            )
+        except OSError as exc:
+            raise ServiceError(f"{argv[0]} could not start: {exc}") from None
+
+
+def started_at(pid: int) -> float:
+    return psutil.Process(pid).create_time()
+
+
+def leader(pid: int, started: float) -> psutil.Process | None:
+    """The process with this pid, if it is still the one that started then."""
+    try:
+        process = psutil.Process(pid)
+        if abs(process.create_time() - started) <= SAME_START:
+            return process
+    except psutil.NoSuchProcess:
+        return None
+    return None
+
+
+def running(pid: int, started: float) -> bool:
+    process = leader(pid, started)
+    try:
+        return process is not None and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def members(pid: int, started: float) -> list[psutil.Process]:
+    """The server and everything it started: its process tree and its session."""
+    head = leader(pid, started)
+    if head is None and psutil.pid_exists(pid):
+        return []  # the pid is another process's now, so no session of ours is left
+    found = {p.pid: p for p in _session(pid, started)}
+    if head is not None:
+        found[head.pid] = head
+        with contextlib.suppress(psutil.NoSuchProcess):
+            found.update((c.pid, c) for c in head.children(recursive=True))
+    return list(found.values())
+
+
+def _session(sid: int, started: float) -> Iterator[psutil.Process]:
+    for process in psutil.process_iter():
+        try:
+            if os.getsid(process.pid) == sid and process.create_time() >= started - SAME_START:
+                yield process
+        except (OSError, psutil.Error):
+            continue
+
+
+def stop(pid: int, started: float, sig: signal.Signals, grace: float = STOP_GRACE) -> None:
+    """Ask the server to stop with its own signal; kill whatever is left after `grace`."""
+    procs = members(pid, started)
+    if not procs:
+        return
+    head = [p for p in procs if p.pid == pid]
+    for process in head or procs:  # without its server, each member is asked itself
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.send_signal(sig)
+    _, alive = psutil.wait_procs(procs, timeout=grace)
+    for process in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.kill()
+    psutil.wait_procs(alive, timeout=STOP_GRACE)

@@ -1,0 +1,48 @@
+"""What only the Docker backend has: images, the engine, the image's own HEALTHCHECK."""
+
+from pathlib import Path
+
+import pytest
+from helpers import netra
+
+pytestmark = pytest.mark.docker
+
+
+def test_docker_probe_needs_an_image_healthcheck(services_project: Path) -> None:
+    ran = netra(services_project, "--real-services", "--services", "docker", "-c", "image_health")
+    assert ran.code == 3
+    assert "the image defines no HEALTHCHECK" in ran.out
+
+
+def test_an_image_that_does_not_exist(services_project: Path) -> None:
+    ran = netra(services_project, "--real-services", "--services", "docker", "-c", "bad_image")
+    assert ran.code == 3
+    assert (
+        "image netra-test/does-not-exist:1 is not on this machine and cannot be pulled" in ran.out
+    )
+    assert "--profile offline" in ran.out
+
+
+def test_no_engine_stops_before_anything_runs(services_project: Path) -> None:
+    ran = netra(
+        services_project,
+        "--real-services",
+        "--services",
+        "docker",
+        "-c",
+        "free",
+        "-c",
+        "cache",
+        env={"DOCKER_HOST": "unix:///nonexistent.sock"},
+    )
+    assert ran.code == 3
+    assert "no Docker engine answers at unix:///nonexistent.sock" in ran.err
+    assert "START" not in ran.out
+
+
+def test_doctor(services_project: Path) -> None:
+    ran = netra(services_project, "doctor")
+    assert ran.code == 3
+    assert "ok   image netra-offline/postgres:15" in ran.out
+    assert "FAIL image netra-test/does-not-exist:1: not present" in ran.out
+    assert "--services auto uses docker" in ran.out

