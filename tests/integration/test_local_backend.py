@@ -2,6 +2,7 @@
 
 import importlib.util
 import os
+import re
 from pathlib import Path
 
 import psutil
@@ -123,3 +124,22 @@ def test_doctor_reports_the_local_backend(services_project: Path) -> None:
     assert "ok   local redis: Redis " in ran.out
     assert "FAIL local missing_image: service missing_image" in ran.out
     assert "--services auto uses local processes (no Docker engine answers)" in ran.out
+
+
+def test_the_demo_websocket_category_on_local_services(tmp_path: Path) -> None:
+    """The issue's bar: no engine, `--category websocket --real-services`, nothing left."""
+    root = Path(__file__).parents[2]
+    ran = netra(
+        root,
+        "--category",
+        "websocket",
+        "--real-services",
+        "--reports-dir",
+        str(tmp_path),
+        env=NO_ENGINE,
+        timeout=300,
+    )
+    assert ran.code == 0, ran.out + ran.err
+    assert "services run as local processes" in ran.out
+    assert re.match(r"netra-run: [1-9]\d* passed, 0 failed", ran.last_line), ran.out
+    assert leftovers(root, "local") == []

@@ -12,6 +12,7 @@ import os
 import pwd
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,7 +152,7 @@ def running(pid: int, started: float) -> bool:
 
 
 def members(pid: int, started: float) -> list[psutil.Process]:
-    """The server and everything it started: its process tree and its session."""
+    """The server and everything it started, still alive: its process tree and its session."""
     head = leader(pid, started)
     if head is None and psutil.pid_exists(pid):
         return []  # the pid is another process's now, so no session of ours is left
@@ -160,7 +161,7 @@ def members(pid: int, started: float) -> list[psutil.Process]:
         found[head.pid] = head
         with contextlib.suppress(psutil.NoSuchProcess):
             found.update((c.pid, c) for c in head.children(recursive=True))
-    return list(found.values())
+    return [p for p in found.values() if _alive(p)]
 
 
 def _session(sid: int, started: float) -> Iterator[psutil.Process]:
@@ -173,16 +174,38 @@ def _session(sid: int, started: float) -> Iterator[psutil.Process]:
 
 
 def stop(pid: int, started: float, sig: signal.Signals, grace: float = STOP_GRACE) -> None:
-    """Ask the server to stop with its own signal; kill whatever is left after `grace`."""
+    """Ask the server to stop with its own signal, then what it leaves behind; kill whatever
+    is still there after `grace` (Docker's stop, for a process tree)."""
     procs = members(pid, started)
-    if not procs:
-        return
-    head = [p for p in procs if p.pid == pid]
-    for process in head or procs:  # without its server, each member is asked itself
+    head = [p for p in procs if p.pid == pid] or procs
+    _signal(head, sig)
+    alive = _wait_gone(head, grace)
+    rest = [p for p in procs if p not in head and _alive(p)] + alive
+    _signal(rest, sig)
+    alive = _wait_gone(rest, grace)
+    _signal(alive, signal.SIGKILL)
+    _wait_gone(alive, STOP_GRACE)
+
+
+def _wait_gone(procs: list[psutil.Process], timeout: float) -> list[psutil.Process]:
+    """Those still alive after `timeout`; a zombie is gone (its parent, maybe init, reaps it
+    when it will)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = [p for p in procs if _alive(p)]
+        if not alive or time.monotonic() >= deadline:
+            return alive
+        time.sleep(0.02)
+
+
+def _alive(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _signal(procs: list[psutil.Process], sig: signal.Signals) -> None:
+    for process in procs:
         with contextlib.suppress(psutil.NoSuchProcess):
             process.send_signal(sig)
-    _, alive = psutil.wait_procs(procs, timeout=grace)
-    for process in alive:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            process.kill()
-    psutil.wait_procs(alive, timeout=STOP_GRACE)
