@@ -1,8 +1,9 @@
 """Measure the service phase on a real engine: cold parallel, cold sequential, warm reuse,
 and the time from command start to the first service-free test.
 
-Usage: python scripts/bench_services.py [--repeat N] [--profile offline]
-Needs a Docker engine and the images of the repo's categories.yaml (or its offline profile).
+Usage: python scripts/bench_services.py [--repeat N] [--profile offline] [--services local]
+With --services docker (or auto with an engine): the images of the repo's categories.yaml (or
+its offline profile); with --services local: Postgres and Redis binaries.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def timed_session(
 ) -> float:
     project = load_project(project_file, profile)
     started = time.perf_counter()
-    with open_session(project, set(names), keep, quiet) as session:
+    choice = os.environ.get("NETRA_SERVICES", "auto")
+    with open_session(project, set(names), keep, quiet, None, choice) as session:  # type: ignore[arg-type]
         session.start()
         _wait(session, names)
         return time.perf_counter() - started
@@ -108,7 +110,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--profile", default=os.environ.get("NETRA_PROFILE"))
+    parser.add_argument("--services", choices=("auto", "docker", "local"), default="auto")
     args = parser.parse_args()
+    os.environ["NETRA_SERVICES"] = args.services  # for this process and the runs it starts
     config = ROOT / "categories.yaml"
     measures: dict[str, Callable[[Path, str | None], float]] = {
         "service phase, cold, parallel (postgres+redis)": cold_parallel,

@@ -241,3 +241,29 @@ def test_find_config_missing(tmp_path: Path) -> None:
         find_config(tmp_path)
     with pytest.raises(UsageError, match=r"--config .*nope.yaml: no such file"):
         find_config(tmp_path, tmp_path / "nope.yaml")
+
+
+def test_local_settings_and_a_profiles_services_choice(write_config: Write) -> None:
+    text = (
+        "version: 1\nservices:\n  db:\n    image: my/pg:1\n    local: {kind: postgres, bin: pg/bin}\n"
+        "categories:\n  a: {paths: [t]}\nprofiles:\n  laptop:\n    run: {services: local}\n"
+    )
+    project = load_project(write_config(text), "laptop")
+    local = project.config.services["db"].local
+    assert (local.kind, local.bin, local.command) == ("postgres", "pg/bin", None)
+    assert project.run.services == "local"
+
+
+@pytest.mark.parametrize(
+    ("local", "message"),
+    [
+        ("{command: [x], kind: postgres}", "use one or the other"),
+        ("{kind: mysql}", "services.db.local.kind"),
+        ("{command: []}", "services.db.local.command"),
+    ],
+)
+def test_local_mistakes_name_line_and_key(write_config: Write, local: str, message: str) -> None:
+    text = f"version: 1\nservices:\n  db:\n    image: pg\n    local: {local}\ncategories:\n  a: {{paths: [t]}}\n"
+    with pytest.raises(ConfigError) as caught:
+        load_project(write_config(text))
+    assert ":5:" in str(caught.value) and message in str(caught.value)
