@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -57,16 +58,11 @@ def service_account() -> Account | None:
     )
 
 
-def _uid(account: Account | None) -> int | None:
-    return None if account is None else account.uid
-
-
-def _gid(account: Account | None) -> int | None:
-    return None if account is None else account.gid
-
-
-def _groups(account: Account | None) -> list[int] | None:
-    return None if account is None else []  # none of root's supplementary groups
+def _as(account: Account | None) -> dict[str, Any]:
+    """Popen's arguments to run as `account`, with none of root's supplementary groups."""
+    if account is None:
+        return {}
+    return {"user": account.uid, "group": account.gid, "extra_groups": []}
 
 
 def run_step(
@@ -93,9 +89,7 @@ def run_step(
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 timeout=STEP_TIMEOUT,
-                user=_uid(account),
-                group=_gid(account),
-                extra_groups=_groups(account),
+                **_as(account),
             )
         except (OSError, subprocess.SubprocessError) as exc:
             raise ServiceError(f"{Path(argv[0]).name} could not run: {exc}") from None
@@ -120,9 +114,7 @@ def spawn(
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                user=_uid(account),
-                group=_gid(account),
-                extra_groups=_groups(account),
+                **_as(account),
             )
         except OSError as exc:
             raise ServiceError(f"{argv[0]} could not start: {exc}") from None

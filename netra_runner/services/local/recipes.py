@@ -117,18 +117,46 @@ class Recipe:
         return None
 
 
-class PostgresRecipe(Recipe):
+class ServerRecipe(Recipe):
+    """A built-in server: run from its installation, in its own home, with its service's env."""
+
+    server = "?"  # its name, as people say it
+    binary = "?"  # the tool that prints its version
+
+    def __init__(self, spec: ServiceSpec, project_root: Path, install: Install) -> None:
+        super().__init__(spec, project_root)
+        self.install = install
+        self.server_args = passed_arguments(spec, self.binary)
+
+    @property
+    def runs(self) -> str:
+        assert self.install is not None
+        version = self.install.version(self.binary)
+        return f"{self.server} {version} from {self.install.bin} ({self.install.source})"
+
+    def cwd(self, place: Place) -> Path:
+        return place.home
+
+    def env(self, place: Place, dependencies: dict[str, str]) -> dict[str, str]:
+        """As in a container: its service's env, not the caller's."""
+        own = {k: place.fill(v) for k, v in self.spec.service.env.items()}
+        path = os.environ.get("PATH", os.defpath)
+        return {"PATH": path, "HOME": str(place.home), "LC_ALL": "C", "LANG": "C", **own}
+
+
+class PostgresRecipe(ServerRecipe):
     """Like the official image: POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB,
     POSTGRES_INITDB_ARGS and POSTGRES_HOST_AUTH_METHOD mean what they mean there."""
 
     kind = "postgres"
+    server = "PostgreSQL"
+    binary = "postgres"
     stop_signal = signal.SIGINT  # fast shutdown; SIGTERM would wait for clients to leave
     unprivileged = True
     default_port = 5432
 
     def __init__(self, spec: ServiceSpec, project_root: Path, install: Install) -> None:
-        super().__init__(spec, project_root)
-        self.install = install
+        super().__init__(spec, project_root, install)
         env = spec.service.env
         self.user = env.get("POSTGRES_USER") or "postgres"
         self.password = env.get("POSTGRES_PASSWORD", "")
@@ -137,19 +165,6 @@ class PostgresRecipe(Recipe):
             "scram-sha-256" if self.password else "trust"
         )
         self.initdb_args = shlex.split(env.get("POSTGRES_INITDB_ARGS", ""))
-        self.server_args = passed_arguments(spec, "postgres")
-
-    @property
-    def runs(self) -> str:
-        return f"PostgreSQL {self.install_version()} from {self.install_where()}"
-
-    def install_version(self) -> str:
-        assert self.install is not None
-        return self.install.version("postgres")
-
-    def install_where(self) -> str:
-        assert self.install is not None
-        return f"{self.install.bin} ({self.install.source})"
 
     def set_up(self, place: Place, steps: SetUp) -> None:
         assert self.install is not None
@@ -177,12 +192,6 @@ class PostgresRecipe(Recipe):
             *("-c", f"listen_addresses={HOST}", "-c", "unix_socket_directories="),
         ]
 
-    def cwd(self, place: Place) -> Path:
-        return place.home
-
-    def env(self, place: Place, dependencies: dict[str, str]) -> dict[str, str]:
-        return _server_env(self, place)
-
     def exec_env(self, place: Place) -> dict[str, str]:
         # pg_isready and psql read these when a check names no port: in the container the
         # server was on 5432, here it is on its own port.
@@ -195,20 +204,11 @@ class PostgresRecipe(Recipe):
         return TcpProbe(5432)
 
 
-class RedisRecipe(Recipe):
+class RedisRecipe(ServerRecipe):
     kind = "redis"
+    server = "Redis"
+    binary = "redis-server"
     default_port = 6379
-
-    def __init__(self, spec: ServiceSpec, project_root: Path, install: Install) -> None:
-        super().__init__(spec, project_root)
-        self.install = install
-        self.server_args = passed_arguments(spec, "redis-server")
-
-    @property
-    def runs(self) -> str:
-        assert self.install is not None
-        version = self.install.version("redis-server")
-        return f"Redis {version} from {self.install.bin} ({self.install.source})"
 
     def argv(self, place: Place) -> list[str]:
         assert self.install is not None
@@ -219,12 +219,6 @@ class RedisRecipe(Recipe):
             *("--dir", str(place.home), "--daemonize", "no"),
         ]
 
-    def cwd(self, place: Place) -> Path:
-        return place.home
-
-    def env(self, place: Place, dependencies: dict[str, str]) -> dict[str, str]:
-        return _server_env(self, place)
-
     def exec_argv(self, argv: tuple[str, ...], place: Place) -> list[str]:
         filled = super().exec_argv(argv, place)
         if Path(filled[0]).name == "redis-cli" and not {"-p", "-u"} & set(filled):
@@ -233,13 +227,6 @@ class RedisRecipe(Recipe):
 
     def fallback_probe(self, place: Place) -> Probe | None:
         return RedisPingProbe(6379)
-
-
-def _server_env(recipe: Recipe, place: Place) -> dict[str, str]:
-    """A server's environment is its service's env, as in a container, not the caller's."""
-    own = {k: place.fill(v) for k, v in recipe.spec.service.env.items()}
-    path = os.environ.get("PATH", os.defpath)
-    return {"PATH": path, "HOME": str(place.home), "LC_ALL": "C", "LANG": "C", **own}
 
 
 def passed_arguments(spec: ServiceSpec, server: str) -> tuple[str, ...]:
