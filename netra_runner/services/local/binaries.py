@@ -113,7 +113,7 @@ def _is_tool(path: Path) -> bool:
 def reachable_for(install: Install, account: Account | None, cache: Path) -> Install:
     """An installation the server's account can run. One it cannot reach (a virtualenv under
     root's home, say) is copied once into netra-run's own folder, which it can."""
-    if account is None or _reachable(install.bin, account):
+    if account is None or reachable(install.bin, account):
         return install
     root = install.bin.parent  # bin/ with its lib/ and share/ beside it
     package = root.parent
@@ -136,7 +136,7 @@ def reachable_for(install: Install, account: Account | None, cache: Path) -> Ins
     return Install(copied, f"{install.source}, copied for {account.name}")
 
 
-def _reachable(folder: Path, account: Account) -> bool:
+def reachable(folder: Path, account: Account) -> bool:
     for part in (folder, *folder.parents):
         info = part.stat()
         if info.st_uid == account.uid:

@@ -8,6 +8,7 @@ server's name in `command`, and exec health checks run on this machine against i
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shlex
@@ -128,8 +129,9 @@ class ServerRecipe(Recipe):
         self.install = install
         self.server_args = passed_arguments(spec, self.binary)
 
-    @property
+    @functools.cached_property
     def runs(self) -> str:
+        """Asked for once the installation is final (after prepare): it runs the binary."""
         assert self.install is not None
         version = self.install.version(self.binary)
         return f"{self.server} {version} from {self.install.bin} ({self.install.source})"
