@@ -122,6 +122,28 @@ def test_postgres_from_the_embedded_extra(services_project: Path) -> None:
     assert leftovers(services_project, "local") == []
 
 
+def test_a_second_postgres_start_copies_the_first_ones_cluster(
+    services_project: Path, tmp_path: Path
+) -> None:
+    cache = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    logs = []
+    for _ in range(2):
+        try:
+            up = netra(
+                services_project, "services", "up", "postgres", "--services", "local", env=cache
+            )
+            assert up.code == 0, up.out + up.err
+            logs.append(netra(services_project, "services", "logs", "postgres", env=cache).out)
+        finally:
+            netra(services_project, "services", "down", "--services", "local")
+    assert "/initdb -D " in logs[0] and "copying the cluster" not in logs[0]
+    assert "copying the cluster made earlier" in logs[1] and "/initdb" not in logs[1]
+    # the copy has the database and the password the test connects with
+    ran = netra(services_project, "--real-services", "--services", "local", "-c", "db", env=cache)
+    assert ran.code == 0, ran.out + ran.err
+    assert leftovers(services_project, "local") == []
+
+
 def test_doctor_reports_the_local_backend(services_project: Path) -> None:
     ran = netra(services_project, "doctor", env=NO_ENGINE)
     assert ran.code == 3  # missing_image has no local recipe

@@ -13,7 +13,7 @@ import pytest
 
 from netra_runner.config import Service
 from netra_runner.errors import ServiceError
-from netra_runner.services.local import processes
+from netra_runner.services.local import processes, templates
 from netra_runner.services.local.binaries import Install, Needs, find_install, reachable_for
 from netra_runner.services.local.processes import Account
 from netra_runner.services.local.recipes import Place, image_kind, passed_arguments
@@ -184,3 +184,33 @@ def test_a_pid_with_another_start_time_is_not_ours() -> None:
     finally:
         bystander.kill()
         bystander.wait()
+
+
+def test_a_template_is_kept_whole_found_by_key_and_restored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    data = tmp_path / "data"
+    (data / "base").mkdir(parents=True)
+    (data / "PG_VERSION").write_text("15\n")
+    (data / "base" / "1").write_text("rows")
+    name = templates.key("bin", 1, "netra", "pw", "db", "scram-sha-256", [])
+    assert name != templates.key("bin", 1, "netra", "other", "db", "scram-sha-256", [])
+    assert templates.find(name) is None
+    templates.save(data, name)
+    found = templates.find(name)
+    assert found is not None and (found / "base" / "1").read_text() == "rows"
+    assert [p.name for p in found.parent.iterdir()] == [name]  # no partial copy left
+    templates.restore(found, tmp_path / "copy", None)
+    assert (tmp_path / "copy" / "base" / "1").read_text() == "rows"
+
+
+def test_saving_a_template_where_it_cannot_be_written_loses_only_the_speed_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))  # a file: no folder can be made under it
+    (tmp_path / "data").mkdir()
+    templates.save(tmp_path / "data", "k")
+    assert templates.find("k") is None

@@ -23,7 +23,7 @@ from pathlib import Path
 from netra_runner.errors import ServiceError
 from netra_runner.services.backend import ServiceInstance
 from netra_runner.services.health import Instance, Probe, probe_for
-from netra_runner.services.local import processes
+from netra_runner.services.local import processes, templates
 from netra_runner.services.local.binaries import reachable_for
 from netra_runner.services.local.processes import Account
 from netra_runner.services.local.recipes import HOST, Place, Recipe, client_found, recipe_for
@@ -147,6 +147,12 @@ class _Steps:
         path.chmod(0o600)
         if self.account is not None:
             os.chown(path, self.account.uid, self.account.gid)
+
+    def restore(self, template: Path, target: Path) -> None:
+        with self.log.open("a", encoding="utf-8") as out:
+            out.write(f"copying the cluster made earlier with these settings: {template}\n")
+        owner = None if self.account is None else (self.account.uid, self.account.gid)
+        templates.restore(template, target, owner)
 
 
 @dataclass(frozen=True)

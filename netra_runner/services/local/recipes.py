@@ -20,6 +20,7 @@ from typing import Protocol
 
 from netra_runner.errors import ServiceError
 from netra_runner.services.health import ExecProbe, Probe, RedisPingProbe, TcpProbe
+from netra_runner.services.local import templates
 from netra_runner.services.local.binaries import Install, Needs, find_install
 from netra_runner.services.spec import ServiceSpec
 
@@ -46,6 +47,7 @@ class SetUp(Protocol):
 
     def run(self, argv: list[str], stdin: str | None = None) -> None: ...
     def write(self, path: Path, text: str) -> None: ...
+    def restore(self, template: Path, target: Path) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,26 @@ class PostgresRecipe(ServerRecipe):
         self.initdb_args = shlex.split(env.get("POSTGRES_INITDB_ARGS", ""))
 
     def set_up(self, place: Place, steps: SetUp) -> None:
+        """A copy of a cluster made before with the same settings, else a new one (kept)."""
+        assert self.install is not None
+        binary = Path(self.install.tool("postgres"))
+        name = templates.key(
+            binary,
+            binary.stat().st_mtime_ns,
+            self.user,
+            self.password,
+            self.database,
+            self.auth,
+            self.initdb_args,
+        )
+        template = templates.find(name)
+        if template is not None:
+            steps.restore(template, place.home / "data")
+            return
+        self._new_cluster(place, steps)
+        templates.save(place.home / "data", name)
+
+    def _new_cluster(self, place: Place, steps: SetUp) -> None:
         assert self.install is not None
         data = str(place.home / "data")
         initdb = [self.install.tool("initdb"), "-D", data, "-U", self.user, "-E", "UTF8"]
