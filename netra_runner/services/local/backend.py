@@ -221,21 +221,26 @@ class LocalBackend:
             os.chown(home, account.uid, account.gid)
         place = Place(home, ports)
         labels = {**self.identity.labels(spec.definition_hash, keep), LABEL_SERVICE: spec.name}
-        record = Record(spec.name, labels, place.ports, recipe.runs, None, None)
-        record = dataclasses.replace(record, stop_signal=recipe.stop_signal.name)
+        record = Record(
+            spec.name, labels, place.ports, recipe.runs, stop_signal=recipe.stop_signal.name
+        )
         record.save(folder)
+        server_env = recipe.env(place, env)
         try:
-            recipe.set_up(place, _Steps(home, recipe.env(place, env), folder / LOG, account))
+            recipe.set_up(place, _Steps(home, server_env, folder / LOG, account))
             process = processes.spawn(
                 recipe.argv(place),
                 cwd=recipe.cwd(place),
-                env=recipe.env(place, env),
+                env=server_env,
                 log=folder / LOG,
                 account=account,
             )
         except ServiceError as exc:
             self._destroy(folder)
             raise ServiceError(f"service {spec.name} could not start: {exc}") from None
+        except BaseException:  # Ctrl-C during initdb, say: the run never saw this instance
+            self._destroy(folder)
+            raise
         started = processes.started_at(process.pid)
         record = dataclasses.replace(record, pid=process.pid, pid_started=started)
         record.save(folder)
@@ -289,8 +294,9 @@ class LocalBackend:
         for folder in instance_folders(self.folder):
             record = Record.load(folder)
             if record is None:
-                if time.time() - folder.stat().st_mtime > UNRECORDED_GRACE:
-                    remove_folder(folder)
+                with contextlib.suppress(FileNotFoundError):  # removed by another run
+                    if time.time() - folder.stat().st_mtime > UNRECORDED_GRACE:
+                        remove_folder(folder)
                 continue
             if orphaned(record.labels):
                 self._destroy(folder)
