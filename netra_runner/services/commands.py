@@ -80,8 +80,8 @@ def down(project: Project, choice: Choice, out: Console) -> None:
 
 def status(project: Project, choice: Choice, out: Console) -> None:
     specs = service_specs(project, set(project.config.services))
-    table = Table("service", "backend", "instance", box=box.SIMPLE)
-    for heading in ("state", "ports", "kept", "definition"):
+    table = Table("service", "backend", box=box.SIMPLE)
+    for heading in ("instance", "state", "ports", "kept", "definition"):
         table.add_column(heading, overflow="fold")
     listed = [(b.name, i) for b in backends_for(project, choice) for i in b.project_instances()]
     for backend, instance in listed:

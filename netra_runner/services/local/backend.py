@@ -115,7 +115,7 @@ class LocalInstance:
         if pid is None or started is None:
             return False, "not started"
         if processes.running(pid, started):
-            return True, f"running (pid {pid})"
+            return True, "running"
         return False, "exited"
 
     def engine_health(self) -> str | None:
@@ -213,7 +213,7 @@ class LocalBackend:
         folder = self.folder / self._name(spec.name, keep)
         if keep:  # a kept one that reusable() turned down
             self._destroy(folder)
-        ports = self._ports(spec, recipe)
+        ports, held = self._reserve(spec, recipe)
         self._make(folder)
         home = folder / HOME
         home.mkdir(mode=0o700)
@@ -228,6 +228,7 @@ class LocalBackend:
         server_env = recipe.env(place, env)
         try:
             recipe.set_up(place, _Steps(home, server_env, folder / LOG, account))
+            _release(held)  # only now: the ports stay ours through initdb
             process = processes.spawn(
                 recipe.argv(place),
                 cwd=recipe.cwd(place),
@@ -241,6 +242,8 @@ class LocalBackend:
         except BaseException:  # Ctrl-C during initdb, say: the run never saw this instance
             self._destroy(folder)
             raise
+        finally:
+            _release(held)
         started = processes.started_at(process.pid)
         record = dataclasses.replace(record, pid=process.pid, pid_started=started)
         record.save(folder)
@@ -338,30 +341,32 @@ class LocalBackend:
             else f"netra-{ident.run_id}-{service}"
         )
 
-    def _ports(self, spec: ServiceSpec, recipe: Recipe) -> dict[int, int]:
+    def _reserve(
+        self, spec: ServiceSpec, recipe: Recipe
+    ) -> tuple[dict[int, int], list[socket.socket]]:
+        """A port on 127.0.0.1 for each of the service's ports (the pinned one, else a free
+        one), each held by a bound socket until the server is about to start, so a concurrent
+        run cannot be handed it in the meantime."""
         pinned = {p.container: p.host for p in spec.service.ports if p.host}
-        ports = {}
-        for container in recipe.ports():
-            host = pinned.get(container)
-            if host is not None and not _free(host):
-                raise ServiceError(
-                    f"service {spec.name} could not start: port {host} on {HOST} "
-                    f"(services.{spec.name}.ports) is taken"
-                )
-            ports[container] = host or _free_port()
-        return ports
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as probe:
+        ports, held = {}, []
         try:
-            probe.bind((HOST, port))
-        except OSError:
-            return False
-    return True
+            for container in recipe.ports():
+                holder = socket.socket()
+                held.append(holder)
+                try:
+                    holder.bind((HOST, pinned.get(container) or 0))
+                except OSError:
+                    raise ServiceError(
+                        f"service {spec.name} could not start: port {pinned.get(container, 0)} on "
+                        f"{HOST} (services.{spec.name}.ports) is taken"
+                    ) from None
+                ports[container] = int(holder.getsockname()[1])
+        except BaseException:
+            _release(held)
+            raise
+        return ports, held
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
+def _release(held: list[socket.socket]) -> None:
+    for holder in held:
+        holder.close()
