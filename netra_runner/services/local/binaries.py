@@ -19,6 +19,7 @@ from netra_runner.errors import ServiceError
 from netra_runner.services.local.processes import Account
 
 INSTALLS = "installs"
+COPY_LAYOUT = 2  # part of a copy's name: a copy made in another layout is never reused
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ def reachable_for(install: Install, account: Account | None, cache: Path) -> Ins
         return install
     root = install.bin.parent  # bin/ with its lib/ and share/ beside it
     package = root.parent
-    stamp = f"{root}:{install.bin.stat().st_mtime_ns}"
+    stamp = f"{COPY_LAYOUT}:{root}:{install.bin.stat().st_mtime_ns}"
     target = cache / INSTALLS / hashlib.sha256(stamp.encode()).hexdigest()[:12]
     if not target.exists():
         target.parent.mkdir(mode=0o711, exist_ok=True)
