@@ -20,8 +20,6 @@ from netra_runner.workflow import execute, guard
 
 if TYPE_CHECKING:
     from netra_runner.services.backend import Choice
-if TYPE_CHECKING:
-    from netra_runner.services.backend import Choice
 
 app = typer.Typer(
     name="netra-run",

@@ -149,15 +149,12 @@ class ServiceSession:
         runs = self.backend.prepare(spec, self.say)
         if self._stop.is_set():
             raise ServiceError(f"service {spec.name} not started: the run is stopping")
-        instance = self.backend.start(spec, self.keep, self._dependency_exports(spec))
+        instance = self.backend.start(spec, self.keep, self.exports_for(spec.service.depends_on))
         with self._lock:
             self._started.append(instance)
         self.say(f"service {spec.name} starting ({runs})")
         self._emit("service_starting", service=spec.name, image=spec.service.image, runs=runs)
         return instance
-
-    def _dependency_exports(self, spec: ServiceSpec) -> dict[str, str]:
-        return self.exports_for(spec.service.depends_on)
 
     def _emit(self, event: str, **fields: object) -> None:
         if self.events is not None:
