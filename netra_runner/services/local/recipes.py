@@ -71,7 +71,6 @@ class Place:
 
 
 class Recipe:
-    kind = "command"
     stop_signal = signal.SIGTERM
     unprivileged = False  # True: never runs as root (Postgres refuses)
     default_port: int | None = None
@@ -101,16 +100,19 @@ class Recipe:
     def cwd(self, place: Place) -> Path:
         return self.project_root  # `python -m myservice` finds the project's code
 
+    def own_env(self, place: Place) -> dict[str, str]:
+        """The service's `env`, placeholders filled in."""
+        return {k: place.fill(v) for k, v in self.spec.service.env.items()}
+
     def env(self, place: Place, dependencies: dict[str, str]) -> dict[str, str]:
-        own = {k: place.fill(v) for k, v in self.spec.service.env.items()}
-        return {**os.environ, **dependencies, **own}
+        return {**os.environ, **dependencies, **self.own_env(place)}
 
     def exec_argv(self, argv: tuple[str, ...], place: Place) -> list[str]:
         return [place.fill(part) for part in argv]
 
     def exec_env(self, place: Place) -> dict[str, str]:
         """Health checks run here, not in a container: the installation's clients come first."""
-        env = {**os.environ, **{k: place.fill(v) for k, v in self.spec.service.env.items()}}
+        env = {**os.environ, **self.own_env(place)}
         if self.install is not None:
             env["PATH"] = os.pathsep.join([str(self.install.bin), os.environ.get("PATH", "")])
         return env
@@ -143,16 +145,15 @@ class ServerRecipe(Recipe):
 
     def env(self, place: Place, dependencies: dict[str, str]) -> dict[str, str]:
         """As in a container: its service's env, not the caller's."""
-        own = {k: place.fill(v) for k, v in self.spec.service.env.items()}
         path = os.environ.get("PATH", os.defpath)
-        return {"PATH": path, "HOME": str(place.home), "LC_ALL": "C", "LANG": "C", **own}
+        base = {"PATH": path, "HOME": str(place.home), "LC_ALL": "C", "LANG": "C"}
+        return {**base, **self.own_env(place)}
 
 
 class PostgresRecipe(ServerRecipe):
     """Like the official image: POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB,
     POSTGRES_INITDB_ARGS and POSTGRES_HOST_AUTH_METHOD mean what they mean there."""
 
-    kind = "postgres"
     server = "PostgreSQL"
     binary = "postgres"
     stop_signal = signal.SIGINT  # fast shutdown; SIGTERM would wait for clients to leave
@@ -229,7 +230,6 @@ class PostgresRecipe(ServerRecipe):
 
 
 class RedisRecipe(ServerRecipe):
-    kind = "redis"
     server = "Redis"
     binary = "redis-server"
     default_port = 6379
