@@ -146,8 +146,9 @@ def session_with_children() -> subprocess.Popen[bytes]:
 
 
 def wait_for_children(pid: int, count: int) -> None:
+    """Until `count` children run sleep: a child is named sh between its fork and its exec."""
     deadline = time.monotonic() + 10
-    while len(psutil.Process(pid).children()) < count:
+    while [c.name() for c in psutil.Process(pid).children()] != ["sleep"] * count:
         assert time.monotonic() < deadline
         time.sleep(0.02)
 
