@@ -104,8 +104,12 @@ def containers_of(project: Path) -> list[str]:
     """Names of the containers netra-run made for this project (all runs, kept ones too)."""
     import docker
 
-    found = docker.from_env().containers.list(all=True, filters={"label": _project_label(project)})
-    return sorted(c.name for c in found)
+    # sparse: names from the listing itself, as the backend lists them; inspecting each one
+    # races with a run removing it
+    found = docker.from_env().containers.list(
+        all=True, sparse=True, filters={"label": _project_label(project)}
+    )
+    return sorted(c.attrs["Names"][0].lstrip("/") for c in found)
 
 
 def networks_of(project: Path) -> list[str]:
