@@ -346,7 +346,7 @@ def run(
 def _seconds(value: str | None) -> float | None:
     if value is None:
         return None
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(s|m|min)?", value.strip())
+    match = re.fullmatch(r"([0-9]{1,12}(?:\.[0-9]{1,12})?)\s*(s|m|min)?", value.strip())
     if not match or float(match[1]) <= 0:
         raise typer.BadParameter(
             f"expected a time like 90s, 2m or 90 (seconds), got {value!r}", param_hint="--budget"
@@ -357,10 +357,11 @@ def _seconds(value: str | None) -> float | None:
 def _workers(value: str | None) -> int | str | None:
     if value is None or value == "auto":
         return value
-    if value.isdigit() and int(value) >= 1:
+    if re.fullmatch("[0-9]{1,9}", value) and int(value) >= 1:  # not '²': isdigit() says yes
         return int(value)
+    shown = repr(value) if len(value) <= 40 else repr(value[:40] + "...")
     raise typer.BadParameter(
-        f"expected a whole number of at least 1 or 'auto', got {value!r}", param_hint="--workers"
+        f"expected a whole number of at least 1 or 'auto', got {shown}", param_hint="--workers"
     )
 
 

@@ -54,21 +54,28 @@ class Selection:
     def with_dependencies(self) -> Selection:
         """Add what the selection depends on, transitively, and order dependencies first."""
         chosen = {entry.name: entry for entry in self.entries}
-        ordered: list[Selected] = []
+        ordered: dict[str, Selected] = {}
         for entry in self.entries:
-            self._visit(entry.name, chosen, ordered, None)
-        return Selection(self.config, ordered)
+            self._add_with_dependencies(entry.name, chosen, ordered)
+        return Selection(self.config, list(ordered.values()))
 
-    def _visit(
-        self, name: str, chosen: dict[str, Selected], out: list[Selected], by: str | None
+    def _add_with_dependencies(
+        self, root: str, chosen: dict[str, Selected], out: dict[str, Selected]
     ) -> None:
-        if any(entry.name == name for entry in out):
-            return
-        category = self.config.categories[name]
-        for dep in category.depends_on:
-            self._visit(dep, chosen, out, name)
-        entry = chosen.get(name) or _entry(self.config, name, f"needed by {by}")
-        out.append(dataclasses.replace(entry, gates=category.depends_on))
+        """Depth first, dependencies before dependents; iterative, so a depends_on chain a
+        thousand long is as fine as a short one (the config has no cycles)."""
+        stack: list[tuple[str, str | None, bool]] = [(root, None, False)]
+        while stack:
+            name, by, expanded = stack.pop()
+            if name in out:
+                continue
+            category = self.config.categories[name]
+            if expanded:
+                entry = chosen.get(name) or _entry(self.config, name, f"needed by {by}")
+                out[name] = dataclasses.replace(entry, gates=category.depends_on)
+                continue
+            stack.append((name, by, True))
+            stack += [(dep, name, False) for dep in reversed(category.depends_on)]
 
     def only_files(self, files: Sequence[Path], root: Path, explicit: bool) -> Selection:
         """Keep the categories whose paths hold these files, narrowed to those files."""

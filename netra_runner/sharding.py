@@ -10,8 +10,11 @@ when it costs little time (SERVICE_SLACK) over the finest one.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+
+from netra_runner.limits import MAX_SHARDS
 
 SERVICE_SLACK = 1.10  # accepted makespan growth to keep a service category on fewer shards
 
@@ -37,10 +40,14 @@ class Shard:
 
 def parse(value: str) -> tuple[int, int]:
     """'2/4' -> (2, 4); K counts from 1, as CI matrices do."""
-    k, sep, n = value.partition("/")
-    if not (sep and k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
-        raise ValueError(f"expected K/N with 1 <= K <= N (like 2/4), got {value!r}")
-    return int(k), int(n)
+    match = re.fullmatch(r"\s*([0-9]{1,40})\s*/\s*([0-9]{1,40})\s*", value)
+    if not match or not 1 <= int(match[1]) <= int(match[2]):
+        shown = repr(value) if len(value) <= 40 else repr(value[:40] + "...")
+        raise ValueError(f"expected K/N with 1 <= K <= N (like 2/4), got {shown}")
+    k, n = int(match[1]), int(match[2])
+    if n > MAX_SHARDS:
+        raise ValueError(f"at most {MAX_SHARDS} shards, got {n}")
+    return k, n
 
 
 def partition(

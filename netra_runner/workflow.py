@@ -23,6 +23,7 @@ from netra_runner.execution.runner import Runner
 from netra_runner.execution.workers import budget
 from netra_runner.options import RunOptions
 from netra_runner.plan import Job, durations_file, make_jobs
+from netra_runner.preflight import check_report_paths, check_values
 from netra_runner.reporting.lines import NORMAL, ProgressLines
 from netra_runner.reporting.listing import category_table, plan_view
 from netra_runner.reporting.live import LiveConsole
@@ -70,8 +71,11 @@ def guard(action: Callable[[], int], err: Console, crash_dir: Path) -> int:
 
 
 def _stages(options: RunOptions, out: Console) -> int:
+    check_values(options)
     project = load_project(find_config(options.cwd, options.config), options.profile)
     options = options.under(project.run)
+    if not (options.list or options.plan):
+        check_report_paths(options, project.root)
     try:
         return _run_selected(project, options, out)
     except NothingToRun as exc:

@@ -39,6 +39,11 @@ def mixed(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def write_config(tmp_path: Path) -> Callable[..., Path]:
+    """Writes a config into a project whose folders are t/ and those the DESIGN.md example
+    names (category paths must exist)."""
+    for folder in ("t", "tests/unit", "tests/websocket", "tests/e2e", "frontend"):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+
     def write(text: str, name: str = "categories.yaml") -> Path:
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")

@@ -12,7 +12,15 @@ from pydantic import TypeAdapter, ValidationError
 from netra_runner.config.checks import check_references
 from netra_runner.config.errors import describe
 from netra_runner.config.model import Config, RunDefaults
-from netra_runner.config.yaml_source import KeyPath, Source, YamlError, deep_merge, load_yaml
+from netra_runner.config.paths import check_paths
+from netra_runner.config.yaml_source import (
+    KeyPath,
+    Source,
+    YamlError,
+    decode,
+    deep_merge,
+    load_yaml,
+)
 from netra_runner.errors import ConfigError, UsageError
 from netra_runner.suggest import did_you_mean
 
@@ -78,11 +86,11 @@ def _with_builtin_profiles(source: Source) -> Source:
 
 def read_source(file: Path) -> Source:
     try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{file}: cannot read: {exc}"]) from None
+        data = file.read_bytes()
+    except OSError as exc:
+        raise ConfigError([f"{file}: cannot read: {exc.strerror or exc}"]) from None
     try:
-        source = load_yaml(file, text)
+        source = load_yaml(file, decode(file, data))
     except YamlError as exc:
         raise ConfigError([str(exc)]) from None
     if source.data is None:
@@ -97,7 +105,7 @@ def validate(source: Source, data: dict[str, Any]) -> Config:
         config = _ADAPTER.validate_python(data)
     except ValidationError as exc:
         raise ConfigError(describe(exc, source)) from None
-    problems = check_references(config, source)
+    problems = check_references(config, source) or check_paths(config, source, source.file.parent)
     if problems:
         raise ConfigError(problems)
     return config

@@ -13,17 +13,21 @@ from pydantic import ConfigDict, Field, Strict, StrictBool, StrictInt, StrictStr
 from pydantic import PlainValidator as Plain
 from pydantic.dataclasses import dataclass
 
+from netra_runner.expressions import expression_problem
+from netra_runner.limits import MAX_RETRIES, MAX_SECONDS, MAX_WORKERS
+
 SCHEMA = ConfigDict(extra="forbid")
-Seconds = Annotated[float, Strict(), Field(gt=0)]
-Count = Annotated[StrictInt, Field(ge=0)]
+Seconds = Annotated[float, Strict(), Field(gt=0, le=MAX_SECONDS, allow_inf_nan=False)]
+Count = Annotated[StrictInt, Field(ge=0, le=MAX_RETRIES)]
 Text = Annotated[StrictStr, Field(min_length=1)]
 Argv = Annotated[tuple[StrictStr, ...], Field(min_length=1)]  # "" is a valid argument
 
 
 def _workers(value: Any) -> int | Literal["auto"]:
-    if value == "auto" or (type(value) is int and value >= 1):
+    if value == "auto" or (type(value) is int and 1 <= value <= MAX_WORKERS):
         return value  # type: ignore[no-any-return]
-    raise ValueError(f"expected 'auto' or a whole number of at least 1, got {value!r}")
+    shown = repr(value) if len(repr(value)) <= 40 else f"a {len(str(value))}-character value"
+    raise ValueError(f"expected 'auto' or a whole number from 1 to {MAX_WORKERS}, got {shown}")
 
 
 def _env_value(value: Any) -> str:
@@ -38,12 +42,22 @@ def _regex(value: Any) -> str:
         raise ValueError(f"expected a regular expression, got {value!r}")
     try:
         re.compile(value)
-    except re.error as exc:
+    except (re.error, OverflowError, RecursionError) as exc:  # a{99999999999} overflows
         raise ValueError(f"not a valid regular expression: {exc}") from None
     return value
 
 
+def _expression(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"expected a pytest -m expression, got {value!r}")
+    problem = expression_problem(value)
+    if problem:
+        raise ValueError(f"not a valid pytest -m expression: {problem}")
+    return value
+
+
 Workers = Annotated[int | Literal["auto"], Plain(_workers)]
+MarkExpression = Annotated[str, Plain(_expression)]
 EnvValue = Annotated[str, Plain(_env_value)]
 Regex = Annotated[str, Plain(_regex)]
 PortNumber = Annotated[StrictInt, Field(ge=1, le=65535)]
@@ -155,7 +169,7 @@ class Service:
 class Category:
     description: StrictStr = ""
     paths: tuple[Text, ...] = ()
-    markers: Text | None = None
+    markers: MarkExpression | None = None
     services: tuple[Text, ...] = ()
     depends_on: tuple[Text, ...] = ()
     timeout: Seconds | None = None

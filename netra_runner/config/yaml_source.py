@@ -2,10 +2,15 @@
 
 PyYAML's constructors drop positions, so we walk the composed node tree ourselves:
 mappings become dicts, sequences tuples (frozen from the start), scalars their values.
+
+A config is hostile input too: aliases can expand a few hundred bytes into billions of
+values, refer to themselves, or nest deeper than Python recurses. The walk is bounded
+(MAX_DEPTH, MAX_VALUES) and every refusal names its line.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +19,12 @@ from typing import Any
 import yaml
 
 KeyPath = tuple[str | int, ...]
+MAX_DEPTH = 40  # nested mappings and lists; categories.yaml needs about 6
+MAX_VALUES = 100_000  # values after alias expansion; a large real config has a few thousand
+MAX_BYTES = 4 * 2**20
+_MERGE = "tag:yaml.org,2002:merge"
+# What YAML 1.1 (and so PyYAML) refuses to read, found first so the message names a line.
+_UNREADABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def format_key(path: KeyPath) -> str:
@@ -47,21 +58,51 @@ class YamlError(Exception):
     """A problem found while reading the file, already located."""
 
 
-def load_yaml(file: Path, text: str) -> Source:
-    _reject_tabs(file, text)
-    loader = yaml.SafeLoader(text)
+def decode(file: Path, data: bytes) -> str:
+    """The file's text; bytes that are not UTF-8 are named by line and column."""
+    if len(data) > MAX_BYTES:
+        raise YamlError(
+            f"{file}:1: the file is {len(data)} bytes; a config over "
+            f"{MAX_BYTES // 2**20} MiB is refused"
+        )
     try:
-        node = loader.get_single_node()
-        source = Source(file, None)
-        source.data = None if node is None else _convert(loader, node, (), source)
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise YamlError(
+            f"{file}:{line}: not UTF-8 text: byte 0x{data[exc.start]:02x} at column {column}"
+        ) from None
+
+
+def load_yaml(file: Path, text: str) -> Source:
+    _reject_unreadable(file, text)
+    _reject_tabs(file, text)
+    try:
+        _check_nesting(file, text)
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            source = Source(file, None)
+            source.data = None if node is None else _Walk(loader, source).value(node, (), 0)
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         problem = exc.problem or exc.context or "unreadable"
         raise YamlError(f"{file}:{line}: invalid YAML: {problem}") from None
-    finally:
-        loader.dispose()
     return source
+
+
+def _reject_unreadable(file: Path, text: str) -> None:
+    found = _UNREADABLE.search(text)
+    if found:
+        line = text.count("\n", 0, found.start()) + 1
+        raise YamlError(
+            f"{file}:{line}: a control character ({found[0]!a}) YAML cannot hold; "
+            "write it as an escape in a double-quoted string, or remove it"
+        )
 
 
 def _reject_tabs(file: Path, text: str) -> None:
@@ -71,43 +112,122 @@ def _reject_tabs(file: Path, text: str) -> None:
             raise YamlError(f"{file}:{number}: a tab indents this line; YAML indents with spaces")
 
 
-def _convert(loader: yaml.SafeLoader, node: yaml.Node, path: KeyPath, source: Source) -> Any:
-    if isinstance(node, yaml.MappingNode):
-        return _convert_mapping(loader, node, path, source)
-    if isinstance(node, yaml.SequenceNode):
-        items = []
-        for index, item in enumerate(node.value):
-            source.lines[(*path, index)] = item.start_mark.line + 1
-            items.append(_convert(loader, item, (*path, index), source))
-        return tuple(items)
-    return loader.construct_object(node, deep=True)
+def _check_nesting(file: Path, text: str) -> None:
+    """PyYAML composes recursively: nesting past Python's limit would crash it, so the
+    (iterative) parser's events are counted first."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1 if event.start_mark else 1
+                raise YamlError(
+                    f"{file}:{line}: nested over {MAX_DEPTH} levels deep; a config needs far fewer"
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
-def _convert_mapping(
-    loader: yaml.SafeLoader, node: yaml.MappingNode, path: KeyPath, source: Source
-) -> dict[str, Any]:
-    own_keys = {id(key) for key, _ in node.value}
-    loader.flatten_mapping(node)  # resolves YAML merge keys (<<: *anchor)
-    result: dict[str, Any] = {}
-    written: set[str] = set()
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        line = key_node.start_mark.line + 1
+class _Walk:
+    """One walk over the composed nodes, counting values so aliases cannot explode."""
+
+    def __init__(self, loader: yaml.SafeLoader, source: Source) -> None:
+        self.loader = loader
+        self.source = source
+        self.values = 0
+        self.open: set[int] = set()  # nodes being converted: meeting one again is a cycle
+
+    def value(self, node: yaml.Node, path: KeyPath, depth: int) -> Any:
+        self._count(node, path, depth)
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node, path)
+        self.open.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path, depth)
+            items = []
+            for index, item in enumerate(node.value):
+                self.source.lines[(*path, index)] = item.start_mark.line + 1
+                items.append(self.value(item, (*path, index), depth + 1))
+            return tuple(items)
+        finally:
+            self.open.discard(id(node))
+
+    def _count(self, node: yaml.Node, path: KeyPath, depth: int) -> None:
+        line = node.start_mark.line + 1
+        where = f"{self.source.file}:{line}: {format_key(path)}"
+        if id(node) in self.open:
+            raise YamlError(f"{where}: an alias refers to a value that contains it")
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise YamlError(
+                f"{where}: the file expands to over {MAX_VALUES} values (aliases inside "
+                "aliases?); a config this large is refused"
+            )
+        if depth > MAX_DEPTH:
+            raise YamlError(f"{where}: aliases nest values over {MAX_DEPTH} levels deep")
+
+    def _scalar(self, node: yaml.ScalarNode, path: KeyPath) -> Any:
+        where = f"{self.source.file}:{node.start_mark.line + 1}: {format_key(path)}"
+        try:
+            value = self.loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError) as exc:  # 5000-digit ints, impossible dates
+            reason = str(exc).split(";")[0]  # not Python's advice on raising its own limits
+            raise YamlError(f"{where}: cannot read {_short(node.value)}: {reason}") from None
+        if isinstance(value, str) and "\x00" in value:
+            raise YamlError(
+                f"{where}: a NUL character; no file name, argument or variable can hold one"
+            )
+        return value
+
+    def _mapping(self, node: yaml.MappingNode, path: KeyPath, depth: int) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for key_node, value_node in node.value:  # merges first: the own keys' lines win
+            if key_node.tag == _MERGE:
+                merged = {**self._merge_sources(value_node, path, depth), **merged}
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                continue
+            key = self._key(key_node, path)
+            line = key_node.start_mark.line + 1
+            if key in result:
+                first = self.source.lines[(*path, key)]
+                raise YamlError(
+                    f"{self.source.file}:{line}: {format_key((*path, key))}: duplicate key "
+                    f"(first defined on line {first})"
+                )
+            self.source.lines[(*path, key)] = line
+            result[key] = self.value(value_node, (*path, key), depth + 1)
+        return {**merged, **result}
+
+    def _merge_sources(self, node: yaml.Node, path: KeyPath, depth: int) -> dict[str, Any]:
+        """`<<: *a` or `<<: [*a, *b]`: earlier sources win, the mapping's own keys over all.
+        Merged values are walked like any other, so they count against the bounds."""
+        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        merged: dict[str, Any] = {}
+        for source in reversed(sources):
+            if not isinstance(source, yaml.MappingNode):
+                raise YamlError(
+                    f"{self.source.file}:{source.start_mark.line + 1}: {format_key(path)}: "
+                    "'<<' merges mappings only"
+                )
+            merged.update(self.value(source, path, depth))
+        return merged
+
+    def _key(self, node: yaml.Node, path: KeyPath) -> str:
+        key = self._scalar(node, path) if isinstance(node, yaml.ScalarNode) else None
         if not isinstance(key, str):
+            shown = repr(key) if isinstance(node, yaml.ScalarNode) else "a list or mapping"
             raise YamlError(
-                f"{source.file}:{line}: {format_key(path)}: keys must be text, got {key!r}"
+                f"{self.source.file}:{node.start_mark.line + 1}: {format_key(path)}: "
+                f"keys must be text, got {shown}"
             )
-        if id(key_node) in own_keys and key in written:
-            first = source.lines[(*path, key)]
-            raise YamlError(
-                f"{source.file}:{line}: {format_key((*path, key))}: duplicate key "
-                f"(first defined on line {first})"
-            )
-        if id(key_node) in own_keys:
-            written.add(key)
-        source.lines[(*path, key)] = line
-        result[key] = _convert(loader, value_node, (*path, key), source)
-    return result
+        return key
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text)} characters)"
 
 
 def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:

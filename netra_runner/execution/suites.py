@@ -105,13 +105,30 @@ def judge_pytest(job: Job, attempts: Attempts, duration: float) -> CategoryResul
             else judge(job, attempts.code, duration)
         )
     tests = [*suite.results(job.name), *attempts.crashes]
-    reason = attempts.stopped or "its process ended before it ran"
-    tests += [
-        not_run(job.name, n, f"not run: {reason}") for n in suite.unfinished(attempts.crashed_ids)
-    ]
+    unfinished = suite.unfinished(attempts.crashed_ids)
+    reason = attempts.stopped or _ended_early(job, attempts.code, len(unfinished))
+    tests += [not_run(job.name, n, f"not run: {reason}") for n in unfinished]
     if attempts.stopped:
         return _cut_short(job, attempts, duration, tuple(tests))
-    return _by_tests(job, tuple(tests), attempts.code, duration, restarted=bool(attempts.crashes))
+    return _by_tests(
+        job,
+        tuple(tests),
+        attempts.code,
+        duration,
+        restarted=bool(attempts.crashes),
+        reason=reason if unfinished else "",
+    )
+
+
+def _ended_early(job: Job, code: int, count: int) -> str:
+    """Why tests were collected and never ran: the process's exit and its last words
+    (pytest's own error, such as a bad -k expression or an exception in a hook)."""
+    said = next(
+        (line.strip() for line in reversed(tail(job.output_log).splitlines()) if line.strip()), ""
+    )
+    words = f": {said[:300]}" if said else ""
+    plural = "test" if count == 1 else "tests"
+    return f"its process exited with code {code} before {count} {plural} ran{words}"
 
 
 def judge(job: Job, code: int, duration: float) -> CategoryResult:
@@ -126,10 +143,16 @@ def judge(job: Job, code: int, duration: float) -> CategoryResult:
 
 
 def _by_tests(
-    job: Job, tests: tuple[TestResult, ...], code: int, duration: float, restarted: bool = False
+    job: Job,
+    tests: tuple[TestResult, ...],
+    code: int,
+    duration: float,
+    restarted: bool = False,
+    reason: str = "",
 ) -> CategoryResult:
     if any(t.outcome.is_bad or t.outcome is Outcome.NOT_RUN for t in tests):
-        return CategoryResult(job.name, Status.FAILED, tests, duration)
+        output = tail(job.output_log) if reason else ""
+        return CategoryResult(job.name, Status.FAILED, tests, duration, reason, output)
     if code == 0 or restarted or (code == PYTEST_NO_TESTS and job.is_pytest and not tests):
         if not tests:
             return CategoryResult(job.name, Status.NO_TESTS, (), duration, "collected no tests")

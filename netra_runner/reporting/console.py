@@ -9,6 +9,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from netra_runner.reporting.text import shown
 from netra_runner.results import CategoryResult, Outcome, RunResult, Status, TestResult
 
 TRACEBACK_LINES = 15
@@ -71,7 +72,7 @@ def notes(run: RunResult) -> list[Text]:
         lines.append(Text(f"services healthy: {', '.join(timings)}", style="dim"))
     for cat in run.categories:
         if cat.reason and cat.status is not Status.PASSED:
-            lines.append(Text(f"{cat.name}: {cat.reason}", style=_STYLE[cat.status]))
+            lines.append(shown(f"{cat.name}: {cat.reason}", style=_STYLE[cat.status]))
     return lines
 
 
@@ -133,12 +134,12 @@ def failure_report(test: TestResult) -> RenderableType:
     head.append(f"[{test.category}] {test.location} {test.test_id}", style="bold")
     parts: list[RenderableType] = [head]
     if test.message:
-        parts.append(Text(f"  {test.message}"))
+        parts.append(shown(f"  {test.message}"))
     if test.details:
-        parts.append(Text(_last_lines(test.details, TRACEBACK_LINES), style="dim"))
+        parts.append(shown(_last_lines(test.details, TRACEBACK_LINES), style="dim"))
     if test.output:
         parts.append(Text("  captured output (last lines):", style="dim"))
-        parts.append(Text(_last_lines(test.output, OUTPUT_LINES)))
+        parts.append(shown(_last_lines(test.output, OUTPUT_LINES)))
     return Group(*parts)
 
 

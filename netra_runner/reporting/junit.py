@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from junitparser import Error, Failure, JUnitXml, Skipped, TestSuite
+from junitparser import Error, Failure, JUnitXml, Skipped, SystemOut, TestSuite
 from junitparser.xunit2 import (
     FlakyError,
     FlakyFailure,
@@ -23,12 +23,8 @@ from netra_runner.results import Attempt, CategoryResult, Outcome, RunResult, St
 
 # Characters XML 1.0 cannot carry; test output contains them (ANSI escapes, NULs).
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_RESULT = {
-    Outcome.FAILED: Failure,
-    Outcome.ERROR: Error,
-    Outcome.SKIPPED: Skipped,
-    Outcome.NOT_RUN: Skipped,
-}
+_RESULT = {Outcome.FAILED: Failure, Outcome.ERROR: Error, Outcome.SKIPPED: Skipped}
+NOT_RUN_LISTED = 200  # ids of tests that did not run, named in a suite's system-out
 
 
 def clean(text: str) -> str:
@@ -73,6 +69,12 @@ def _suite(category: CategoryResult, service_logs: str = "") -> TestSuite:
             case.system_err = clean(service_logs)
         # add_testcase recounts the whole suite on every call: quadratic in a large run.
         suite.append(case)  # type: ignore[no-untyped-call]
+    not_run = category.count(Outcome.NOT_RUN)
+    if not_run:
+        suite.add_property("not-run", str(not_run))
+    note = _not_run_note(category)
+    if note:
+        suite.append(SystemOut(clean(note)))  # type: ignore[no-untyped-call]
     suite.tests = len(cases)
     suite.failures = sum(t.outcome is Outcome.FAILED for t in cases)
     suite.errors = sum(t.outcome is Outcome.ERROR for t in cases)
@@ -82,13 +84,26 @@ def _suite(category: CategoryResult, service_logs: str = "") -> TestSuite:
 
 
 def _cases(category: CategoryResult) -> tuple[TestResult, ...]:
-    """A category that never started still shows in CI tools, as one skipped case."""
-    if category.tests or category.status not in (Status.SKIPPED, Status.INTERRUPTED):
-        return category.tests
-    marker = TestResult(
-        category.name, category.name, "(category)", Outcome.SKIPPED, message=category.reason
+    """The tests that ran or were skipped by pytest. A test that never ran is no testcase:
+    every JUnit reader would count it as skipped, or a category that never started as one
+    more test, and its numbers would differ from the closing line's. Both are said in the
+    suite's properties and system-out instead."""
+    return tuple(t for t in category.tests if t.outcome is not Outcome.NOT_RUN)
+
+
+def _not_run_note(category: CategoryResult) -> str:
+    if category.status is Status.SKIPPED:
+        return f"category {category.name} did not run: {category.reason}"
+    ids = [t.nodeid or t.test_id for t in category.tests if t.outcome is Outcome.NOT_RUN]
+    if not ids:
+        return ""
+    why = category.reason or next(
+        (t.message for t in category.tests if t.outcome is Outcome.NOT_RUN and t.message), ""
     )
-    return (marker,)
+    listed = "\n".join(ids[:NOT_RUN_LISTED])
+    more = f"\n[... {len(ids) - NOT_RUN_LISTED} more]" if len(ids) > NOT_RUN_LISTED else ""
+    counted = f"{len(ids)} test{'' if len(ids) == 1 else 's'}"
+    return f"{counted} did not run: {why or 'no reason was recorded'}\n{listed}{more}"
 
 
 def _case(test: TestResult) -> TestCase:

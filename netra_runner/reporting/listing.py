@@ -11,6 +11,7 @@ from rich.text import Text
 
 from netra_runner.config import Project
 from netra_runner.plan import Job
+from netra_runner.reporting.text import shown
 
 
 def category_table(project: Project) -> Table:
@@ -19,9 +20,8 @@ def category_table(project: Project) -> Table:
         table.add_column(heading)
     for name, cat in project.config.categories.items():
         what = ", ".join(cat.paths) if cat.paths else shlex.join(cat.command or ())
-        table.add_row(
-            name, cat.description, ", ".join(cat.services), what, ", ".join(cat.depends_on)
-        )
+        cells = (name, cat.description, ", ".join(cat.services), what, ", ".join(cat.depends_on))
+        table.add_row(*(shown(cell) for cell in cells))
     return table
 
 
@@ -32,14 +32,14 @@ def plan_view(jobs: list[Job]) -> RenderableType:
     for job in runs:
         gate = f"; after {', '.join(job.gates)} passes" if job.gates else ""
         services = f"; services: {', '.join(job.services)}" if job.services else ""
-        parts.append(Text(f"run  {job.name} ({job.why}{gate}{services})"))
-        parts.append(Text(f"     $ {shlex.join(_shown(job))}", style="dim"))
+        parts.append(shown(f"run  {job.name} ({job.why}{gate}{services})"))
+        parts.append(shown(f"     $ {shlex.join(_typed(job))}", style="dim"))
     for job in skips:
-        parts.append(Text(f"skip {job.name}: {job.skip}", style="yellow"))
+        parts.append(shown(f"skip {job.name}: {job.skip}", style="yellow"))
     return Group(*parts)
 
 
-def _shown(job: Job) -> list[str]:
+def _typed(job: Job) -> list[str]:
     """The command as a person would type it, relative to the folder it runs in."""
     argv = list(job.argv)
     if job.is_pytest:

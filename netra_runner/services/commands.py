@@ -12,6 +12,7 @@ from rich.table import Table
 
 from netra_runner.config import Project
 from netra_runner.errors import ServiceError, UsageError
+from netra_runner.reporting.text import shown
 from netra_runner.services.backend import Backend, Choice, ServiceInstance, open_backend
 from netra_runner.services.session import ServiceSession
 from netra_runner.services.spec import (
@@ -67,7 +68,7 @@ def exports_table(session: ServiceSession) -> Table:
     table.add_column("exports", overflow="fold")
     for live in session.live():
         exports = "\n".join(f"{k}={session.redact(v)}" for k, v in live.exports.items())
-        table.add_row(live.name, f"{live.seconds_to_healthy:.1f}s", exports)
+        table.add_row(live.name, f"{live.seconds_to_healthy:.1f}s", shown(exports))
     return table
 
 

