@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from netra_runner.errors import ExitCode
+from netra_runner.sharding import Manifest
 
 
 class Outcome(str, Enum):
@@ -113,6 +114,7 @@ class RunResult:
     interrupted: bool = False
     started_at: float = 0.0  # epoch seconds
     service_logs: dict[str, str] = field(default_factory=dict)  # tails, for failing categories
+    shard: Manifest | None = None  # what this run was given, when it is one shard of N
 
     def totals(self) -> Counter[Outcome]:
         return Counter(test.outcome for cat in self.categories for test in cat.tests)

@@ -101,6 +101,7 @@ class Selection:
         whole: set[str],
         why: str,
         whys: dict[str, str] | None = None,
+        empty: bool = False,
     ) -> Selection:
         """Narrow categories to these test ids, or keep those in `whole` as they are (a command
         suite cannot be narrowed). A category left with nothing is dropped: it has nothing to
@@ -120,7 +121,8 @@ class Selection:
         entries = [
             dataclasses.replace(e, gates=tuple(g for g in e.gates if g in kept)) for e in entries
         ]
-        return Selection(self.config, entries).require_some(f"nothing to run {why}")
+        narrowed = Selection(self.config, entries)
+        return narrowed if empty else narrowed.require_some(f"nothing to run {why}")
 
     def explained(self, why: str) -> Selection:
         return Selection(

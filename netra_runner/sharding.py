@@ -9,6 +9,8 @@ when it costs little time (SERVICE_SLACK) over the finest one.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -130,3 +132,34 @@ def _by_file(ids: Sequence[str]) -> dict[str, list[str]]:
     for test in sorted(ids):
         files.setdefault(test.partition("::")[0], []).append(test)
     return files
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What one shard was given, so a merge can prove the shards add up to the selection:
+    its place (K of N), a fingerprint of the whole partition, and its own test ids."""
+
+    index: int
+    count: int
+    fingerprint: str  # every shard that computed the same partition has the same one
+    selection_size: int  # tests over all shards
+    selection_digest: str  # of every selected test id, whichever shard holds it
+    tests: tuple[str, ...]
+
+
+def manifest(shards: Sequence[Shard], index: int) -> Manifest:
+    every = sorted(t for shard in shards for unit in shard.units for t in unit.tests)
+    layout = [sorted(t for unit in shard.units for t in unit.tests) for shard in shards]
+    return Manifest(
+        index=index,
+        count=len(shards),
+        fingerprint=_digest(layout),
+        selection_size=len(every),
+        selection_digest=_digest(every),
+        tests=tuple(layout[index - 1]),
+    )
+
+
+def _digest(value: object) -> str:
+    text = json.dumps(value, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from netra_runner.changes import narrow_to_changes
@@ -15,34 +17,62 @@ from netra_runner.last_run import failures_in
 from netra_runner.options import RunOptions
 from netra_runner.plan import durations_file
 from netra_runner.selection import Selection
-from netra_runner.sharding import parse, partition
+from netra_runner.sharding import Manifest, manifest, parse, partition
 
 COMMAND_SUITE = "(command)"  # a command suite's one unit: it cannot be split
 NO_HISTORY = 1.0  # seconds assumed per test when the history knows none at all
+GIT_TIMEOUT = 30.0
 
 
-def narrow(
-    project: Project, selection: Selection, options: RunOptions
-) -> tuple[Selection, list[str]]:
-    """The selection narrowed as asked, and what to tell the user about what was left out."""
+@dataclass(frozen=True)
+class Narrowed:
+    selection: Selection
+    notes: tuple[str, ...] = ()  # what to tell the user about what was left out
+    shard: Manifest | None = None
+
+
+def narrow(project: Project, selection: Selection, options: RunOptions) -> Narrowed:
+    """The selection narrowed as asked."""
     if options.changed or options.changed_since:
         selection = narrow_to_changes(selection, project.root, options.changed_since)
     if options.last_failed:
         selection = last_failed(selection, options.report_paths(project.root).json)
     if not options.shard and options.budget is None:
-        return selection, []
+        return Narrowed(selection)
     workers = budget(options.workers)
     tests = collect(project, selection.entries, options, workers)  # once, for both
     weight = _weigher(Durations.load(durations_file(project)))
     notes = []
+    mine = None
     if options.shard:
-        selection = shard(selection, tests, weight, options.shard)
+        selection, mine = shard(selection, tests, _weigher(committed(project)), options.shard)
         tests = {e.name: list(e.targets) for e in selection.entries if e.name in tests}
     if options.budget is not None:
         failed = failures_in(options.report_paths(project.root).json)[0]
         selection, note = within_budget(selection, tests, weight, failed, workers, options.budget)
         notes.append(note)
-    return selection, notes
+    return Narrowed(selection, tuple(notes), mine)
+
+
+def committed(project: Project) -> Durations:
+    """The durations history as committed at HEAD: the one copy every shard of a commit
+    reads alike, however their caches, retries or earlier shards left the working copy
+    (docs/ci.md). Without a committed history every test weighs the same."""
+    relative = durations_file(project).relative_to(project.root).as_posix()
+    try:
+        shown = subprocess.run(
+            ["git", "show", f"HEAD:./{relative}"],
+            cwd=project.root,
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            timeout=GIT_TIMEOUT,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return Durations()
+    if shown.returncode != 0:
+        return Durations()
+    return Durations.parse(shown.stdout.decode("utf-8", errors="replace"))
 
 
 def _weigher(history: Durations) -> Callable[[str], float]:
@@ -55,7 +85,9 @@ def shard(
     collected: dict[str, list[str]],
     weight: Callable[[str], float],
     value: str,
-) -> Selection:
+) -> tuple[Selection, Manifest]:
+    """This shard's part of the selection (empty is fine: its report still says it was
+    there), and its manifest."""
     try:
         k, n = parse(value)
     except ValueError as exc:
@@ -71,7 +103,8 @@ def shard(
     if k == 1:  # what cannot run is said once, by the first shard
         whole |= {e.name for e in selection.entries if e.skip is not None}
     # Each shard sees only its own results: a gate in another shard cannot hold this one back.
-    return selection.without_gates().only_tests(mine, whole, f"in shard {k}/{n}")
+    narrowed = selection.without_gates().only_tests(mine, whole, f"in shard {k}/{n}", empty=True)
+    return narrowed, manifest(shards, k)
 
 
 def within_budget(

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from netra_runner.services.session import ServiceSession
 
 CRASH_LOG = "netra-run-error.log"
+SHARD_HISTORY = "durations.json"
 
 
 def execute(options: RunOptions, out: Console, err: Console) -> int:
@@ -89,14 +90,14 @@ def _run_selected(project: Project, options: RunOptions, out: Console) -> int:
     if options.list:
         out.print(category_table(project))
         return ExitCode.OK
-    selection, notes = narrow(project, select(project, options), options)
-    for note in notes:
+    narrowed = narrow(project, select(project, options), options)
+    for note in narrowed.notes:
         out.print(note, markup=False, soft_wrap=True, style="yellow")
-    jobs = make_jobs(project, selection.entries, options)
+    jobs = make_jobs(project, narrowed.selection.entries, options)
     if options.plan:
         out.print(plan_view(jobs), soft_wrap=True)
         return ExitCode.OK
-    run = _run_jobs(project, jobs, options, out)
+    run = dataclasses.replace(_run_jobs(project, jobs, options, out), shard=narrowed.shard)
     write_reports(run, options.report_paths(project.root))
     print_summary(run, out, quiet=options.verbosity < NORMAL)
     code = run.exit_code()
@@ -149,8 +150,18 @@ def _run_jobs(project: Project, jobs: list[Job], options: RunOptions, out: Conso
             _failing_service_logs(services, ordered),
         )
         events.emit("run_finished", exit_code=int(run.exit_code()), duration=round(run.duration, 3))
-    history.record(durations_file(project), history.samples(read_events(events.path)))
+    history.record(_history_out(project, options), history.samples(read_events(events.path)))
     return run
+
+
+def _history_out(project: Project, options: RunOptions) -> Path:
+    """A shard records its durations beside its reports, never into the history other
+    shards partition by (docs/ci.md: `history merge` folds them in after all shards)."""
+    if options.shard is None:
+        return durations_file(project)
+    kept = options.reports_in(project.root) / SHARD_HISTORY
+    kept.unlink(missing_ok=True)  # this shard's samples only, not an earlier run's
+    return kept
 
 
 def _timings(services: ServiceSession | None) -> tuple[ServiceTiming, ...]:

@@ -37,10 +37,17 @@ class Durations:
         if path is None:
             return cls()
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            return cls.parse(Path(path).read_text(encoding="utf-8"))
+        except OSError:
+            return cls()
+
+    @classmethod
+    def parse(cls, text: str) -> Durations:
+        try:
+            data = json.loads(text)
             tests = data["tests"] if data.get("version") == VERSION else {}
             return cls({k: v for k, v in tests.items() if _valid(v)})
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             return cls()
 
     def relative_to(self, base: str) -> Durations:

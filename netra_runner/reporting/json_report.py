@@ -14,6 +14,7 @@ from typing import Any
 from netra_runner import __version__
 from netra_runner.reporting.files import write_atomically
 from netra_runner.results import CategoryResult, Outcome, RunResult, TestResult
+from netra_runner.sharding import Manifest
 
 VERSION = 1
 TEXT_CAP = 4000  # characters per message, traceback or output
@@ -39,6 +40,19 @@ def report_data(run: RunResult) -> dict[str, Any]:
             for s in run.services
         ],
         "categories": [_category(c, run) for c in run.categories],
+        "shard": _shard(run.shard),
+    }
+
+
+def _shard(manifest: Manifest | None) -> dict[str, Any] | None:
+    if manifest is None:
+        return None
+    return {
+        "index": manifest.index,
+        "count": manifest.count,
+        "fingerprint": manifest.fingerprint,
+        "selection": {"tests": manifest.selection_size, "digest": manifest.selection_digest},
+        "tests": list(manifest.tests),
     }
 
 

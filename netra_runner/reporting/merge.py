@@ -7,16 +7,21 @@ all of their tests. Shards run side by side, so times merge as the longest, not 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from junitparser import Error, Failure, JUnitXml, Skipped, TestSuite
+from junitparser.xunit2 import TestCase
 
 from netra_runner.errors import ExitCode, UsageError
 from netra_runner.reporting import json_report
 from netra_runner.reporting.files import write_atomically
+from netra_runner.reporting.junit import clean
+from netra_runner.reporting.shard_check import shard_problems
+
+SHARDS = "shards"  # the merged reports' pseudo-category for problems of the shard set
 
 _WORST_FIRST = ("error", "failed", "interrupted", "stopped", "passed", "no tests", "skipped")
 _EXIT_SEVERITY = (
@@ -53,7 +58,7 @@ class Inputs:
         return found
 
 
-def merge_junit(paths: list[Path]) -> JUnitXml:
+def merge_junit(paths: list[Path], problems: Sequence[str] = ()) -> JUnitXml:
     merged = JUnitXml("netra-run")
     suites: dict[str, TestSuite] = {}
     wall = 0.0
@@ -66,11 +71,28 @@ def merge_junit(paths: list[Path]) -> JUnitXml:
             else:
                 suites[suite.name] = suite
                 merged.add_testsuite(suite)
+    if problems:
+        suites[SHARDS] = _problems_suite(problems)
+        merged.add_testsuite(suites[SHARDS])
     merged.tests = sum(int(s.tests or 0) for s in suites.values())
     merged.failures = sum(int(s.failures or 0) for s in suites.values())
     merged.errors = sum(int(s.errors or 0) for s in suites.values())
     merged.time = round(wall, 3)
     return merged
+
+
+def _problems_suite(problems: Sequence[str]) -> TestSuite:
+    """Each problem of the shard set as an errored testcase: every JUnit reader shows it."""
+    suite = TestSuite(SHARDS)
+    suite.add_property("status", "error")
+    for number, problem in enumerate(problems, start=1):
+        case = TestCase(f"shard set problem {number}", SHARDS)
+        case.result = [Error(clean(problem), "shards")]
+        suite.append(case)  # type: ignore[no-untyped-call]
+    suite.tests = suite.errors = len(problems)
+    suite.failures = suite.skipped = 0
+    suite.time = 0.0
+    return suite
 
 
 def _absorb(into: TestSuite, other: TestSuite) -> None:
@@ -97,6 +119,7 @@ def _read_junit(path: Path) -> JUnitXml:
 
 def merge_json(paths: list[Path]) -> dict[str, Any]:
     reports = [_read_json(path) for path in paths]
+    problems = shard_problems(list(zip(paths, reports, strict=True)))
     categories: dict[str, dict[str, Any]] = {}
     for report in reports:
         for category in report["categories"]:
@@ -105,20 +128,43 @@ def merge_json(paths: list[Path]) -> dict[str, Any]:
     for report in reports:
         for key, value in report["totals"].items():
             totals[key] = totals.get(key, 0) + int(value)
+    codes = [ExitCode(r["exit_code"]) for r in reports]
+    if problems:
+        categories[SHARDS] = _problems_category(problems)
+        totals["error"] = totals.get("error", 0) + len(problems)
+        codes.append(ExitCode.TESTS_FAILED)
     starts = [r["started_at"] for r in reports if r.get("started_at")]
     return {
         "version": json_report.VERSION,
         "tool": reports[0]["tool"],
         "started_at": min(starts) if starts else None,
         "duration": max(float(r.get("duration", 0)) for r in reports),
-        "exit_code": int(merged_exit_code([ExitCode(r["exit_code"]) for r in reports])),
+        "exit_code": int(merged_exit_code(codes)),
         "totals": totals,
+        "shard_problems": problems,
         "service_error": next(
             (r["service_error"] for r in reports if r.get("service_error")), None
         ),
         "services": [s for r in reports for s in r.get("services", [])],
         "categories": list(categories.values()),
         "merged_from": [str(p) for p in paths],
+    }
+
+
+def _problems_category(problems: list[str]) -> dict[str, Any]:
+    return {
+        "name": SHARDS,
+        "status": "error",
+        "duration": 0.0,
+        "reason": f"the shards given do not add up to one run: {problems[0]}",
+        "services": [],
+        "workers": 0,
+        "counts": {"error": len(problems)},
+        "output_tail": "",
+        "tests": [
+            {"id": f"{SHARDS}::problem-{n}", "outcome": "error", "message": problem}
+            for n, problem in enumerate(problems, start=1)
+        ],
     }
 
 
@@ -161,8 +207,9 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def write_merged(inputs: Inputs, folder: Path) -> tuple[dict[str, Any] | None, JUnitXml | None]:
-    junit = merge_junit(inputs.junit) if inputs.junit else None
     data = merge_json(inputs.json) if inputs.json else None
+    problems = data["shard_problems"] if data else ()
+    junit = merge_junit(inputs.junit, problems) if inputs.junit else None
     if junit is not None:
         folder.mkdir(parents=True, exist_ok=True)
         junit.write(str(folder / "junit.xml"))

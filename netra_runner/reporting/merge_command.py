@@ -19,8 +19,16 @@ def merge(paths: list[Path], output: Path, out: Console) -> int:
     kinds += [f"{len(inputs.json)} JSON"] if inputs.json else []
     out.print(f"merged {' and '.join(kinds)} reports into {output}", markup=False)
     if data is not None:
+        for problem in data["shard_problems"]:
+            out.print(f"shards: {problem}", markup=False, soft_wrap=True, style="red")
         out.print(closing_line(data), markup=False, soft_wrap=True)
         return int(data["exit_code"])
+    out.print(
+        "note: JUnit files alone cannot show whether every shard is here; merge the report "
+        "folders (their report.json carries each shard's manifest)",
+        markup=False,
+        soft_wrap=True,
+    )
     assert junit is not None
     failed = int(junit.failures or 0) + int(junit.errors or 0)
     out.print(f"netra-run: {int(junit.tests or 0)} tests, {failed} failed or errored (JUnit)")
