@@ -8,7 +8,7 @@ TESTS = {"unit": [f"tests/test_{f}.py::t{n}" for f in "abcdefg" for n in range(1
 
 
 def reports(weight_of: dict[str, float], n: int, indexes: list[int]) -> list[tuple[Path, Any]]:
-    shards = partition(TESTS, set(), lambda t: weight_of.get(t[:14], 1.0), n)
+    shards = partition(TESTS, set(), lambda t: weight_of.get(t.partition("::")[0], 1.0), n)
     out = []
     for k in indexes:
         m = manifest(shards, k)
