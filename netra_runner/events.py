@@ -8,6 +8,7 @@ category added. Listeners (console progress, fail-fast) see every event as it is
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -23,10 +24,11 @@ class EventLog:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._out: IO[str] = path.open("w", encoding="utf-8")
+        self._out: IO[str] = path.open("w+", encoding="utf-8")  # readable: see close()
         self._lock = threading.Lock()
         self._listeners: list[Listener] = []
         self._tails: dict[str, CategoryTail] = {}
+        self.restored = False  # the file was deleted during the run and written again
 
     def listen(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -47,13 +49,31 @@ class EventLog:
             for event in tail.read_new():
                 self._write(event)
 
+    def events_of(self, category: str) -> list[Event]:
+        """Every event of a followed category so far, as its own file had them."""
+        self.poll()
+        with self._lock:
+            tail = self._tails.get(category)
+            return [] if tail is None else list(tail.seen)
+
     def unfollow(self, category: str) -> None:
         self.poll()
         with self._lock:
-            self._tails.pop(category, None)
+            tail = self._tails.pop(category, None)
+        if tail is not None:
+            tail.close()
 
     def close(self) -> None:
+        """A test may have deleted the reports folder: the stream is put back from the
+        handle that kept writing it (restored lists what had to be)."""
         self.poll()
+        for tail in self._tails.values():
+            tail.close()
+        if os.fstat(self._out.fileno()).st_nlink == 0:
+            self._out.seek(0)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(self._out.read(), encoding="utf-8")
+            self.restored = True
         self._out.close()
 
     def _write(self, event: Event) -> None:
@@ -65,25 +85,55 @@ class EventLog:
 
 
 class CategoryTail:
-    """Reads a growing NDJSON file a line at a time, never a half-written line."""
+    """Reads a growing NDJSON file a line at a time, never a half-written line.
+
+    The file is read through a handle held from its first read, so a test deleting the
+    reports folder cannot take what its category writes; a new file at the same path (a
+    process restarted after the folder went) is followed once the old one is read out."""
 
     def __init__(self, category: str, path: Path) -> None:
         self.category = category
         self.path = path
         self.offset = 0
+        self.seen: list[Event] = []
+        self._handle: IO[bytes] | None = None
 
     def read_new(self) -> list[Event]:
-        try:
-            with self.path.open("rb") as handle:
-                handle.seek(self.offset)
-                data = handle.read()
-        except FileNotFoundError:
-            return []
+        events = self._read_held()
+        if self._replaced():
+            self.close()
+            events += self._read_held()
+        return events
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    def _read_held(self) -> list[Event]:
+        if self._handle is None:
+            try:
+                self._handle = self.path.open("rb")
+            except FileNotFoundError:
+                return []
+            self.offset = 0
+        self._handle.seek(self.offset)
+        data = self._handle.read()
         complete = data[: data.rfind(b"\n") + 1]
         self.offset += len(complete)
-        return [
+        events = [
             {**e, "category": self.category} for e in parse_lines(complete.decode(errors="replace"))
         ]
+        self.seen += events
+        return events
+
+    def _replaced(self) -> bool:
+        if self._handle is None:
+            return False
+        try:
+            return self.path.stat().st_ino != os.fstat(self._handle.fileno()).st_ino
+        except FileNotFoundError:
+            return False
 
 
 def parse_lines(text: str) -> list[Event]:

@@ -55,7 +55,7 @@ class Job:
     def restart_argv(self, nodeids: list[str]) -> tuple[str, ...]:
         """The same command for only these tests (after a crash); ids go in an @file."""
         args = self.report_dir / "restart-args.txt"
-        args.write_text("\n".join(nodeids) + "\n", encoding="utf-8")
+        _write_lines(args, nodeids)
         return (*self.argv[: len(self.argv) - len(self.targets)], f"@{args}")
 
 

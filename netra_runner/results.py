@@ -115,6 +115,7 @@ class RunResult:
     started_at: float = 0.0  # epoch seconds
     service_logs: dict[str, str] = field(default_factory=dict)  # tails, for failing categories
     shard: Manifest | None = None  # what this run was given, when it is one shard of N
+    notes: tuple[str, ...] = ()  # what went wrong around the tests, said under the summary
 
     def totals(self) -> Counter[Outcome]:
         return Counter(test.outcome for cat in self.categories for test in cat.tests)

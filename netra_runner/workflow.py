@@ -24,6 +24,7 @@ from netra_runner.execution.workers import budget
 from netra_runner.options import RunOptions
 from netra_runner.plan import Job, durations_file, make_jobs
 from netra_runner.preflight import check_report_paths, check_values
+from netra_runner.reporting.files import FolderWatch
 from netra_runner.reporting.lines import NORMAL, ProgressLines
 from netra_runner.reporting.listing import category_table, plan_view
 from netra_runner.reporting.live import LiveConsole
@@ -38,11 +39,16 @@ if TYPE_CHECKING:
 
 CRASH_LOG = "netra-run-error.log"
 SHARD_HISTORY = "durations.json"
+FOLDER_DELETED = (
+    "{} was deleted during the run (by a test?): its event stream and category logs were "
+    "kept and written back, every report was written again; the categories' own event "
+    "files live on only in events.ndjson"
+)
 
 
 def execute(options: RunOptions, out: Console, err: Console) -> int:
     """Run everything the options ask for; never raises, returns the exit code."""
-    return guard(lambda: _stages(options, out), err, options.reports_in(_root(options)))
+    return guard(lambda: _stages(options, out, err), err, options.reports_in(_root(options)))
 
 
 def _root(options: RunOptions) -> Path | None:
@@ -71,14 +77,14 @@ def guard(action: Callable[[], int], err: Console, crash_dir: Path) -> int:
         return ExitCode.INTERNAL
 
 
-def _stages(options: RunOptions, out: Console) -> int:
+def _stages(options: RunOptions, out: Console, err: Console) -> int:
     check_values(options)
     project = load_project(find_config(options.cwd, options.config), options.profile)
     options = options.under(project.run)
     if not (options.list or options.plan):
         check_report_paths(options, project.root)
     try:
-        return _run_selected(project, options, out)
+        return _run_selected(project, options, out, err)
     except NothingToRun as exc:
         if not options.allow_empty:
             raise
@@ -86,7 +92,7 @@ def _stages(options: RunOptions, out: Console) -> int:
         return ExitCode.OK
 
 
-def _run_selected(project: Project, options: RunOptions, out: Console) -> int:
+def _run_selected(project: Project, options: RunOptions, out: Console, err: Console) -> int:
     if options.list:
         out.print(category_table(project))
         return ExitCode.OK
@@ -98,10 +104,15 @@ def _run_selected(project: Project, options: RunOptions, out: Console) -> int:
         out.print(plan_view(jobs), soft_wrap=True)
         return ExitCode.OK
     run = dataclasses.replace(_run_jobs(project, jobs, options, out), shard=narrowed.shard)
-    write_reports(run, options.report_paths(project.root))
+    unwritten = write_reports(run, options.report_paths(project.root))
     print_summary(run, out, quiet=options.verbosity < NORMAL)
+    for problem in unwritten:
+        err.print(f"netra-run: error: {problem}", markup=False, soft_wrap=True)
     code = run.exit_code()
-    return ExitCode.OK if code is ExitCode.NOTHING_RAN and options.allow_empty else code
+    if code is ExitCode.NOTHING_RAN and options.allow_empty:
+        code = ExitCode.OK
+    # Green tests whose reports are missing are no green run for CI: the path was the user's.
+    return ExitCode.USAGE if unwritten and code is ExitCode.OK else code
 
 
 def _run_jobs(project: Project, jobs: list[Job], options: RunOptions, out: Console) -> RunResult:
@@ -111,7 +122,9 @@ def _run_jobs(project: Project, jobs: list[Job], options: RunOptions, out: Conso
     needed = {name for job in jobs if job.skip is None for name in job.services}
     events = EventLog(reports / "events.ndjson")
     events.listen(say.on_event)
+    watch = FolderWatch(reports)
     with contextlib.ExitStack() as stack:
+        stack.callback(watch.close)
         stack.callback(events.close)
         if _live(options, out):
             durations = history.Durations.load(durations_file(project))
@@ -150,6 +163,8 @@ def _run_jobs(project: Project, jobs: list[Job], options: RunOptions, out: Conso
             _failing_service_logs(services, ordered),
         )
         events.emit("run_finished", exit_code=int(run.exit_code()), duration=round(run.duration, 3))
+        if watch.deleted():
+            run = dataclasses.replace(run, notes=(FOLDER_DELETED.format(reports),))
     history.record(_history_out(project, options), history.samples(read_events(events.path)))
     return run
 

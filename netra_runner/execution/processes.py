@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import threading
@@ -15,6 +16,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import IO
 
 import psutil
 
@@ -53,7 +55,8 @@ class ChildProcesses:
     ) -> int:
         """Run to completion with output to `log`. Past `timeout` the tree is stopped and
         CategoryTimeout raised; an interrupt stops the tree too, then re-raises."""
-        with log.open("ab" if append else "wb") as out:
+        log.parent.mkdir(parents=True, exist_ok=True)  # a test may have deleted the folder
+        with log.open("ab+" if append else "wb+") as out:
             proc = subprocess.Popen(
                 list(argv),
                 cwd=cwd,
@@ -74,6 +77,7 @@ class ChildProcesses:
                 stop_tree(proc)
                 with self._lock:
                     self._running.discard(proc)
+                _put_back(out, log)
 
     def stop_all(self, reason: str = "the run was stopped") -> None:
         with self._lock:
@@ -144,3 +148,14 @@ def _signal_group(pgid: int, sig: signal.Signals) -> None:
 def _send(p: psutil.Process, sig: signal.Signals) -> None:
     with contextlib.suppress(psutil.NoSuchProcess):
         p.send_signal(sig)
+
+
+def _put_back(handle: IO[bytes], path: Path) -> None:
+    """The log was deleted while the child wrote it (a test removing the reports folder):
+    what it said is still behind the handle, so it goes back where readers look."""
+    if os.fstat(handle.fileno()).st_nlink:
+        return
+    handle.seek(0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("ab") as restored:
+        shutil.copyfileobj(handle, restored)

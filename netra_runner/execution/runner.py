@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from netra_runner.events import FAILED_OUTCOMES, Event, EventLog
 from netra_runner.execution.processes import ChildProcesses
-from netra_runner.execution.suites import run_job
+from netra_runner.execution.suites import prepare, run_job
 from netra_runner.plan import Job
 from netra_runner.results import CategoryResult, Outcome, Status
 
@@ -96,6 +96,7 @@ class Runner:
                 self._finish(decision)
             else:
                 self.running[job.name] = job.workers
+                prepare(job)  # before following: an earlier run's events are not this run's
                 self.events.follow(job.name, job.events_file)
                 self.events.emit("category_started", category=job.name, workers=job.workers)
                 workers = f" ({job.workers} workers)" if job.workers > 1 else ""
@@ -139,7 +140,7 @@ class Runner:
 
     def _run(self, job: Job, env: dict[str, str]) -> None:
         try:
-            result = run_job(job, self.children, env)
+            result = run_job(job, self.children, env, lambda: self.events.events_of(job.name))
         except BaseException as exc:  # a bug must not leave the main loop waiting forever
             result = CategoryResult(job.name, Status.ERROR, reason=f"netra-run failed: {exc!r}")
         self._events.put(result)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from netra_runner.events import read_events
+from netra_runner.events import Event, read_events
 from netra_runner.execution.junit_input import UnreadableReport, read_junit
 from netra_runner.execution.processes import CategoryTimeout, ChildProcesses
 from netra_runner.execution.suite_events import SuiteEvents, crashed, not_run
@@ -35,27 +36,41 @@ class Attempts:
 
 
 def run_job(
-    job: Job, children: ChildProcesses, extra_env: dict[str, str] | None = None
+    job: Job,
+    children: ChildProcesses,
+    extra_env: dict[str, str] | None = None,
+    events: Callable[[], list[Event]] | None = None,
 ) -> CategoryResult:
-    job.report_dir.mkdir(parents=True, exist_ok=True)
-    for stale in (job.junit_source, job.events_file, job.output_log):
-        # A report left by an earlier run must never be read as this run's.
-        if stale is not None:
-            stale.unlink(missing_ok=True)
+    """`events` gives the suite's events as the run followed them (through a handle held
+    on its file); without it they are read from the file."""
+    prepare(job)
     env = {**job.env, **(extra_env or {})}
+    read = events or (lambda: read_events(job.events_file))
     start = time.monotonic()
     try:
         attempts = (
-            _run_pytest(job, children, env) if job.is_pytest else _run_command(job, children, env)
+            _run_pytest(job, children, env, read)
+            if job.is_pytest
+            else _run_command(job, children, env)
         )
     except OSError as exc:
         return _broken(job, f"cannot start {job.argv[0]!r}: {exc.strerror or exc}", 0.0)
     duration = time.monotonic() - start
+    job.report_dir.mkdir(parents=True, exist_ok=True)  # a test may have deleted it
     if job.is_pytest:
-        return judge_pytest(job, attempts, duration)
+        return judge_pytest(job, attempts, duration, read())
     if attempts.stopped:
         return _cut_short(job, attempts, duration, ())
     return judge(job, attempts.code, duration)
+
+
+def prepare(job: Job) -> None:
+    """Before anything reads the category's files: a report left by an earlier run must
+    never be read as this run's."""
+    job.report_dir.mkdir(parents=True, exist_ok=True)
+    for stale in (job.junit_source, job.events_file, job.output_log):
+        if stale is not None:
+            stale.unlink(missing_ok=True)
 
 
 def _run_command(job: Job, children: ChildProcesses, env: dict[str, str]) -> Attempts:
@@ -69,7 +84,9 @@ def _run_command(job: Job, children: ChildProcesses, env: dict[str, str]) -> Att
     return attempts
 
 
-def _run_pytest(job: Job, children: ChildProcesses, env: dict[str, str]) -> Attempts:
+def _run_pytest(
+    job: Job, children: ChildProcesses, env: dict[str, str], read: Callable[[], list[Event]]
+) -> Attempts:
     attempts = Attempts()
     argv = job.argv
     deadline = time.monotonic() + job.ceiling
@@ -82,7 +99,7 @@ def _run_pytest(job: Job, children: ChildProcesses, env: dict[str, str]) -> Atte
             attempts.stopped = _timed_out(job)
         if children.stopping:
             attempts.stopped = children.stopping
-        suite = SuiteEvents.of(read_events(job.events_file))
+        suite = SuiteEvents.of(read())
         running = suite.running(attempts.crashed_ids)
         if attempts.stopped or suite.session_finished or running is None:
             return attempts
@@ -96,8 +113,10 @@ def _run_pytest(job: Job, children: ChildProcesses, env: dict[str, str]) -> Atte
         argv = job.restart_argv(left)
 
 
-def judge_pytest(job: Job, attempts: Attempts, duration: float) -> CategoryResult:
-    suite = SuiteEvents.of(read_events(job.events_file))
+def judge_pytest(
+    job: Job, attempts: Attempts, duration: float, events: list[Event]
+) -> CategoryResult:
+    suite = SuiteEvents.of(events)
     if not suite.seen and not attempts.crashes:
         return (
             _cut_short(job, attempts, duration, ())

@@ -73,6 +73,7 @@ def notes(run: RunResult) -> list[Text]:
     for cat in run.categories:
         if cat.reason and cat.status is not Status.PASSED:
             lines.append(shown(f"{cat.name}: {cat.reason}", style=_STYLE[cat.status]))
+    lines += [shown(f"note: {note}", style="yellow") for note in run.notes]
     return lines
 
 

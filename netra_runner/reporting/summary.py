@@ -17,10 +17,19 @@ from netra_runner.reporting.junit import write_junit
 from netra_runner.results import RunResult
 
 
-def write_reports(run: RunResult, paths: ReportPaths) -> None:
-    write_junit(run, paths.junit)
-    write_json(run, paths.json)
-    write_html(run, paths.html)
+def write_reports(run: RunResult, paths: ReportPaths) -> list[str]:
+    """Write every report it can; what could not be written, said after the summary."""
+    failed = []
+    for kind, write, path in (
+        ("JUnit", write_junit, paths.junit),
+        ("JSON", write_json, paths.json),
+        ("HTML", write_html, paths.html),
+    ):
+        try:
+            write(run, path)
+        except OSError as exc:
+            failed.append(f"the {kind} report {path} could not be written: {exc.strerror or exc}")
+    return failed
 
 
 def print_summary(

@@ -150,3 +150,45 @@ def test_the_html_report_renders_in_a_real_browser(mixed: Path, tmp_path: Path) 
 
 def _close(rgb: object, target: tuple[int, int, int]) -> bool:
     return isinstance(rgb, tuple) and all(abs(a - b) <= 8 for a, b in zip(rgb, target, strict=True))
+
+
+DELETES_REPORTS = """\
+import os
+import shutil
+import time
+
+
+def test_before():
+    print("said before the folder went")
+    time.sleep(0.5)
+
+
+def test_deletes_the_reports_folder():
+    shutil.rmtree(os.path.join(os.environ["NETRA_ROOT"], "reports"))
+    time.sleep(0.3)
+
+
+def test_after():
+    print("said after the folder went")
+    assert False
+"""
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_test_deleting_the_reports_folder_loses_nothing(tmp_path: Path, workers: str) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_rm.py").write_text(DELETES_REPORTS)
+    (tmp_path / "categories.yaml").write_text(
+        f"version: 1\ncategories:\n  rm:\n    paths: [tests]\n    env: {{NETRA_ROOT: '{tmp_path}'}}\n"
+    )
+    ran = netra(tmp_path, "-c", "rm", "-n", workers)
+    assert ran.code == 1
+    assert ran.last_line.startswith("netra-run: 2 passed, 1 failed, 0 skipped in ")
+    assert "was deleted during the run (by a test?)" in ran.out
+    data = report(tmp_path)
+    assert data["totals"]["passed"] == 2 and data["totals"]["failed"] == 1
+    assert all(t["worker"] for c in data["categories"] for t in c["tests"])  # from events
+    events = (tmp_path / "reports" / "events.ndjson").read_text()
+    assert events.count('"test_finished"') == 3 and '"run_finished"' in events
+    log = (tmp_path / "reports" / "categories" / "rm" / "output.log").read_text()
+    assert "test_after" in log

@@ -1,3 +1,4 @@
+import shutil
 from pathlib import Path
 
 from netra_runner.events import CategoryTail, EventLog, read_events
@@ -14,6 +15,38 @@ def test_a_half_written_line_waits_for_its_end(tmp_path: Path) -> None:
         out.write(": 1}\n")
     assert tail.read_new() == [{"event": "b", "x": 1, "category": "unit"}]
     assert tail.read_new() == []
+    tail.close()
+
+
+def test_a_deleted_event_file_is_still_read_and_a_new_one_followed(tmp_path: Path) -> None:
+    """A test that deletes the reports folder takes nothing its category wrote."""
+    path = tmp_path / "categories" / "unit" / "events.ndjson"
+    path.parent.mkdir(parents=True)
+    writer = path.open("a")
+    writer.write('{"event": "a"}\n')
+    writer.flush()
+    tail = CategoryTail("unit", path)
+    assert [e["event"] for e in tail.read_new()] == ["a"]
+    shutil.rmtree(tmp_path / "categories")
+    writer.write('{"event": "b"}\n')  # the writer's handle outlives the name
+    writer.close()
+    assert [e["event"] for e in tail.read_new()] == ["b"]
+    path.parent.mkdir(parents=True)
+    path.write_text('{"event": "c"}\n')  # a restarted process writes a new file
+    assert [e["event"] for e in tail.read_new()] == ["c"]
+    assert [e["event"] for e in tail.seen] == ["a", "b", "c"]
+    tail.close()
+
+
+def test_the_event_stream_is_written_back_when_its_folder_is_deleted(tmp_path: Path) -> None:
+    log = EventLog(tmp_path / "reports" / "events.ndjson")
+    log.emit("run_started")
+    shutil.rmtree(tmp_path / "reports")
+    log.emit("run_finished")
+    log.close()
+    assert log.restored
+    events = read_events(tmp_path / "reports" / "events.ndjson")
+    assert [e["event"] for e in events] == ["run_started", "run_finished"]
 
 
 def test_event_log_follows_categories_and_tells_listeners(tmp_path: Path) -> None:
