@@ -15,6 +15,7 @@ from rich.text import Text
 
 from netra_runner.config import Project, find_config, load_project
 from netra_runner.errors import ExitCode, NetraError
+from netra_runner.reporting.text import shown
 from netra_runner.services.spec import RunIdentity, service_specs
 
 
@@ -76,4 +77,4 @@ def _local(project: Project, out: Console) -> bool:
 
 def _line(out: Console, ok: bool, what: str, detail: str) -> None:
     mark = Text("ok  " if ok else "FAIL", style="green" if ok else "red")
-    out.print(mark, Text(f"{what}: {detail}"), soft_wrap=True)
+    out.print(mark, shown(f"{what}: {detail}"), soft_wrap=True)

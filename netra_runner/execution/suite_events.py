@@ -78,7 +78,13 @@ def junit_names(nodeid: str) -> tuple[str, str]:
 def not_run(category: str, nodeid: str, reason: str) -> TestResult:
     classname, name = junit_names(nodeid)
     return TestResult(
-        category, classname, name, Outcome.NOT_RUN, message=reason, file=nodeid.split("::")[0]
+        category,
+        classname,
+        name,
+        Outcome.NOT_RUN,
+        message=reason,
+        file=nodeid.split("::")[0],
+        nodeid=nodeid,
     )
 
 
@@ -92,6 +98,7 @@ def crashed(category: str, nodeid: str, how: str, output: str) -> TestResult:
         file=nodeid.split("::")[0],
         message=f"worker crashed while running this test ({how})",
         output=output,
+        nodeid=nodeid,
     )
 
 

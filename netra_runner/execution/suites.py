@@ -7,6 +7,7 @@ code is always the cross-check: a non-zero exit is never reported as a pass.
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -21,6 +22,9 @@ from netra_runner.plan import Job
 from netra_runner.results import CategoryResult, Outcome, Status, TestResult
 
 TAIL_LINES = 30
+_EXCEPTION = re.compile(r"\b[A-Z]\w*(Error|Exception)\b: ")
+_PYTEST_ERROR = re.compile(r"^(ERROR|INTERNALERROR>)")
+_SUMMARY = re.compile(r"\b(no tests ran|\d+ \w+)\b.* in [\d.]+s\b")
 PYTEST_NO_TESTS = 5
 MAX_RESTARTS = 3  # processes replaced after a crash, per category run without xdist
 
@@ -142,9 +146,7 @@ def judge_pytest(
 def _ended_early(job: Job, code: int, count: int) -> str:
     """Why tests were collected and never ran: the process's exit and its last words
     (pytest's own error, such as a bad -k expression or an exception in a hook)."""
-    said = next(
-        (line.strip() for line in reversed(tail(job.output_log).splitlines()) if line.strip()), ""
-    )
+    said = _last_words(tail(job.output_log, 60).splitlines())
     words = f": {said[:300]}" if said else ""
     plural = "test" if count == 1 else "tests"
     return f"its process exited with code {code} before {count} {plural} ran{words}"
@@ -235,6 +237,17 @@ def _broken(
 
 def _timed_out(job: Job) -> str:
     return f"timed out after {job.ceiling:g}s (category_timeout); its processes were killed"
+
+
+def _last_words(lines: list[str]) -> str:
+    """The line that says what broke: an exception or pytest's ERROR line, else the last
+    line that is not pytest's summary ('no tests ran in 0.02s')."""
+    lines = [line.strip() for line in lines if line.strip(" =")]
+    for pattern in (_EXCEPTION, _PYTEST_ERROR):
+        found = [line for line in lines if pattern.search(line)]
+        if found:
+            return found[-1]
+    return next((line for line in reversed(lines) if not _SUMMARY.search(line)), "")
 
 
 def _how(code: int) -> str:

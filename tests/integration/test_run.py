@@ -268,3 +268,30 @@ def test_installed_plugins_load_as_usual_with_workers(mixed: Path) -> None:
     assert ran.code == 0, ran.out + ran.err
     assert "START       passing (2 workers)" in ran.out
     assert ran.last_line.startswith("netra-run: 3 passed, 0 failed, 0 skipped in ")
+
+
+def test_tests_that_never_ran_say_why_everywhere(tmp_path: Path) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "conftest.py").write_text(
+        "def pytest_collection_modifyitems(items):\n    raise RuntimeError('a broken hook')\n"
+    )
+    (tmp_path / "tests" / "test_x.py").write_text("def test_a():\n    pass\n")
+    (tmp_path / "categories.yaml").write_text("version: 1\ncategories:\n  u: {paths: [tests]}\n")
+    ran = netra(tmp_path, "-c", "u", "-n", "1")
+    assert ran.code == 1
+    why = "its process exited with code 3 before 1 test ran: INTERNALERROR> RuntimeError: a broken hook"
+    assert f"u: {why}" in ran.out
+    data = json.loads((tmp_path / "reports" / "report.json").read_text())
+    assert data["categories"][0]["reason"] == why
+    assert junit_properties(tmp_path / "reports" / "junit.xml")["u"]["reason"] == why
+    suite = next(iter(JUnitXml.fromfile(str(tmp_path / "reports" / "junit.xml"))))
+    said = [child.text for child in suite._elem if child.tag == "system-out"]
+    assert said == [f"1 test did not run: {why}\ntests/test_x.py::test_a"]
+
+
+def test_an_invalid_expression_is_a_usage_error_before_anything_runs(mixed: Path) -> None:
+    for flag, value in (("-k", "(("), ("-m", "(("), ("-k", "\N{SLIGHTLY SMILING FACE}")):
+        ran = netra(mixed, "-c", "passing", flag, value)
+        assert ran.code == 2, ran.out + ran.err
+        assert ran.err.startswith(f"netra-run: error: Wrong expression passed to '{flag}': ")
+        assert not (mixed / "reports" / "categories").exists()
