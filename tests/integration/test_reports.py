@@ -192,3 +192,23 @@ def test_a_test_deleting_the_reports_folder_loses_nothing(tmp_path: Path, worker
     assert events.count('"test_finished"') == 3 and '"run_finished"' in events
     log = (tmp_path / "reports" / "categories" / "rm" / "output.log").read_text()
     assert "test_after" in log
+
+
+def test_a_report_that_cannot_be_written_still_leaves_the_summary(tmp_path: Path) -> None:
+    """A test turns the JSON report's folder into a file once the path was checked."""
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_block.py").write_text(
+        "import os, shutil\n\n\ndef test_blocks_the_report_folder():\n"
+        "    folder = os.path.join(os.environ['NETRA_ROOT'], 'out')\n"
+        "    shutil.rmtree(folder)\n"
+        "    open(folder, 'w').close()\n"
+    )
+    (tmp_path / "categories.yaml").write_text(
+        f"version: 1\ncategories:\n  t:\n    paths: [tests]\n    env: {{NETRA_ROOT: '{tmp_path}'}}\n"
+    )
+    ran = netra(tmp_path, "-c", "t", "--json", "out/report.json")
+    assert ran.code == 2
+    assert ran.last_line.startswith("netra-run: 1 passed, 0 failed, 0 skipped in ")
+    assert "netra-run: error: the JSON report" in ran.err and "could not be written" in ran.err
+    assert (tmp_path / "reports" / "junit.xml").is_file()  # the others were written
+    assert "Traceback" not in ran.out + ran.err
