@@ -3,7 +3,8 @@
 It adds what pytest and pytest-xdist lack, through their documented hooks:
 - an NDJSON event per collected set, collection error and test attempt (written by the
   process that sees every report: the xdist controller, or the only process);
-- a per-test timeout that fails the test where it was stuck (SIGALRM, main thread);
+- a per-test timeout that fails the test where it was stuck (SIGALRM, main thread), and a
+  watchdog outside Python (watchdog.py) that ends a test that does not stop at it;
 - reruns of failing tests; earlier failed attempts are reported with outcome "rerun";
 - the longest-first scheduler (execution/scheduler.py) when xdist runs the suite.
 
@@ -26,6 +27,7 @@ import pytest
 from _pytest.runner import runtestprotocol
 
 from netra_runner.tracebacks import error_lines
+from netra_runner.watchdog import Watchdog, expired, watchdog_file
 
 EVENTS = "netra_events"
 RETRIES = "netra_retries"
@@ -58,14 +60,17 @@ def pytest_configure(config: pytest.Config) -> None:
     # Ids and files are named from where pytest was started (the project root), not from its
     # rootdir (a nested project's own config moves it): that is how they are passed back in.
     base = os.path.relpath(config.rootpath, config.invocation_params.dir)
+    worker = config.workerinput["workerid"] if is_worker else "main"  # type: ignore[attr-defined]
     if path and is_worker:
         # Only a worker knows it is starting a test; the controller hears of it without a name.
-        worker = config.workerinput["workerid"]  # type: ignore[attr-defined]
         starts = WorkerStarts(Path(path), worker, base)
         config.pluginmanager.register(starts, "netra-worker-starts")
     elif path:
         writer = EventWriter(Path(path), base, starts=not distributed)
         config.pluginmanager.register(writer, "netra-events")
+    if path and (config.getoption(TIMEOUT) or 0) > 0 and (is_worker or not distributed):
+        guard = HardTimeout(Watchdog(watchdog_file(Path(path), worker)), base)
+        config.pluginmanager.register(guard, "netra-watchdog")
     if getattr(config.option, "numprocesses", None) and not is_worker:
         # -n is set: xdist is loaded, under whatever name ("xdist.plugin" without autoload).
         from netra_runner.execution.xdist_scheduler import SchedulerPlugin
@@ -101,8 +106,9 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     retries = item.config.getoption(RETRIES) or 0
     timeout = item.config.getoption(TIMEOUT) or 0
     item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+    guard: HardTimeout | None = item.config.pluginmanager.get_plugin("netra-watchdog")
     for attempt in range(1, retries + 2):
-        with _deadline(timeout):
+        with _deadline(timeout), _hard(guard, item.nodeid, timeout):
             reports = runtestprotocol(item, nextitem=nextitem, log=False)
         again = attempt <= retries and any(r.failed for r in reports)
         for report in reports:
@@ -135,6 +141,29 @@ def _deadline(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+class HardTimeout:
+    """Holds the process's watchdog; closes it with the session."""
+
+    def __init__(self, watchdog: Watchdog, base: str) -> None:
+        self.watchdog = watchdog
+        self.base = base
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        self.watchdog.close()
+
+
+@contextmanager
+def _hard(guard: HardTimeout | None, nodeid: str, seconds: float) -> Iterator[None]:
+    if guard is None or seconds <= 0:
+        yield
+        return
+    guard.watchdog.arm(rebase(nodeid, guard.base), seconds)
+    try:
+        yield
+    finally:
+        guard.watchdog.disarm()
+
+
 def _forget_failed_fixtures(item: pytest.Item) -> None:
     """A rerun must set up again what failed to set up, not replay the cached error."""
     fixture_info = getattr(item, "_fixtureinfo", None)
@@ -153,6 +182,7 @@ class EventFile:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
         self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def emit(self, event: str, **fields: Any) -> None:
@@ -222,7 +252,17 @@ class EventWriter(EventFile):
         key = (report.nodeid, attempt)
         self.attempts.setdefault(key, []).append(report)
         if _when(report) in ("teardown", "???"):  # "???": xdist's report for a crashed worker
-            self.emit("test_finished", **summarize(self.attempts.pop(key), attempt, self.base))
+            summary = summarize(self.attempts.pop(key), attempt, self.base)
+            if summary["outcome"] == "crashed":
+                summary |= self._timed_out(summary)
+            self.emit("test_finished", **summary)
+
+    def _timed_out(self, summary: dict[str, Any]) -> dict[str, Any]:
+        """A worker ended by its watchdog: the test timed out; it did not crash."""
+        found = expired(watchdog_file(self.path, summary["worker"]))
+        if found is None or found.nodeid != summary["nodeid"]:
+            return {}
+        return {"outcome": "failed", "message": found.message, "details": found.stacks}
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         self.emit("session_finished", exitstatus=int(exitstatus))

@@ -88,6 +88,20 @@ def not_run(category: str, nodeid: str, reason: str) -> TestResult:
     )
 
 
+def timed_out(category: str, nodeid: str, message: str, stacks: str) -> TestResult:
+    classname, name = junit_names(nodeid)
+    return TestResult(
+        category,
+        classname,
+        name,
+        Outcome.FAILED,
+        file=nodeid.split("::")[0],
+        message=message,
+        details=stacks,
+        nodeid=nodeid,
+    )
+
+
 def crashed(category: str, nodeid: str, how: str, output: str) -> TestResult:
     classname, name = junit_names(nodeid)
     return TestResult(

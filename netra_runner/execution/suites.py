@@ -17,9 +17,10 @@ from pathlib import Path
 from netra_runner.events import Event, read_events
 from netra_runner.execution.junit_input import UnreadableReport, read_junit
 from netra_runner.execution.processes import CategoryTimeout, ChildProcesses
-from netra_runner.execution.suite_events import SuiteEvents, crashed, not_run
+from netra_runner.execution.suite_events import SuiteEvents, crashed, not_run, timed_out
 from netra_runner.plan import Job
 from netra_runner.results import CategoryResult, Outcome, Status, TestResult
+from netra_runner.watchdog import expired, watchdog_file
 
 TAIL_LINES = 30
 _EXCEPTION = re.compile(r"\b[A-Z]\w*(Error|Exception)\b: ")
@@ -75,6 +76,8 @@ def prepare(job: Job) -> None:
     for stale in (job.junit_source, job.events_file, job.output_log):
         if stale is not None:
             stale.unlink(missing_ok=True)
+    for stale_watchdog in job.report_dir.glob("watchdog-*.txt"):
+        stale_watchdog.unlink(missing_ok=True)
 
 
 def _run_command(job: Job, children: ChildProcesses, env: dict[str, str]) -> Attempts:
@@ -107,9 +110,9 @@ def _run_pytest(
         running = suite.running(attempts.crashed_ids)
         if attempts.stopped or suite.session_finished or running is None:
             return attempts
-        # The process died in a test (os._exit, a segfault): that test fails, the rest goes on.
-        output = _crash_output(job.output_log)
-        attempts.crashes.append(crashed(job.name, running, _how(attempts.code), output))
+        # The process died in a test (os._exit, a segfault, its watchdog): that test fails,
+        # the rest goes on.
+        attempts.crashes.append(_died_in(job, running, attempts.code))
         attempts.crashed_ids.add(running)
         left = suite.unfinished(attempts.crashed_ids)
         if not left or len(attempts.crashes) > MAX_RESTARTS:
@@ -248,6 +251,13 @@ def _last_words(lines: list[str]) -> str:
         if found:
             return found[-1]
     return next((line for line in reversed(lines) if not _SUMMARY.search(line)), "")
+
+
+def _died_in(job: Job, nodeid: str, code: int) -> TestResult:
+    found = expired(watchdog_file(job.events_file, "main"))
+    if found is not None and found.nodeid == nodeid:
+        return timed_out(job.name, nodeid, found.message, found.stacks)
+    return crashed(job.name, nodeid, _how(code), _crash_output(job.output_log))
 
 
 def _how(code: int) -> str:
