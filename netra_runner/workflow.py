@@ -18,6 +18,7 @@ from netra_runner.config import Project, find_config, load_project
 from netra_runner.errors import ExitCode, NetraError, NothingToRun
 from netra_runner.events import EventLog, read_events
 from netra_runner.execution import history
+from netra_runner.execution.marks import Mark
 from netra_runner.execution.processes import ChildProcesses
 from netra_runner.execution.runner import Runner
 from netra_runner.execution.workers import budget
@@ -133,7 +134,7 @@ def _run_jobs(project: Project, jobs: list[Job], options: RunOptions, out: Conso
         events.emit(
             "run_started", categories=[job.name for job in jobs], workers=budget(options.workers)
         )
-        children = stack.enter_context(ChildProcesses())
+        children = stack.enter_context(ChildProcesses(Mark.new(project.file)))
         stack.enter_context(_sigterm_as_interrupt())
         services = None
         if needed:

@@ -20,6 +20,8 @@ from typing import IO
 
 import psutil
 
+from netra_runner.execution.marks import VARIABLE, Mark, stop_marked, stop_orphans
+
 INTERRUPT_GRACE = 3.0
 TERMINATE_GRACE = 2.0
 
@@ -29,20 +31,26 @@ class CategoryTimeout(Exception):
 
 
 class ChildProcesses:
-    """Starts children and guarantees none outlives the `with` block."""
+    """Starts children and guarantees none outlives the `with` block: neither their trees
+    nor, when given a mark (marks.py), any process descended from them."""
 
-    def __init__(self) -> None:
+    def __init__(self, mark: Mark | None = None) -> None:
         self._running: set[subprocess.Popen[bytes]] = set()
         self._lock = threading.Lock()
         self.stopping: str | None = None  # why stop_all ran: exits after that were our doing
+        self.mark = mark
 
     def __enter__(self) -> ChildProcesses:
+        if self.mark is not None:
+            stop_orphans(self.mark.project)  # left by runs of this project that are gone
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._stop_running()
+        if self.mark is not None:
+            stop_marked(self.mark)
 
     def run(
         self,
@@ -52,9 +60,14 @@ class ChildProcesses:
         log: Path,
         timeout: float | None = None,
         append: bool = False,
+        category: str = "",
     ) -> int:
         """Run to completion with output to `log`. Past `timeout` the tree is stopped and
-        CategoryTimeout raised; an interrupt stops the tree too, then re-raises."""
+        CategoryTimeout raised; an interrupt stops the tree too, then re-raises. Whatever it
+        started that is still running afterwards (a daemon) is stopped too."""
+        mark = self.mark.of(category) if self.mark is not None else None
+        if mark is not None:
+            env = {**env, VARIABLE: str(mark)}
         log.parent.mkdir(parents=True, exist_ok=True)  # a test may have deleted the folder
         with log.open("ab+" if append else "wb+") as out:
             proc = subprocess.Popen(
@@ -77,6 +90,8 @@ class ChildProcesses:
                 stop_tree(proc)
                 with self._lock:
                     self._running.discard(proc)
+                if mark is not None and mark.category:
+                    stop_marked(mark)
                 _put_back(out, log)
 
     def stop_all(self, reason: str = "the run was stopped") -> None:

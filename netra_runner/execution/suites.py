@@ -83,7 +83,9 @@ def prepare(job: Job) -> None:
 def _run_command(job: Job, children: ChildProcesses, env: dict[str, str]) -> Attempts:
     attempts = Attempts()
     try:
-        attempts.code = children.run(job.argv, job.cwd, env, job.output_log, timeout=job.ceiling)
+        attempts.code = children.run(
+            job.argv, job.cwd, env, job.output_log, timeout=job.ceiling, category=job.name
+        )
     except CategoryTimeout:
         attempts.stopped = _timed_out(job)
     if children.stopping:
@@ -100,7 +102,13 @@ def _run_pytest(
     while True:
         try:
             attempts.code = children.run(
-                argv, job.cwd, env, job.output_log, timeout=deadline - time.monotonic(), append=True
+                argv,
+                job.cwd,
+                env,
+                job.output_log,
+                timeout=deadline - time.monotonic(),
+                append=True,
+                category=job.name,
             )
         except CategoryTimeout:
             attempts.stopped = _timed_out(job)

@@ -1,12 +1,20 @@
-"""What tests do to the run, contained: hangs bounded from outside the test."""
+"""What tests do to the run, contained: hangs bounded from outside the test, no process
+outliving the run."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
-from helpers import netra
+from helpers import QUIET, netra
+
+from netra_runner.execution.marks import Mark, marked
 
 HANGS = """\
 import ctypes
@@ -50,11 +58,74 @@ def test_a_test_that_ignores_its_timeout_is_ended_from_outside(
     assert ran.code == 1, ran.out
     assert ran.last_line.startswith("netra-run: 2 passed, 2 failed, 0 skipped in ")
     data = json.loads((root / "reports" / "report.json").read_text())
-    failed = {t["id"]: t for c in data["categories"] for t in c["tests"] if t["outcome"] == "failed"}
+    failed = {
+        t["id"]: t for c in data["categories"] for t in c["tests"] if t["outcome"] == "failed"
+    }
     assert set(failed) == {
         "tests/test_it.py::test_blocks_the_timeout_signal",
         "tests/test_it.py::test_holds_the_gil_in_c_with_signals_blocked",
     }
     for nodeid, test in failed.items():
         assert test["message"].startswith("timeout after 2s: the test did not stop at its timeout")
-        assert f"line {12 if 'timeout_signal' in nodeid else 17} in {nodeid.split('::')[1]}" in test["details"]
+        assert (
+            f"line {12 if 'timeout_signal' in nodeid else 17} in {nodeid.split('::')[1]}"
+            in test["details"]
+        )
+
+
+DAEMON = """\
+import subprocess
+import sys
+
+FORK = "import os, subprocess\\nif os.fork() == 0:\\n    os.setsid()\\n    subprocess.Popen(['sleep', '300'])\\n    os._exit(0)\\n"
+
+
+def test_starts_a_daemon_that_leaves_the_tree():
+    subprocess.run([sys.executable, "-c", FORK], check=True)
+"""
+
+SLOW = """\
+import time
+
+
+def test_slow():
+    time.sleep(60)
+"""
+
+
+def marked_processes(root: Path) -> list[str]:
+    project = Mark.new(root / "categories.yaml").project
+    return [f"{p.pid} {p.name()}" for p in marked(lambda m: m.project == project)]
+
+
+def test_a_double_forked_daemon_does_not_outlive_the_run(tmp_path: Path) -> None:
+    root = project(tmp_path, DAEMON)
+    ran = netra(root, "-c", "t", "-n", "1")
+    assert ran.code == 0, ran.out
+    assert marked_processes(root) == []
+
+
+def test_the_next_run_stops_what_a_killed_run_left(tmp_path: Path) -> None:
+    """SIGKILL of netra-run's whole process group: pytest, in a session of its own, goes on
+    running; the project's next run stops it."""
+    root = project(tmp_path, SLOW)
+    env = {**os.environ, **QUIET}
+    killed = subprocess.Popen(
+        [sys.executable, "-m", "netra_runner", "-c", "t", "-n", "2"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    events = root / "reports" / "categories" / "t" / "events.ndjson"
+    deadline = time.monotonic() + 60
+    while '"test_started"' not in (events.read_text() if events.exists() else ""):
+        assert time.monotonic() < deadline, "the test never started"
+        time.sleep(0.1)
+    os.killpg(killed.pid, signal.SIGKILL)
+    killed.wait()
+    assert marked_processes(root), "pytest should outlive a SIGKILL of netra-run's group"
+    (root / "tests" / "test_it.py").write_text("def test_quick():\n    pass\n")
+    assert netra(root, "-c", "t", "-n", "1").code == 0
+    assert marked_processes(root) == []
