@@ -15,9 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from netra_runner.secrets import Masker
+
 Event = dict[str, Any]
 Listener = Callable[[Event], None]
 FAILED_OUTCOMES = ("failed", "error", "crashed")  # test_finished outcomes that are failures
+TEST_TEXT = ("message", "details", "output")  # what a test wrote, in its events; never ids
 
 
 class EventLog:
@@ -36,10 +39,11 @@ class EventLog:
     def emit(self, event: str, **fields: Any) -> None:
         self._write({"t": round(time.time(), 4), "event": event, **fields})
 
-    def follow(self, category: str, path: Path) -> None:
-        """Copy the category's own event file into this stream from now on."""
+    def follow(self, category: str, path: Path, mask: Masker | None = None) -> None:
+        """Copy the category's own event file into this stream from now on (with what
+        its tests wrote masked)."""
         with self._lock:
-            self._tails[category] = CategoryTail(category, path)
+            self._tails[category] = CategoryTail(category, path, mask)
 
     def poll(self) -> None:
         """Forward what followed files gained since the last poll."""
@@ -91,9 +95,10 @@ class CategoryTail:
     reports folder cannot take what its category writes; a new file at the same path (a
     process restarted after the folder went) is followed once the old one is read out."""
 
-    def __init__(self, category: str, path: Path) -> None:
+    def __init__(self, category: str, path: Path, mask: Masker | None = None) -> None:
         self.category = category
         self.path = path
+        self.mask = mask
         self.offset = 0
         self.seen: list[Event] = []
         self._handle: IO[bytes] | None = None
@@ -122,10 +127,19 @@ class CategoryTail:
         complete = data[: data.rfind(b"\n") + 1]
         self.offset += len(complete)
         events = [
-            {**e, "category": self.category} for e in parse_lines(complete.decode(errors="replace"))
+            self._masked({**e, "category": self.category})
+            for e in parse_lines(complete.decode(errors="replace"))
         ]
         self.seen += events
         return events
+
+    def _masked(self, event: Event) -> Event:
+        if self.mask is None:
+            return event
+        return {
+            k: self.mask(v) if k in TEST_TEXT and isinstance(v, str) else v
+            for k, v in event.items()
+        }
 
     def _replaced(self) -> bool:
         if self._handle is None:

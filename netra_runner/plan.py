@@ -13,6 +13,7 @@ from netra_runner.execution.history import Durations
 from netra_runner.execution.workers import budget, category_workers
 from netra_runner.last_run import failures_in
 from netra_runner.options import RunOptions
+from netra_runner.secrets import secrets_in
 from netra_runner.selection import Selected
 
 # Variables a pytest parent sets for itself; a child suite inheriting them gets confused.
@@ -39,6 +40,7 @@ class Job:
     workers: int = 1
     ceiling: float = 3600.0  # seconds for the whole category
     targets: tuple[str, ...] = ()  # the end of argv: what pytest is asked to run
+    secrets: tuple[str, ...] = ()  # values of the category's secret-looking env
 
     @property
     def output_log(self) -> Path:
@@ -117,6 +119,7 @@ def _job(
         workers=workers,
         ceiling=_first(category.category_timeout, defaults.category_timeout),
         targets=target_args(entry.targets, report_dir) if category.command is None else (),
+        secrets=tuple(secrets_in(category.env)),
     )
 
 

@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 from _pytest.runner import runtestprotocol
 
+from netra_runner.secrets import MASK_VARIABLE, Masker, capped
 from netra_runner.tracebacks import error_lines
 from netra_runner.watchdog import Watchdog, expired, watchdog_file
 
@@ -54,6 +55,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(Containment(_masker()), "netra-containment")
     is_worker = hasattr(config, "workerinput")
     path = config.getoption(EVENTS)
     distributed = bool(getattr(config.option, "numprocesses", None))
@@ -139,6 +141,49 @@ def _deadline(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def _masker() -> Masker:
+    """The secrets netra-run handed this suite. Left in the environment: xdist's workers
+    inherit it from the controller, and a test printing it prints masked values."""
+    try:
+        values = json.loads(os.environ.get(MASK_VARIABLE, "[]"))
+    except ValueError:
+        values = []
+    return Masker(v for v in values if isinstance(v, str))
+
+
+class Containment:
+    """What a test wrote reaches no report raw: secrets masked, each text capped (its head
+    and tail kept). First of all plugins, so JUnit, xdist and the events see only this."""
+
+    def __init__(self, masker: Masker) -> None:
+        self.mask = masker
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self._contain(report)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        self._contain(report)
+
+    def _contain(self, report: pytest.TestReport | pytest.CollectReport) -> None:
+        # Masking and capping twice change nothing: the xdist controller does both again.
+        report.sections = [(t, capped(self.mask(text))) for t, text in report.sections]
+        if report.longrepr is None:
+            return
+        if isinstance(report.longrepr, tuple):  # a skip: (file, line, reason)
+            file, line, reason = report.longrepr
+            report.longrepr = (file, line, self.mask(reason))
+            return
+        text = report.longreprtext
+        shown = capped(self.mask(text))
+        if shown != text:
+            crash = getattr(report.longrepr, "reprcrash", None)
+            if crash is not None:
+                report.netra_message = self.mask(str(crash.message))  # type: ignore[union-attr]
+            report.longrepr = shown
 
 
 class HardTimeout:
@@ -316,8 +361,9 @@ def _message(report: pytest.TestReport) -> str:
     if report.skipped and isinstance(report.longrepr, tuple):
         return str(report.longrepr[2]).removeprefix("Skipped: ")
     crash = getattr(report.longrepr, "reprcrash", None)
-    if crash is not None:
-        first = str(crash.message).splitlines()[0]
+    said = getattr(report, "netra_message", None) or (crash and str(crash.message))
+    if said:
+        first = said.splitlines()[0]
         return first.split("TestTimeout: ", 1)[-1]  # "timeout after 2s", without the class path
     return report.longreprtext.strip().splitlines()[-1] if report.longreprtext.strip() else ""
 

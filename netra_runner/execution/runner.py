@@ -5,6 +5,7 @@ healthy. A failed service or an interrupt stops everything; what did not run say
 from __future__ import annotations
 
 import dataclasses
+import json
 import queue
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +16,7 @@ from netra_runner.execution.processes import ChildProcesses
 from netra_runner.execution.suites import prepare, run_job
 from netra_runner.plan import Job
 from netra_runner.results import CategoryResult, Outcome, Status
+from netra_runner.secrets import MASK_VARIABLE, Masker, secrets_in
 
 if TYPE_CHECKING:
     from netra_runner.services.session import ServiceSession
@@ -97,11 +99,13 @@ class Runner:
             else:
                 self.running[job.name] = job.workers
                 prepare(job)  # before following: an earlier run's events are not this run's
-                self.events.follow(job.name, job.events_file)
+                mask = self._masker(job, decision)
+                self.events.follow(job.name, job.events_file, mask)
                 self.events.emit("category_started", category=job.name, workers=job.workers)
                 workers = f" ({job.workers} workers)" if job.workers > 1 else ""
                 self.on_event(f"START       {job.name}{workers}", None)
-                pool.submit(self._run, job, decision)
+                env = {**decision, MASK_VARIABLE: json.dumps(mask.values)}
+                pool.submit(self._run, job, env, mask)
 
     def _decide(self, job: Job) -> str | CategoryResult | dict[str, str]:
         """WAIT, a result that ends the job without running it, or the env to run it with."""
@@ -138,9 +142,18 @@ class Runner:
                 return None
         return self.services.exports_for(job.services)
 
-    def _run(self, job: Job, env: dict[str, str]) -> None:
+    def _masker(self, job: Job, exports: dict[str, str]) -> Masker:
+        """Every secret this category is handed: its own env's, its services', and the
+        passwords in their exports."""
+        known = [*job.secrets, *secrets_in(exports)]
+        if self.services is not None:
+            known += self.services.redact.values
+        return Masker(known)
+
+    def _run(self, job: Job, env: dict[str, str], mask: Masker) -> None:
         try:
-            result = run_job(job, self.children, env, lambda: self.events.events_of(job.name))
+            events = lambda: self.events.events_of(job.name)  # noqa: E731
+            result = run_job(job, self.children, env, events, mask)
         except BaseException as exc:  # a bug must not leave the main loop waiting forever
             result = CategoryResult(job.name, Status.ERROR, reason=f"netra-run failed: {exc!r}")
         self._events.put(result)

@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from netra_runner.events import Event, read_events
+from netra_runner.execution.containment import mask_file, masked_result, seal_log
 from netra_runner.execution.junit_input import UnreadableReport, read_junit
 from netra_runner.execution.processes import CategoryTimeout, ChildProcesses
 from netra_runner.execution.suite_events import SuiteEvents, crashed, not_run, timed_out
 from netra_runner.plan import Job
 from netra_runner.results import CategoryResult, Outcome, Status, TestResult
+from netra_runner.secrets import Masker
 from netra_runner.watchdog import expired, watchdog_file
 
 TAIL_LINES = 30
@@ -45,9 +47,25 @@ def run_job(
     children: ChildProcesses,
     extra_env: dict[str, str] | None = None,
     events: Callable[[], list[Event]] | None = None,
+    mask: Masker | None = None,
 ) -> CategoryResult:
     """`events` gives the suite's events as the run followed them (through a handle held
-    on its file); without it they are read from the file."""
+    on its file); without it they are read from the file. What the tests wrote is masked
+    with `mask` (URL passwords at least) in the result and the output log."""
+    mask = mask or Masker()
+    result = _run_job(job, children, extra_env, events)
+    seal_log(job.output_log, mask)
+    if not job.is_pytest:  # the plugin masks a pytest suite's own report
+        mask_file(job.report_dir / "junit.xml", mask)
+    return masked_result(result, mask)
+
+
+def _run_job(
+    job: Job,
+    children: ChildProcesses,
+    extra_env: dict[str, str] | None,
+    events: Callable[[], list[Event]] | None,
+) -> CategoryResult:
     prepare(job)
     env = {**job.env, **(extra_env or {})}
     read = events or (lambda: read_events(job.events_file))

@@ -13,6 +13,7 @@ from pathlib import Path
 import psutil
 
 from netra_runner.config import Project, Service
+from netra_runner.secrets import Masker, is_secret_name
 
 LABEL_RUN = "netra.run"
 LABEL_OWNER = "netra.owner-pid"
@@ -21,10 +22,6 @@ LABEL_HASH = "netra.config-hash"
 LABEL_PROJECT = "netra.project"
 LABEL_SERVICE = "netra.service"
 LABEL_KEEP = "netra.keep"
-
-_SECRET_NAME = re.compile(r"PASS|SECRET|TOKEN|KEY|CREDENTIAL|AUTH", re.IGNORECASE)
-_URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)([^@\s]+)(@)")
-MASK = "******"
 
 
 @dataclass(frozen=True)
@@ -76,7 +73,7 @@ class ServiceSpec:
     @property
     def secrets(self) -> tuple[str, ...]:
         return tuple(
-            value for key, value in self.service.env.items() if _SECRET_NAME.search(key) and value
+            value for key, value in self.service.env.items() if is_secret_name(key) and value
         )
 
 
@@ -99,16 +96,11 @@ def definition_hash(service: Service) -> str:
     return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
-class Redactor:
+class Redactor(Masker):
     """Masks secret values (and URL passwords) in anything shown about services."""
 
     def __init__(self, values: tuple[str, ...] = ()) -> None:
-        self.values = sorted({v for v in values if v}, key=len, reverse=True)
-
-    def __call__(self, text: str) -> str:
-        for value in self.values:
-            text = text.replace(value, MASK)
-        return _URL_PASSWORD.sub(rf"\g<1>{MASK}\g<3>", text)
+        super().__init__(values)
 
 
 def render_exports(spec: ServiceSpec, host: str, ports: dict[int, int]) -> dict[str, str]:

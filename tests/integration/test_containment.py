@@ -129,3 +129,54 @@ def test_the_next_run_stops_what_a_killed_run_left(tmp_path: Path) -> None:
     (root / "tests" / "test_it.py").write_text("def test_quick():\n    pass\n")
     assert netra(root, "-c", "t", "-n", "1").code == 0
     assert marked_processes(root) == []
+
+
+LEAKS = """\
+import os
+import sys
+
+
+def test_prints_and_raises_with_every_secret():
+    url, token = os.environ["DATABASE_URL"], os.environ["API_TOKEN"]
+    print("connecting to", url, "with", token)
+    print("token on stderr:", token, file=sys.stderr)
+    assert token == url, f"{url} refused {token}"
+
+
+def test_fails_in_setup(bad_fixture):
+    pass
+
+
+import pytest
+
+
+@pytest.fixture
+def bad_fixture():
+    raise RuntimeError("setup saw " + os.environ["API_TOKEN"])
+
+
+@pytest.mark.skip(reason="skipped with " + os.environ.get("API_TOKEN", ""))
+def test_skipped():
+    pass
+"""
+SECRETS = ("hunter2-db-password", "tok-sekrit-123")
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_no_secret_reaches_the_console_or_any_file(tmp_path: Path, workers: str) -> None:
+    root = project(tmp_path, LEAKS)
+    (root / "categories.yaml").write_text(
+        "version: 1\ncategories:\n  t:\n    paths: [tests]\n    env:\n"
+        f"      DATABASE_URL: postgresql://app:{SECRETS[0]}@127.0.0.1:5432/app\n"
+        f"      API_TOKEN: {SECRETS[1]}\n"
+    )
+    ran = netra(root, "-c", "t", "-n", workers, "-v")
+    assert ran.code == 1
+    assert "postgresql://app:******@127.0.0.1:5432/app refused ******" in ran.out
+    for secret in SECRETS:
+        assert secret not in ran.out + ran.err
+        for file in (root / "reports").rglob("*"):
+            if file.is_file():
+                assert secret not in file.read_text(errors="replace"), file
+    log = root / "reports" / "categories" / "t" / "output.log"
+    assert log.stat().st_mode & 0o077 == 0  # the owner's only

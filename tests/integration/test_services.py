@@ -252,8 +252,11 @@ def test_services_logs_and_status(services_project: Path, backend: str) -> None:
 def test_secrets_never_appear_in_output_or_reports(services_project: Path, backend: str) -> None:
     failed = real(services_project, backend, "-c", "bad_health", "-c", "db")
     passed = real(services_project, backend, "-c", "db")
-    assert (failed.code, passed.code) == (3, 0)
-    for ran in (failed, passed):
+    # a test that prints the exported URL and the bare password, and fails with both
+    leaked = real(services_project, backend, "-c", "leaks", "--reports-dir", "reports/leaks")
+    assert (failed.code, passed.code, leaked.code) == (3, 0, 1)
+    assert "has password ******" in leaked.out
+    for ran in (failed, passed, leaked):
         assert SECRET not in ran.out + ran.err
     for report in (services_project / "reports").rglob("*"):
         if report.is_file():

@@ -225,6 +225,8 @@ class LocalBackend:
             spec.name, labels, place.ports, recipe.runs, stop_signal=recipe.stop_signal.name
         )
         record.save(folder)
+        # What the server prints may hold a password: for its owner's eyes only.
+        os.close(os.open(folder / LOG, os.O_WRONLY | os.O_CREAT, 0o600))
         server_env = recipe.env(place, env)
         try:
             recipe.set_up(place, _Steps(home, server_env, folder / LOG, account))

@@ -1,0 +1,96 @@
+"""A category's results and files as they may be shown: secrets masked, output bounded.
+
+The pytest plugin already masks and caps what reaches its reports; this is the same for
+everything netra-run itself keeps (command suites' reports, crash output, the output log),
+and the one place that knows every secret of the category's services.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections import deque
+from pathlib import Path
+
+from netra_runner.results import Attempt, CategoryResult, TestResult
+from netra_runner.secrets import Masker, capped
+
+LOG_HEAD = LOG_TAIL = 1024 * 1024  # bytes of the output log kept from its start and its end
+CHUNK = 64 * 1024
+
+
+def masked_result(result: CategoryResult, mask: Masker) -> CategoryResult:
+    return dataclasses.replace(
+        result,
+        tests=tuple(_masked_test(t, mask) for t in result.tests),
+        reason=mask(result.reason),
+        output_tail=capped(mask(result.output_tail)),
+    )
+
+
+def _masked_test(test: TestResult, mask: Masker) -> TestResult:
+    return dataclasses.replace(
+        test,
+        message=mask(test.message),
+        details=capped(mask(test.details)),
+        output=capped(mask(test.output)),
+        reruns=tuple(_masked_attempt(a, mask) for a in test.reruns),
+    )
+
+
+def _masked_attempt(attempt: Attempt, mask: Masker) -> Attempt:
+    return dataclasses.replace(
+        attempt,
+        message=mask(attempt.message),
+        details=capped(mask(attempt.details)),
+        output=capped(mask(attempt.output)),
+    )
+
+
+def seal_log(log: Path, mask: Masker) -> None:
+    """Rewrite the output log masked, readable by its owner only, and bounded: its first
+    and last megabyte, and how much was dropped between them. Read in chunks: a test that
+    printed 200 MB costs two megabytes here, not two hundred."""
+    try:
+        size = log.stat().st_size
+    except FileNotFoundError:
+        return
+    head, tail, dropped = _head_and_tail(log, size)
+    text = mask(head.decode("utf-8", errors="replace"))
+    if dropped:
+        text += f"\n[... {dropped} bytes dropped by netra-run ...]\n"
+        text += mask(tail.decode("utf-8", errors="replace"))
+    _write_private(log, text)
+
+
+def mask_file(path: Path, mask: Masker) -> None:
+    """A report netra-run keeps a copy of (a command suite's JUnit), masked in place."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return
+    _write_private(path, mask(text))
+
+
+def _write_private(path: Path, text: str) -> None:
+    partial = path.with_name(path.name + ".partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    partial.replace(path)
+
+
+def _head_and_tail(log: Path, size: int) -> tuple[bytes, bytes, int]:
+    with log.open("rb") as handle:
+        head = handle.read(LOG_HEAD)
+        if size <= LOG_HEAD + LOG_TAIL:
+            return head + handle.read(), b"", 0
+        chunks: deque[bytes] = deque()
+        kept = 0
+        while chunk := handle.read(CHUNK):
+            chunks.append(chunk)
+            kept += len(chunk)
+            while kept - len(chunks[0]) >= LOG_TAIL:
+                kept -= len(chunks.popleft())
+    tail = b"".join(chunks)[-LOG_TAIL:]
+    return head, tail, size - len(head) - len(tail)
