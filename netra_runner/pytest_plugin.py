@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 from _pytest.runner import runtestprotocol
 
+from netra_runner.capture import shrink
 from netra_runner.secrets import MASK_VARIABLE, Masker, capped
 from netra_runner.tracebacks import error_lines
 from netra_runner.watchdog import Watchdog, expired, watchdog_file
@@ -160,6 +161,20 @@ class Containment:
     def __init__(self, masker: Masker) -> None:
         self.mask = masker
 
+    # Innermost around each phase: the capture file is cut down before pytest reads it
+    # whole into memory (a test printing 200 MB would cost pytest twice that).
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Iterator[None]:
+        return (yield from _shrinking_capture(item.config))
+
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
+        return (yield from _shrinking_capture(item.config))
+
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> Iterator[None]:
+        return (yield from _shrinking_capture(item.config))
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self._contain(report)
@@ -184,6 +199,17 @@ class Containment:
             if crash is not None:
                 report.netra_message = self.mask(str(crash.message))  # type: ignore[union-attr]
             report.longrepr = shown
+
+
+def _shrinking_capture(config: pytest.Config) -> Iterator[None]:
+    try:
+        return (yield)
+    finally:
+        capturing = getattr(
+            config.pluginmanager.getplugin("capturemanager"), "_global_capturing", None
+        )
+        for capture in (getattr(capturing, "out", None), getattr(capturing, "err", None)):
+            shrink(getattr(capture, "tmpfile", None))
 
 
 class HardTimeout:

@@ -180,3 +180,47 @@ def test_no_secret_reaches_the_console_or_any_file(tmp_path: Path, workers: str)
                 assert secret not in file.read_text(errors="replace"), file
     log = root / "reports" / "categories" / "t" / "output.log"
     assert log.stat().st_mode & 0o077 == 0  # the owner's only
+
+
+FLOOD = """\
+import sys
+
+
+def test_floods_then_fails():
+    line = "x" * 1023 + "\\n"
+    for _ in range(200 * 1024):
+        sys.stdout.write(line)
+    assert False, "after 200 MB"
+"""
+PEAKS = """\
+import resource, runpy, sys
+sys.argv = ["netra-run", *sys.argv[1:]]
+try:
+    runpy.run_module("netra_runner", run_name="__main__")
+finally:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+    print(f"peaks {own} {child}", file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_200_mb_flood_leaves_bounded_files_and_memory(tmp_path: Path, workers: str) -> None:
+    root = project(tmp_path, FLOOD)
+    (tmp_path / "peaks.py").write_text(PEAKS)
+    done = subprocess.run(
+        [sys.executable, str(tmp_path / "peaks.py"), "-c", "t", "-n", workers],
+        cwd=root,
+        env={**os.environ, **QUIET},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    own, child = (int(n) for n in done.stderr.rsplit("peaks ", 1)[1].split())
+    assert own < 150 and child < 150, (own, child)  # megabytes, for 200 MB of output
+    for file in (root / "reports").rglob("*"):
+        if file.is_file():
+            assert file.stat().st_size < 4 * 2**20, file
+    log = (root / "reports" / "categories" / "t" / "output.log").read_text()
+    assert " dropped by netra-run ...]" in log
