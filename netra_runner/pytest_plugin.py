@@ -55,6 +55,45 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--netra-first", dest=FIRST, default=None, help="file of test ids to run first")
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> Iterator[None]:
+    path = getattr(early_config.known_args_namespace, EVENTS, None)
+    if path:
+        _watch_conftest_imports(early_config.pluginmanager, Path(path))
+    return (yield)
+
+
+def _watch_conftest_imports(manager: pytest.PytestPluginManager, events: Path) -> None:
+    """Say which conftest is being imported, so that one that ends the process at import
+    (sys.exit, os._exit) can be named. pytest has no hook before a conftest import: its
+    importer is wrapped, where it is (a private method; without it nothing is said)."""
+    original = getattr(manager, "_importconftest", None)
+    if original is None:
+        return
+
+    def importing(conftest: Path, *args: Any, **kwargs: Any) -> Any:
+        where = os.path.relpath(conftest)
+        _note(events, "conftest_started", where)
+        try:
+            return original(conftest, *args, **kwargs)
+        except SystemExit:  # pytest would call it an internal error, naming no file
+            _note(events, "conftest_exited", where)
+            raise
+        finally:
+            _note(events, "conftest_finished", where)
+
+    manager._importconftest = importing  # type: ignore[method-assign,assignment]
+
+
+def _note(events: Path, event: str, conftest: str) -> None:
+    line = json.dumps(
+        {"t": round(time.time(), 4), "event": event, "path": conftest, "pid": os.getpid()}
+    )
+    events.parent.mkdir(parents=True, exist_ok=True)
+    with events.open("a", encoding="utf-8") as out:
+        out.write(line + "\n")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(Containment(_masker()), "netra-containment")
     is_worker = hasattr(config, "workerinput")

@@ -24,6 +24,8 @@ class SuiteEvents:
     started: list[str] = field(default_factory=list)
     collect_errors: list[Event] = field(default_factory=list)
     session_finished: bool = False
+    importing: dict[tuple[int, str], None] = field(default_factory=dict)  # (pid, conftest)
+    exited: str | None = None  # a conftest that raised SystemExit while imported
 
     @classmethod
     def of(cls, events: list[Event]) -> SuiteEvents:
@@ -42,7 +44,19 @@ class SuiteEvents:
                 suite.collect_errors.append(event)
             elif kind == "session_finished":
                 suite.session_finished = True
+            elif kind == "conftest_started":
+                suite.importing[(event.get("pid", 0), event.get("path", "?"))] = None
+            elif kind == "conftest_exited":
+                suite.exited = suite.exited or event.get("path", "?")
+            elif kind == "conftest_finished":
+                suite.importing.pop((event.get("pid", 0), event.get("path", "?")), None)
         return suite
+
+    @property
+    def died_importing(self) -> str | None:
+        """A conftest that exited while imported, or whose import never finished: it ended
+        its process."""
+        return self.exited or next((path for _, path in self.importing), None)
 
     @property
     def seen(self) -> bool:

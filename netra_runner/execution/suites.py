@@ -150,6 +150,12 @@ def judge_pytest(
     job: Job, attempts: Attempts, duration: float, events: list[Event]
 ) -> CategoryResult:
     suite = SuiteEvents.of(events)
+    if suite.died_importing:
+        reason = (
+            f"{suite.died_importing} ended its pytest process while being imported "
+            f"(exit code {attempts.code})"
+        )
+        return _broken(job, reason, duration, tuple(suite.results(job.name)))
     if not suite.seen and not attempts.crashes:
         return (
             _cut_short(job, attempts, duration, ())

@@ -224,3 +224,20 @@ def test_a_200_mb_flood_leaves_bounded_files_and_memory(tmp_path: Path, workers:
             assert file.stat().st_size < 4 * 2**20, file
     log = (root / "reports" / "categories" / "t" / "output.log").read_text()
     assert " dropped by netra-run ...]" in log
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+@pytest.mark.parametrize("where", ["tests/conftest.py", "tests/sub/conftest.py"])
+@pytest.mark.parametrize("exit_call", ["import sys; sys.exit(3)", "import os; os._exit(7)"])
+def test_a_conftest_that_exits_at_import_is_named(
+    tmp_path: Path, workers: str, where: str, exit_call: str
+) -> None:
+    root = project(tmp_path, "def test_b():\n    pass\n")
+    (root / "tests" / "sub").mkdir()
+    (root / "tests" / "sub" / "test_a.py").write_text("def test_a():\n    pass\n")
+    (root / where).write_text(exit_call + "\n")
+    ran = netra(root, "-c", "t", "-n", workers)
+    assert ran.code == 1, ran.out
+    data = json.loads((root / "reports" / "report.json").read_text())
+    reason = data["categories"][0]["reason"]
+    assert reason.startswith(f"{where} ended its pytest process while being imported"), reason
