@@ -11,10 +11,12 @@ import dataclasses
 import os
 from collections import deque
 from pathlib import Path
+from typing import TypeVar
 
 from netra_runner.results import Attempt, CategoryResult, TestResult
 from netra_runner.secrets import Masker, capped
 
+Texts = TypeVar("Texts", TestResult, Attempt)
 LOG_HEAD = LOG_TAIL = 1024 * 1024  # bytes of the output log kept from its start and its end
 CHUNK = 64 * 1024
 
@@ -29,21 +31,17 @@ def masked_result(result: CategoryResult, mask: Masker) -> CategoryResult:
 
 
 def _masked_test(test: TestResult, mask: Masker) -> TestResult:
-    return dataclasses.replace(
-        test,
-        message=mask(test.message),
-        details=capped(mask(test.details)),
-        output=capped(mask(test.output)),
-        reruns=tuple(_masked_attempt(a, mask) for a in test.reruns),
-    )
+    reruns = tuple(_masked_texts(a, mask) for a in test.reruns)
+    return dataclasses.replace(_masked_texts(test, mask), reruns=reruns)
 
 
-def _masked_attempt(attempt: Attempt, mask: Masker) -> Attempt:
+def _masked_texts(result: Texts, mask: Masker) -> Texts:
+    """What a test wrote, in a result or an earlier attempt: its message, details, output."""
     return dataclasses.replace(
-        attempt,
-        message=mask(attempt.message),
-        details=capped(mask(attempt.details)),
-        output=capped(mask(attempt.output)),
+        result,
+        message=mask(result.message),
+        details=capped(mask(result.details)),
+        output=capped(mask(result.output)),
     )
 
 

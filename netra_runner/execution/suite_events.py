@@ -90,41 +90,31 @@ def junit_names(nodeid: str) -> tuple[str, str]:
 
 
 def not_run(category: str, nodeid: str, reason: str) -> TestResult:
-    classname, name = junit_names(nodeid)
-    return TestResult(
-        category,
-        classname,
-        name,
-        Outcome.NOT_RUN,
-        message=reason,
-        file=nodeid.split("::")[0],
-        nodeid=nodeid,
-    )
+    return synthesized(category, nodeid, Outcome.NOT_RUN, reason)
 
 
 def timed_out(category: str, nodeid: str, message: str, stacks: str) -> TestResult:
-    classname, name = junit_names(nodeid)
-    return TestResult(
-        category,
-        classname,
-        name,
-        Outcome.FAILED,
-        file=nodeid.split("::")[0],
-        message=message,
-        details=stacks,
-        nodeid=nodeid,
-    )
+    return synthesized(category, nodeid, Outcome.FAILED, message, details=stacks)
 
 
 def crashed(category: str, nodeid: str, how: str, output: str) -> TestResult:
+    message = f"worker crashed while running this test ({how})"
+    return synthesized(category, nodeid, Outcome.FAILED, message, output=output)
+
+
+def synthesized(
+    category: str, nodeid: str, outcome: Outcome, message: str, details: str = "", output: str = ""
+) -> TestResult:
+    """A result the test's own process could not report."""
     classname, name = junit_names(nodeid)
     return TestResult(
         category,
         classname,
         name,
-        Outcome.FAILED,
+        outcome,
         file=nodeid.split("::")[0],
-        message=f"worker crashed while running this test ({how})",
+        message=message,
+        details=details,
         output=output,
         nodeid=nodeid,
     )

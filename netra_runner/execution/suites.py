@@ -7,6 +7,8 @@ code is always the cross-check: a non-zero exit is never reported as a pass.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 import shutil
 import time
@@ -132,14 +134,17 @@ def _run_pytest(
             attempts.stopped = _timed_out(job)
         if children.stopping:
             attempts.stopped = children.stopping
-        suite = SuiteEvents.of(read())
+        events = read()
+        suite = SuiteEvents.of(events)
         running = suite.running(attempts.crashed_ids)
         if attempts.stopped or suite.session_finished or running is None:
             return attempts
         # The process died in a test (os._exit, a segfault, its watchdog): that test fails,
         # the rest goes on.
-        attempts.crashes.append(_died_in(job, running, attempts.code))
+        died = _died_in(job, running, attempts.code)
+        attempts.crashes.append(died)
         attempts.crashed_ids.add(running)
+        record_finish(job.events_file, died, _start_of(events, running))
         left = suite.unfinished(attempts.crashed_ids)
         if not left or len(attempts.crashes) > MAX_RESTARTS:
             return attempts
@@ -162,7 +167,11 @@ def judge_pytest(
             if attempts.stopped
             else judge(job, attempts.code, duration)
         )
-    tests = [*suite.results(job.name), *attempts.crashes]
+    # A crash is in the events too (record_finish), unless that write failed.
+    tests = [
+        *suite.results(job.name),
+        *(c for c in attempts.crashes if not suite.finished(c.nodeid)),
+    ]
     unfinished = suite.unfinished(attempts.crashed_ids)
     reason = attempts.stopped or _ended_early(job, attempts.code, len(unfinished))
     tests += [not_run(job.name, n, f"not run: {reason}") for n in unfinished]
@@ -283,6 +292,34 @@ def _last_words(lines: list[str]) -> str:
         if found:
             return found[-1]
     return next((line for line in reversed(lines) if not _SUMMARY.search(line)), "")
+
+
+def _start_of(events: list[Event], nodeid: str) -> float | None:
+    starts = [e["t"] for e in events if e["event"] == "test_started" and e.get("nodeid") == nodeid]
+    return starts[-1] if starts else None
+
+
+def record_finish(events_file: Path, test: TestResult, started: float | None) -> None:
+    """The test_finished event the dead process could not write, so the event stream (the
+    live view, the history) knows the test ended, and when."""
+    now = time.time()
+    event = {
+        "t": round(now, 4),
+        "event": "test_finished",
+        "nodeid": test.nodeid,
+        "outcome": "failed",
+        "attempt": 1,
+        "duration": round(now - started, 4) if started else 0.0,
+        "worker": "main",
+        "file": test.file,
+        "line": test.line,
+        "message": test.message,
+        "details": test.details,
+        "output": test.output,
+        "phase": "call",
+    }
+    with contextlib.suppress(OSError), events_file.open("a", encoding="utf-8") as out:
+        out.write(json.dumps(event) + "\n")
 
 
 def _died_in(job: Job, nodeid: str, code: int) -> TestResult:

@@ -65,8 +65,15 @@ def test_a_test_that_ignores_its_timeout_is_ended_from_outside(
         "tests/test_it.py::test_blocks_the_timeout_signal",
         "tests/test_it.py::test_holds_the_gil_in_c_with_signals_blocked",
     }
+    stream = (root / "reports" / "events.ndjson").read_text().splitlines()
+    events = [json.loads(line) for line in stream]
+    started = {e["nodeid"]: e["t"] for e in events if e["event"] == "test_started"}
     for nodeid, test in failed.items():
         assert test["message"].startswith("timeout after 2s: the test did not stop at its timeout")
+        finished = next(
+            e["t"] for e in events if e["event"] == "test_finished" and e["nodeid"] == nodeid
+        )
+        assert finished - started[nodeid] <= 2 + 5  # the bound: timeout + 5 s
         assert (
             f"line {12 if 'timeout_signal' in nodeid else 17} in {nodeid.split('::')[1]}"
             in test["details"]
