@@ -51,6 +51,9 @@ def test_as_root_postgres_runs_as_an_unprivileged_account(services_project: Path
             if (p.info["cwd"] or "").startswith(folder)
         }
         assert owners and "root" not in owners
+        # the server's output may hold a password: only its owner reads it
+        [log] = local_folder(services_project).glob("*/service.log")
+        assert log.stat().st_mode & 0o077 == 0
     finally:
         netra(services_project, "services", "down", "--services", "local")
     assert leftovers(services_project, "local") == []
