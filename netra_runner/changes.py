@@ -8,7 +8,6 @@ a conftest.py, the dependencies) selects everything.
 
 from __future__ import annotations
 
-import os
 import posixpath
 import subprocess
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from netra_runner.errors import NothingToRun, UsageError
 from netra_runner.imports import ImportGraph
+from netra_runner.pushes import pushed_files
 from netra_runner.selection import Selection, holds
 
 UPSTREAM = "@{upstream}"
@@ -35,29 +35,25 @@ EVERYTHING = (
 )
 
 
-def changed_files(root: Path, since: str | None) -> list[str]:
+def changed_files(root: Path, since: str | None) -> list[str] | None:
     """Files changed against HEAD (the working tree, untracked included), or since REF's
-    merge base, as paths relative to the project root."""
+    merge base, as paths relative to the project root. `@{upstream}` is what a push sends
+    (pushes.py); None when that has nothing to compare with."""
     try:
         _git(root, "rev-parse", "--show-toplevel")
     except UsageError:
         raise UsageError(f"--changed needs a git repository; {root} is not in one") from None
-    committed = []
+    committed: list[str] = []
     if since == UPSTREAM:
-        # pre-commit's pre-push stage says what is being pushed; use it when it is there.
-        since = os.environ.get("PRE_COMMIT_FROM_REF") or since
+        pushed = pushed_files(root)
+        if pushed is None:
+            return None
+        committed, since = pushed, None
     if since is not None:
         try:
             _git(root, "rev-parse", "--verify", "--quiet", f"{since}^{{commit}}")
         except UsageError:
-            hint = (
-                "; the branch has no upstream yet (git push -u sets one)"
-                if since == UPSTREAM
-                else ""
-            )
-            raise UsageError(
-                f"--changed-since {since}: no such commit, branch or tag{hint}"
-            ) from None
+            raise UsageError(f"--changed-since {since}: no such commit, branch or tag") from None
         committed = _git(root, "diff", "--name-only", "--relative", f"{since}...HEAD")
     working = _git(root, "diff", "--name-only", "--relative", "HEAD")
     untracked = _git(root, "ls-files", "--others", "--exclude-standard")
@@ -115,6 +111,8 @@ def _is_test(file: str) -> bool:
 
 def narrow_to_changes(selection: Selection, root: Path, since: str | None) -> Selection:
     changed = changed_files(root, since)
+    if changed is None:
+        return selection.explained("nothing to compare the push with (a first push): everything")
     if not changed:
         against = f"since {since}" if since else "in the working tree"
         raise NothingToRun(f"no file changed {against}: nothing to run")

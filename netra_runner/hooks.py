@@ -27,6 +27,9 @@ input=$(cat)
 if [ -x "$here/{PREVIOUS}" ]; then
     printf '%s\\n' "$input" | "$here/{PREVIOUS}" "$@" || exit $?
 fi
+# What is pushed (git's stdin) tells netra-run what to compare with.
+NETRA_PUSH_REFS=$input NETRA_PUSH_REMOTE=$1
+export NETRA_PUSH_REFS NETRA_PUSH_REMOTE
 exec {command} </dev/null
 """
 

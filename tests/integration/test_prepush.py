@@ -79,10 +79,15 @@ def pushed(tmp_path: Path) -> Path:
     return repo
 
 
-def push(repo: Path) -> subprocess.CompletedProcess[str]:
+def push(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **QUIET, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
     return subprocess.run(
-        ["git", "push", "-q"], cwd=repo, env=env, capture_output=True, text=True, timeout=300
+        ["git", "push", "-q", *args],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -118,3 +123,43 @@ def test_a_push_touching_no_test_goes_through(pushed: Path) -> None:
     done = push(pushed)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "nothing to run touched by the change (allowed: exit 0)" in done.stdout
+
+
+def test_a_new_branch_pushes_through_the_hook_and_runs_what_it_changed(pushed: Path) -> None:
+    assert netra(pushed, "hooks", "install").code == 0
+    git(pushed, "checkout", "-q", "-b", "feature")
+    (pushed / "app" / "api.py").write_text(
+        "from .core import answer\n\n\ndef handler():\n    return answer() + 0\n"
+    )
+    git(pushed, *IDENTITY, "commit", "-qam", "api")
+    done = push(pushed, "-u", "origin", "feature")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert ran_ids(pushed) == ["tests/api/test_api.py::test_api"]  # against main, not all
+
+
+def test_a_repositorys_first_push_runs_the_budgeted_set(tmp_path: Path) -> None:
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    repo = make_repo(tmp_path / "repo")
+    git(repo, "remote", "add", "origin", str(remote))
+    assert netra(repo, "hooks", "install").code == 0
+    done = push(repo, "-u", "origin", "main")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(ran_ids(repo)) == 3  # nothing to compare with: everything, in the budget
+
+
+def test_deleting_a_branch_runs_nothing_and_goes_through(pushed: Path) -> None:
+    git(pushed, "push", "-q", "origin", "main:old")
+    assert netra(pushed, "hooks", "install").code == 0
+    done = push(pushed, "origin", "--delete", "old")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "nothing to run" in done.stdout
+
+
+def test_without_an_upstream_the_profile_still_runs(pushed: Path) -> None:
+    git(pushed, "checkout", "-q", "-b", "local-only")
+    (pushed / "tests" / "unit" / "test_other.py").write_text("def test_other():\n    assert 1\n")
+    git(pushed, *IDENTITY, "commit", "-qam", "other")
+    ran = netra(pushed, "--profile", "pre-push")
+    assert ran.code == 0, ran.out + ran.err
+    assert ran_ids(pushed) == ["tests/unit/test_other.py::test_other"]
