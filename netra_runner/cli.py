@@ -506,14 +506,20 @@ def history_merge(
 
 
 @app.command("doctor")
-def doctor_command(ctx: typer.Context) -> None:
+def doctor_command(
+    ctx: typer.Context,
+    profile: Annotated[
+        str | None, typer.Option("--profile", help="Check with this profile applied.")
+    ] = None,
+) -> None:
     """Check the config, and whether Docker (engine, images) and local processes (binaries)
-    can run the services."""
+    can run the services; without a config, what this machine can run."""
     from netra_runner.doctor import doctor  # imports the Docker SDK: only when asked
 
     settings = ctx.obj or {}
     out = _console(stderr=False)
-    raise typer.Exit(doctor(Path.cwd(), settings.get("config"), settings.get("profile"), out))
+    chosen = profile or settings.get("profile")
+    raise typer.Exit(doctor(Path.cwd(), settings.get("config"), chosen, out))
 
 
 def main() -> None:

@@ -24,21 +24,24 @@ def doctor(cwd: Path, config: Path | None, profile: str | None, out: Console) ->
         project = load_project(find_config(cwd, config), profile)
     except NetraError as exc:
         _line(out, False, "config", str(exc))
+        _machine(out)  # what this machine can do is worth knowing without a config too
         return ExitCode.USAGE
     _line(out, True, "config", f"{project.file} (profile: {project.profile or 'none'})")
     docker = _docker(project, out)
     local = _local(project, out)
-    if docker is not None:
-        chosen, usable = "docker (an engine answers)", docker
-    else:
+    if docker is None:
         chosen, usable = "local processes (no Docker engine answers)", local
+    elif not docker and local:
+        chosen, usable = "local processes, unless the engine can pull the images it lacks", local
+    else:
+        chosen, usable = "docker (an engine answers)", docker
     out.print(f"--services auto uses {chosen}", soft_wrap=True)
     return ExitCode.OK if usable else ExitCode.SERVICES
 
 
 def _docker(project: Project, out: Console) -> bool | None:
     """None without an engine, else whether every image is there."""
-    from netra_runner.services.docker_backend import OFFLINE_HINT, connect, image_present
+    from netra_runner.services.docker_backend import connect, image_hint, image_present
 
     try:
         client = connect()
@@ -46,13 +49,16 @@ def _docker(project: Project, out: Console) -> bool | None:
         _line(out, False, "docker", str(exc))
         return None
     _line(out, True, "docker", f"engine {client.version().get('Version', '?')} answers")
-    missing = 0
+    missing = []
     for name, service in project.config.services.items():
         present = image_present(client, service.image)
-        missing += not present
+        missing += [] if present else [service.image]
         _line(out, present, f"image {service.image}", f"for {name}" if present else "not present")
     if missing:
-        out.print(f"hint: {OFFLINE_HINT}; a run pulls missing images where a registry answers")
+        out.print(
+            f"hint: {image_hint(missing[0])}; a run pulls missing images where a registry answers",
+            soft_wrap=True,
+        )
     return not missing
 
 
@@ -73,6 +79,34 @@ def _local(project: Project, out: Console) -> bool:
         else:
             _line(out, True, f"local {name}", runs)
     return usable
+
+
+def _machine(out: Console) -> None:
+    """The engine, and the server binaries the local backend finds, config or not."""
+    from netra_runner.services.docker_backend import connect
+    from netra_runner.services.local.binaries import find_install
+    from netra_runner.services.local.recipes import POSTGRES, REDIS
+
+    try:
+        client = connect()
+    except NetraError as exc:
+        _line(out, False, "docker", str(exc))
+    else:
+        _line(out, True, "docker", f"engine {client.version().get('Version', '?')} answers")
+        client.close()
+    for needs in (POSTGRES, REDIS):
+        try:
+            install = find_install(needs, None, "local.bin")
+        except NetraError as exc:
+            _line(out, False, f"local {needs.server}", str(exc))
+        else:
+            version = install.version(needs.tools[-1])
+            _line(
+                out,
+                True,
+                f"local {needs.server}",
+                f"{version} from {install.bin} ({install.source})",
+            )
 
 
 def _line(out: Console, ok: bool, what: str, detail: str) -> None:

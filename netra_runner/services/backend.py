@@ -6,7 +6,7 @@ remove services the same way; only how a service runs differs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -66,20 +66,39 @@ class Backend(Protocol):
 
 
 def open_backend(
-    choice: Choice, identity: RunIdentity, root: Path, say: Callable[[str], None]
+    choice: Choice,
+    identity: RunIdentity,
+    root: Path,
+    say: Callable[[str], None],
+    specs: Collection[ServiceSpec] = (),
 ) -> Backend:
-    """`auto` is Docker when an engine answers, else local processes, said in one line."""
+    """`auto` is Docker when an engine answers and has (or can pull) the images of `specs`,
+    else local processes when they can run them; the choice is said in one line."""
     if choice not in CHOICES:
         raise UsageError(f"--services expects one of {', '.join(CHOICES)}, got {choice!r}")
-    if choice != "local":
-        from netra_runner.services.docker_backend import DockerBackend  # the SDK: on demand
-
-        try:
-            return DockerBackend(identity)
-        except ServiceError:
-            if choice == "docker":
-                raise
-            say("no Docker engine answers: services run as local processes (--services local)")
     from netra_runner.services.local.backend import LocalBackend
 
-    return LocalBackend(identity, root)
+    if choice == "local":
+        return LocalBackend(identity, root)
+    from netra_runner.services.docker_backend import DockerBackend  # the SDK: on demand
+
+    try:
+        docker = DockerBackend(identity)
+    except ServiceError:
+        if choice == "docker":
+            raise
+        say("no Docker engine answers: services run as local processes (--services local)")
+        return LocalBackend(identity, root)
+    lacking = docker.lacking_image(specs, say) if choice == "auto" else None
+    if lacking is None:
+        return docker
+    local = LocalBackend(identity, root)
+    if not local.can_run(specs):
+        return docker  # it fails as before, saying what to do about the image
+    image, reason = lacking
+    say(
+        f"image {image} is not on this machine and cannot be pulled ({reason}): services run "
+        "as local processes (--services local)"
+    )
+    docker.client.close()
+    return local

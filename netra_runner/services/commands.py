@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable, Collection
 
 import psutil
 from rich import box
@@ -21,6 +22,7 @@ from netra_runner.services.spec import (
     LABEL_RUN,
     Redactor,
     RunIdentity,
+    ServiceSpec,
     service_specs,
 )
 from netra_runner.suggest import did_you_mean
@@ -30,8 +32,10 @@ def _identity(project: Project) -> RunIdentity:
     return RunIdentity.new(project.file, os.getpid(), psutil.Process().create_time())
 
 
-def backend_for(project: Project, choice: Choice, out: Console) -> Backend:
-    return open_backend(choice, _identity(project), project.root, out.print)
+def backend_for(
+    project: Project, choice: Choice, out: Console, specs: Collection[ServiceSpec] = ()
+) -> Backend:
+    return open_backend(choice, _identity(project), project.root, _lines(out), specs)
 
 
 def backends_for(project: Project, choice: Choice) -> list[Backend]:
@@ -50,10 +54,16 @@ def _silent(_: str) -> None:
     pass
 
 
+def _lines(out: Console) -> Callable[[str], None]:
+    """What a command says as it goes: whole lines, never wrapped, never markup."""
+    return lambda text: out.print(text, soft_wrap=True, markup=False, highlight=False)
+
+
 def up(project: Project, names: list[str], choice: Choice, out: Console) -> None:
     _check_names(project, names)
     specs = service_specs(project, set(names or project.config.services))
-    session = ServiceSession(backend_for(project, choice, out), specs, keep=True, say=out.print)
+    backend = backend_for(project, choice, out, list(specs.values()))
+    session = ServiceSession(backend, specs, keep=True, say=_lines(out))
     with session:
         session.start()
         for name in specs:

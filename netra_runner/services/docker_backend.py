@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from functools import partial
 from typing import Any
 
@@ -32,10 +32,16 @@ from netra_runner.services.spec import (
 
 HOST = "127.0.0.1"
 PULL_REPORT_EVERY = 2.0
-OFFLINE_HINT = (
-    "build local images with 'python scripts/build_offline_images.py' and run with "
-    "'--profile offline', or make the image available to the engine (docker load)"
-)
+
+
+def image_hint(image: str) -> str:
+    """What a user can do, in their own project, about an image the engine lacks."""
+    return (
+        f"make {image} available to the engine ('docker pull {image}' where a registry "
+        f"answers, or 'docker load -i FILE'), point the service at an image the engine has "
+        "(a profile can), or run services as local processes (--services local; "
+        "'netra-run doctor' says whether they can)"
+    )
 
 
 class DockerInstance:
@@ -98,16 +104,33 @@ class DockerBackend:
         return probe_for(spec.service)
 
     def ensure_image(self, image: str, say: Callable[[str], None]) -> None:
+        reason = self._obtain(image, say)
+        if reason is not None:
+            raise ServiceError(
+                f"image {image} is not on this machine and cannot be pulled ({reason}); "
+                f"{image_hint(image)}"
+            )
+
+    def lacking_image(
+        self, specs: Collection[ServiceSpec], say: Callable[[str], None]
+    ) -> tuple[str, str] | None:
+        """The first image of these services neither here nor pullable, and why."""
+        for image in dict.fromkeys(spec.service.image for spec in specs):
+            reason = self._obtain(image, say)
+            if reason is not None:
+                return image, reason
+        return None
+
+    def _obtain(self, image: str, say: Callable[[str], None]) -> str | None:
+        """None once the image is here (pulled if need be), else why it cannot be."""
         if image_present(self.client, image):
-            return
+            return None
         say(f"pulling {image}")
         try:
             self._pull(image, say)
         except (APIError, DockerException) as exc:
-            raise ServiceError(
-                f"image {image} is not on this machine and cannot be pulled "
-                f"({_reason(exc)}); {OFFLINE_HINT}"
-            ) from None
+            return _reason(exc)
+        return None
 
     def _pull(self, image: str, say: Callable[[str], None]) -> None:
         repository, _, tag = (

@@ -205,5 +205,6 @@ def open_session(
     """Choose the backend first: with none usable, the run stops (exit 3) before anything
     starts."""
     identity = RunIdentity.new(project.file, os.getpid(), psutil.Process().create_time())
-    backend = open_backend(choice, identity, project.root, say)
-    return ServiceSession(backend, service_specs(project, needed), keep, say, events)
+    specs = service_specs(project, needed)
+    backend = open_backend(choice, identity, project.root, say, list(specs.values()))
+    return ServiceSession(backend, specs, keep, say, events)

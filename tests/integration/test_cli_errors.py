@@ -95,3 +95,21 @@ def test_a_bug_is_exit_4_with_the_traceback_in_a_log(
     log = tmp_path / "reports" / "netra-run-error.log"
     assert "RuntimeError: a bug" in log.read_text()
     assert "internal error (a bug in netra-run); traceback in" in capsys.readouterr().err
+
+
+def test_doctor_without_a_config_still_says_what_the_machine_can_run(tmp_path: Path) -> None:
+    ran = netra(tmp_path, "doctor")
+    assert ran.code == 2
+    assert ran.out.startswith("FAIL config: no categories.yaml in ")
+    for what in ("docker: ", "local PostgreSQL: ", "local Redis: "):
+        assert any(line[5:].startswith(what) for line in ran.out.splitlines()), ran.out
+
+
+def test_doctor_takes_a_profile(tmp_path: Path) -> None:
+    (tmp_path / "t").mkdir()
+    (tmp_path / "categories.yaml").write_text(
+        "version: 1\ncategories:\n  u: {paths: [t]}\nprofiles:\n  laptop: {}\n"
+    )
+    assert "(profile: laptop)" in netra(tmp_path, "doctor", "--profile", "laptop").out
+    wrong = netra(tmp_path, "doctor", "--profile", "lap")
+    assert wrong.code == 2 and "unknown profile 'lap' (did you mean 'laptop'?)" in wrong.out

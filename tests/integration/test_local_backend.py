@@ -174,3 +174,66 @@ def test_the_demo_websocket_category_on_local_services(tmp_path: Path) -> None:
     assert "services run as local processes" in ran.out
     assert re.match(r"netra-run: [1-9]\d* passed, 0 failed", ran.last_line), ran.out
     assert leftovers(root, "local") == []
+
+
+@pytest.mark.docker
+def test_the_main_job_on_an_engine_without_its_images(tmp_path: Path) -> None:
+    """The README's two commands on a machine whose engine has no registry: auto falls back
+    to local processes and says why in one line."""
+    import docker
+
+    client = docker.from_env()
+    try:
+        present = [
+            i for i in ("postgres:16-alpine", "redis:7-alpine") if client.images.list(name=i)
+        ]
+    finally:
+        client.close()
+    if present:
+        pytest.skip(f"{', '.join(present)} present: there is nothing to fall back from")
+    root = Path(__file__).parents[2]
+    ran = netra(
+        root,
+        "--category",
+        "websocket",
+        "--real-services",
+        "--reports-dir",
+        str(tmp_path),
+        timeout=300,
+    )
+    assert ran.code == 0, ran.out + ran.err
+    said = [line for line in ran.out.splitlines() if "services run as local processes" in line]
+    assert len(said) == 1 and said[0].startswith("image ") and "cannot be pulled" in said[0]
+    assert re.match(r"netra-run: [1-9]\d* passed, 0 failed", ran.last_line), ran.out
+    assert leftovers(root, "local") == []
+    docker_only = netra(
+        root,
+        "-c",
+        "websocket",
+        "--real-services",
+        "--services",
+        "docker",
+        "--reports-dir",
+        str(tmp_path / "d"),
+    )
+    assert docker_only.code == 3  # --services docker fails as before, with a hint
+    assert "docker load" in docker_only.out + docker_only.err
+    assert "build_offline_images" not in docker_only.out + docker_only.err
+
+
+@pytest.mark.docker
+def test_services_up_falls_back_too(services_project: Path) -> None:
+    config = services_project / "categories.yaml"
+    config.write_text(
+        config.read_text().replace("netra-offline/redis:7", "example/redis:never-built")
+    )
+    try:
+        up = netra(services_project, "services", "up", "redis")
+        assert up.code == 0, up.out + up.err
+        assert (
+            "image example/redis:never-built is not on this machine and cannot be pulled" in up.out
+        )
+        assert "services run as local processes (--services local)" in up.out
+    finally:
+        netra(services_project, "services", "down")
+    assert leftovers(services_project, "local") == []

@@ -16,11 +16,11 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from netra_runner.errors import ServiceError
+from netra_runner.errors import NetraError, ServiceError
 from netra_runner.services.backend import ServiceInstance
 from netra_runner.services.health import Instance, Probe, probe_for
 from netra_runner.services.local import processes, templates
@@ -192,6 +192,15 @@ class LocalBackend:
         if recipe.install is not None:
             recipe.install = reachable_for(recipe.install, account, state_root())
         return recipe.runs
+
+    def can_run(self, specs: Collection[ServiceSpec]) -> bool:
+        """Whether every one of these services has a recipe and its binaries here."""
+        try:
+            for spec in specs:
+                self.prepare(spec, _quiet)
+        except NetraError:
+            return False
+        return True
 
     def probe(self, spec: ServiceSpec, instance: ServiceInstance) -> tuple[Probe, float, float]:
         probe, interval, timeout = probe_for(spec.service)
@@ -372,3 +381,7 @@ class LocalBackend:
 def _release(held: list[socket.socket]) -> None:
     for holder in held:
         holder.close()
+
+
+def _quiet(_: str) -> None:
+    pass
