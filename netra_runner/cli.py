@@ -366,9 +366,12 @@ def _workers(value: str | None) -> int | str | None:
 
 
 def _console(stderr: bool, plain: bool = False) -> Console:
-    # NO_COLOR means no ANSI at all here, not only no colour; rich honours FORCE_COLOR itself.
-    plain = plain or bool(os.environ.get("NO_COLOR"))  # no-color.org: set and not empty
-    return Console(stderr=stderr, color_system=None if plain else "auto", highlight=False)
+    # --plain: no escape codes at all. NO_COLOR (set and not empty, no-color.org): no colour,
+    # and nothing else changes. rich honours FORCE_COLOR itself.
+    no_color = bool(os.environ.get("NO_COLOR"))
+    return Console(
+        stderr=stderr, color_system=None if plain else "auto", no_color=no_color, highlight=False
+    )
 
 
 services_app = typer.Typer(help="Start, inspect and stop services kept between runs.")

@@ -202,9 +202,9 @@ def _failing_service_logs(
 
 
 def _live(options: RunOptions, out: Console) -> bool:
-    """Only on a real terminal: FORCE_COLOR makes CI logs colourful, not cursor-addressable;
-    and NO_COLOR (no colour system) promises no escape codes at all."""
-    if options.plain or options.verbosity != NORMAL or out.color_system is None:
+    """Only on a real terminal: FORCE_COLOR makes CI logs colourful, not cursor-addressable.
+    NO_COLOR turns colour off and nothing else (no-color.org): the live view stays."""
+    if options.plain or options.verbosity != NORMAL:
         return False
     isatty = getattr(out.file, "isatty", None)
     return bool(isatty and isatty())

@@ -56,6 +56,7 @@ class Runner:
         self.interrupted = False
         self._stopped: str | None = None  # why nothing more may start
         self._events: queue.Queue[CategoryResult | None] = queue.Queue()
+        self._waiting: set[str] = set()  # categories said to wait for the worker budget
 
     def run(self) -> list[CategoryResult]:
         self.events.listen(self._watch)
@@ -120,9 +121,22 @@ class Runner:
             reason = f"depends on {blocked[0].name}, which {_verb(blocked[0].status)}"
             return CategoryResult(job.name, Status.SKIPPED, reason=reason)
         env = self._service_env(job)
-        if env is None or not self._has_room(job):
+        if env is None:
+            return WAIT
+        if not self._has_room(job):
+            self._say_waiting(job)
             return WAIT
         return env
+
+    def _say_waiting(self, job: Job) -> None:
+        """Once per category: it is ready, and waits only for workers to be free."""
+        if job.name in self._waiting:
+            return
+        self._waiting.add(job.name)
+        used = sum(self.running.values())
+        reason = f"waiting for workers ({used} of {self.budget} in use)"
+        self.events.emit("category_waiting", category=job.name, reason=reason)
+        self.on_event(f"WAITING     {job.name}: {reason}", None)
 
     def _has_room(self, job: Job) -> bool:
         used = sum(self.running.values())

@@ -10,7 +10,7 @@ import threading
 import time
 from types import TracebackType
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.live import Live
 from rich.text import Text
 
@@ -94,7 +94,7 @@ def _category(category: CategoryState, now: float) -> Text:
     elif category.started:
         line.append(f" {now - category.started:.1f}s", style="dim")
     else:
-        line.append(" waiting", style="dim")
+        line.append(f" {category.waiting or 'waiting'}", style="dim")
     return line
 
 
@@ -108,12 +108,23 @@ def _bar(done: int, total: int | None, failed: bool, active: bool) -> Text:
     return bar
 
 
-def _workers(progress: RunProgress, category: str) -> list[Text]:
+def _workers(progress: RunProgress, category: str) -> list[KeepEnd]:
     running = sorted((w, t) for (c, w), t in progress.running.items() if c == category)
-    return [
-        Text(f"   {worker:<5} {test}", style="dim", no_wrap=True, overflow="ellipsis")
-        for worker, test in running
-    ]
+    return [KeepEnd(f"   {worker:<5} ", test) for worker, test in running]
+
+
+class KeepEnd:
+    """A prefix and a test id cut from its start to fit the line: the end of an id (the
+    test's name) is what differs between workers."""
+
+    def __init__(self, prefix: str, text: str) -> None:
+        self.prefix = prefix
+        self.text = text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        room = max(options.max_width - len(self.prefix), 1)
+        text = self.text if len(self.text) <= room else "…" + self.text[-(room - 1) :]
+        yield Text(self.prefix + text, style="dim", no_wrap=True, overflow="crop")
 
 
 def _clock(progress: RunProgress, now: float) -> Text:

@@ -32,6 +32,7 @@ class CategoryState:
     collected: list[str] = field(default_factory=list)
     done: Counter[str] = field(default_factory=Counter)
     finished_ids: set[str] = field(default_factory=set)
+    waiting: str | None = None  # why it has not started, once known
 
     @property
     def total(self) -> int | None:
@@ -82,6 +83,9 @@ class RunProgress:
     def _on_category_started(self, event: Event) -> None:
         category = self._category(event)
         category.started, category.workers = float(event["t"]), int(event.get("workers") or 1)
+
+    def _on_category_waiting(self, event: Event) -> None:
+        self._category(event).waiting = event.get("reason") or None
 
     def _on_category_finished(self, event: Event) -> None:
         category = self._category(event)

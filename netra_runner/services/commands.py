@@ -50,6 +50,9 @@ def backends_for(project: Project, choice: Choice) -> list[Backend]:
     return [*found, open_backend("local", identity, project.root, _silent)]
 
 
+WIDE = 400  # columns for a table printed into a pipe
+
+
 def _silent(_: str) -> None:
     pass
 
@@ -109,7 +112,12 @@ def status(project: Project, choice: Choice, out: Console) -> None:
             kept,
             "current" if current else "changed since started",
         )
-    out.print(table if table.row_count else "no services of this project are running")
+    if not table.row_count:
+        out.print("no services of this project are running")
+        return
+    if not out.is_terminal:  # piped, a table is as wide as its rows: 80 would fold each id
+        out.width = WIDE
+    out.print(table)
 
 
 def logs(project: Project, name: str, tail: int | None, choice: Choice, out: Console) -> None:
@@ -119,7 +127,8 @@ def logs(project: Project, name: str, tail: int | None, choice: Choice, out: Con
     if not found:
         raise UsageError(f"service {name} is not running; 'netra-run services up {name}' starts it")
     redact = Redactor(service_specs(project, {name})[name].secrets)
-    out.print(redact(_newest(found).logs(tail=tail)), markup=False, highlight=False, end="")
+    text = redact(_newest(found).logs(tail=tail))
+    out.print(text, markup=False, highlight=False, end="", soft_wrap=True)
 
 
 def _newest(instances: list[ServiceInstance]) -> ServiceInstance:

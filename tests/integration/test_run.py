@@ -295,3 +295,9 @@ def test_an_invalid_expression_is_a_usage_error_before_anything_runs(mixed: Path
         assert ran.code == 2, ran.out + ran.err
         assert ran.err.startswith(f"netra-run: error: Wrong expression passed to '{flag}': ")
         assert not (mixed / "reports" / "categories").exists()
+
+
+def test_a_category_waiting_for_the_worker_budget_says_so(mixed: Path) -> None:
+    ran = netra(mixed, "-c", "passing", "-c", "failing", "-n", "1")
+    waiting = [line for line in ran.out.splitlines() if line.startswith("WAITING ")]
+    assert waiting == ["WAITING     failing: waiting for workers (1 of 1 in use)"], ran.out

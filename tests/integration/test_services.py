@@ -244,6 +244,12 @@ def test_services_logs_and_status(services_project: Path, backend: str) -> None:
         assert unknown.code == 2 and "did you mean 'postgres'" in unknown.err
         status = netra(services_project, "services", "status")  # auto: both backends
         assert "postgres" in status.out and backend in status.out
+        # piped at 80 columns (rich's default): rows stay whole, an id is never folded
+        narrow = netra(services_project, "services", "status", env={"COLUMNS": ""})
+        [row] = [line for line in narrow.out.splitlines() if line.strip().startswith("postgres")]
+        assert "current" in row and "127.0.0.1:" in row
+        wide_logs = netra(services_project, "services", "logs", "postgres", env={"COLUMNS": "40"})
+        assert "database system is ready to accept connections" in wide_logs.out
     finally:
         netra(services_project, "services", "down")
     assert leftovers(services_project, backend) == []

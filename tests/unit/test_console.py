@@ -93,3 +93,18 @@ def test_service_timings_are_noted() -> None:
         services=(ServiceTiming("postgres", 1.25, False), ServiceTiming("redis", 0.04, True)),
     )
     assert "services healthy: postgres 1.2s, redis 0.0s (reused)" in text_of(*render.notes(run))
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_no_color_keeps_the_live_view_on_a_terminal() -> None:
+    from netra_runner.options import RunOptions
+    from netra_runner.workflow import _live
+
+    terminal = Console(file=_Terminal(), no_color=True, force_terminal=True)
+    assert _live(RunOptions(), terminal)
+    assert not _live(RunOptions(plain=True), terminal)
+    assert not _live(RunOptions(), Console(file=io.StringIO()))

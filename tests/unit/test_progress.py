@@ -84,7 +84,7 @@ def test_the_view_fits_80_columns_and_shows_everything() -> None:
     assert "elapsed 3s · ETA >3s" in text
 
 
-def test_a_long_test_id_is_cut_not_wrapped() -> None:
+def test_a_long_test_id_keeps_its_end_and_is_not_wrapped() -> None:
     progress = progressed()
     progress.apply(
         event(
@@ -92,10 +92,21 @@ def test_a_long_test_id_is_cut_not_wrapped() -> None:
             T0 + 1,
             category="unit",
             worker="gw1",
-            nodeid="tests/" + "very_long_name_" * 10 + ".py::test",
+            nodeid="tests/" + "very_long_name_" * 10 + ".py::test_the_part_that_differs",
         )
     )
     buffer = io.StringIO()
     Console(file=buffer, width=80, color_system=None).print(view(progress, now=T0 + 3))
     worker_lines = [line for line in buffer.getvalue().splitlines() if "gw1" in line]
-    assert len(worker_lines) == 1 and worker_lines[0].endswith("…")
+    assert len(worker_lines) == 1 and len(worker_lines[0].rstrip()) == 80
+    assert worker_lines[0].rstrip().endswith("….py::test_the_part_that_differs"[-30:])
+    assert "gw1   …" in worker_lines[0]
+
+
+def test_a_category_waiting_for_workers_says_so() -> None:
+    progress = progressed()
+    reason = "waiting for workers (2 of 2 in use)"
+    progress.apply(event("category_waiting", T0 + 1, category="api", reason=reason))
+    buffer = io.StringIO()
+    Console(file=buffer, width=100, color_system=None).print(view(progress, now=T0 + 2))
+    assert reason in buffer.getvalue()
