@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from netra_runner import __version__
+from netra_runner import __version__, completion
 from netra_runner.config import Project, find_config, load_project
 from netra_runner.errors import UsageError
 from netra_runner.options import RunOptions
@@ -69,6 +69,7 @@ def run(
             "-c",
             help="Category to run; repeatable, or comma-separated.",
             rich_help_panel=SELECT,
+            autocompletion=completion.categories,
         ),
     ] = [],  # noqa: B006
     all_: Annotated[
@@ -264,7 +265,10 @@ def run(
     profile: Annotated[
         str | None,
         typer.Option(
-            "--profile", envvar="NETRA_PROFILE", help="Profile from categories.yaml to apply."
+            "--profile",
+            envvar="NETRA_PROFILE",
+            help="Profile from categories.yaml to apply.",
+            autocompletion=completion.profiles,
         ),
     ] = None,
     version: Annotated[
@@ -401,7 +405,10 @@ def _project_command(
 def services_up(
     ctx: typer.Context,
     names: Annotated[
-        list[str] | None, typer.Argument(help="Services to start (default: all).")
+        list[str] | None,
+        typer.Argument(
+            help="Services to start (default: all).", autocompletion=completion.services
+        ),
     ] = None,
     services: ServicesOption = None,
 ) -> None:
@@ -432,7 +439,7 @@ def services_status(ctx: typer.Context, services: ServicesOption = None) -> None
 @services_app.command("logs")
 def services_logs(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="The service.")],
+    name: Annotated[str, typer.Argument(help="The service.", autocompletion=completion.services)],
     tail: Annotated[int | None, typer.Option("--tail", help="Only the last N lines.")] = None,
     services: ServicesOption = None,
 ) -> None:
@@ -442,6 +449,18 @@ def services_logs(
     _project_command(
         ctx, lambda project, choice, out: commands.logs(project, name, tail, choice, out), services
     )
+
+
+@app.command("init")
+def init_command() -> None:
+    """Write a starter categories.yaml here: a category per test folder found."""
+    from netra_runner.starter import write_starter
+
+    def run() -> int:
+        _console(stderr=False).print(write_starter(Path.cwd()), markup=False, soft_wrap=True)
+        return 0
+
+    raise typer.Exit(guard(run, _console(stderr=True), Path.cwd() / "reports"))
 
 
 report_app = typer.Typer(help="Work with reports written by earlier runs.")
@@ -512,7 +531,12 @@ def history_merge(
 def doctor_command(
     ctx: typer.Context,
     profile: Annotated[
-        str | None, typer.Option("--profile", help="Check with this profile applied.")
+        str | None,
+        typer.Option(
+            "--profile",
+            help="Check with this profile applied.",
+            autocompletion=completion.profiles,
+        ),
     ] = None,
 ) -> None:
     """Check the config, and whether Docker (engine, images) and local processes (binaries)
@@ -526,4 +550,4 @@ def doctor_command(
 
 
 def main() -> None:
-    app()
+    app(prog_name="netra-run")  # also under `python -m`: completion reads _NETRA_RUN_COMPLETE

@@ -61,7 +61,10 @@ def find_config(start: Path, explicit: Path | None = None) -> Path:
     for folder in (start.resolve(), *start.resolve().parents):
         if (folder / FILENAME).is_file():
             return folder / FILENAME
-    raise UsageError(f"no {FILENAME} in {start} or any folder above it; pass --config PATH")
+    raise UsageError(
+        f"no {FILENAME} in {start} or any folder above it; pass --config PATH, or write a "
+        "starter one with 'netra-run init'"
+    )
 
 
 def load_project(file: Path, profile: str | None = None) -> Project:
