@@ -12,6 +12,7 @@ from netra_runner.config.yaml_source import Source
 from netra_runner.suggest import did_you_mean
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def check_references(config: Config, source: Source) -> list[str]:
@@ -85,11 +86,14 @@ def _exports(source: Source, name: str, service: Service) -> list[str]:
         for field, spec in fields:
             if field in ("host", "name") and not spec:
                 continue
+            if field == "env" and spec and ENV_NAME.fullmatch(spec):
+                continue
             if field == "port" and spec and spec.isdigit() and int(spec) in declared:
                 continue
             problems.append(
                 f"{where}: '{{{field}{':' + spec if spec else ''}}}' is not a known placeholder; "
-                f"use {{host}}, {{name}} or {{port:N}} with N one of ports {sorted(declared)}"
+                f"use {{host}}, {{name}}, {{env:NAME}} or {{port:N}} with N one of ports "
+                f"{sorted(declared)}"
             )
     return problems
 

@@ -153,8 +153,19 @@ class LocalRun:
 
 
 @dataclass(frozen=True, config=SCHEMA)
+class External:
+    """A service someone else runs (a CI job's service container, a staging database):
+    health-checked and exported like any other, never started, stopped or reaped.
+    `ports` says where each declared port listens ('15432:5432'; by default the same
+    number); `host` and the ports may use `{env:NAME}` (read when the run starts)."""
+
+    host: StrictStr = "127.0.0.1"
+    ports: tuple[StrictStr, ...] = ()
+
+
+@dataclass(frozen=True, config=SCHEMA)
 class Service:
-    image: Text
+    image: StrictStr = ""  # required unless external
     env: dict[str, EnvValue] = Field(default_factory=dict)
     command: Argv | None = None
     tmpfs: tuple[Text, ...] = ()
@@ -163,6 +174,16 @@ class Service:
     exports: dict[str, StrictStr] = Field(default_factory=dict)
     depends_on: tuple[Text, ...] = ()
     local: LocalRun = Field(default_factory=LocalRun)
+    external: External | None = None
+
+    @model_validator(mode="after")
+    def _runs_somewhere(self) -> Service:
+        if not self.image and self.external is None:
+            raise ValueError("needs 'image' (a service netra-run runs) or 'external'")
+        check = self.healthcheck
+        if self.external is not None and check is not None and (check.log or check.docker):
+            raise ValueError("an external service is checked by exec, tcp or http only")
+        return self
 
 
 @dataclass(frozen=True, config=SCHEMA)

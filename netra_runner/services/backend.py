@@ -89,11 +89,12 @@ def open_backend(
             raise
         say("no Docker engine answers: services run as local processes (--services local)")
         return LocalBackend(identity, root)
-    lacking = docker.lacking_image(specs, say) if choice == "auto" else None
+    ours = [spec for spec in specs if spec.service.external is None]
+    lacking = docker.lacking_image(ours, say) if choice == "auto" else None
     if lacking is None:
         return docker
     local = LocalBackend(identity, root)
-    if not local.can_run(specs):
+    if not local.can_run(ours):
         return docker  # it fails as before, saying what to do about the image
     image, reason = lacking
     say(

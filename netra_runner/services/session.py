@@ -19,7 +19,8 @@ from netra_runner.config import Project
 from netra_runner.errors import ServiceError
 from netra_runner.events import EventLog
 from netra_runner.services.backend import Backend, Choice, ServiceInstance, open_backend
-from netra_runner.services.health import HealthReport, wait_healthy
+from netra_runner.services.external import ExternalInstance
+from netra_runner.services.health import HealthReport, probe_for, wait_healthy
 from netra_runner.services.spec import (
     Redactor,
     RunIdentity,
@@ -122,7 +123,7 @@ class ServiceSession:
             if self._futures[dep].exception() is not None:
                 raise ServiceError(f"service {spec.name} needs {dep}, which did not start")
         began, began_at = time.monotonic(), time.time()
-        instance = self._reuse(spec) or self._create(spec)
+        instance = self._external(spec) or self._reuse(spec) or self._create(spec)
         report = self._wait(spec, instance)
         if not report.healthy:
             self._emit("service_failed", service=spec.name, seconds=round(report.elapsed, 3))
@@ -135,6 +136,15 @@ class ServiceSession:
         self.say(f"service {spec.name} healthy in {seconds:.1f}s{note}")
         exports = render_exports(spec, instance.host, instance.ports)
         return LiveService(spec.name, exports, seconds, instance.reused, began_at, instance)
+
+    def _external(self, spec: ServiceSpec) -> ServiceInstance | None:
+        """Someone else's service: checked where it is, never started, kept or removed."""
+        if spec.service.external is None:
+            return None
+        instance = ExternalInstance.of(spec)
+        self.say(f"service {spec.name} is external ({instance.host})")
+        self._emit("service_starting", service=spec.name, image="", runs="external")
+        return instance
 
     def _reuse(self, spec: ServiceSpec) -> ServiceInstance | None:
         instance = self.backend.reusable(spec)
@@ -163,11 +173,15 @@ class ServiceSession:
     def _wait(
         self, spec: ServiceSpec, instance: ServiceInstance, quick: bool = False
     ) -> HealthReport:
-        probe, interval, timeout = self.backend.probe(spec, instance)
+        if isinstance(instance, ExternalInstance):
+            probe, interval, timeout = probe_for(spec.service)
+        else:
+            probe, interval, timeout = self.backend.probe(spec, instance)
         return wait_healthy(instance, probe, interval, 0.0 if quick else timeout, stop=self._stop)
 
     def _unhealthy(self, spec: ServiceSpec, instance: ServiceInstance, report: HealthReport) -> str:
-        probe = self.backend.probe(spec, instance)[0]
+        external = isinstance(instance, ExternalInstance)
+        probe = (probe_for(spec.service) if external else self.backend.probe(spec, instance))[0]
         if report.exited:
             head = f"service {spec.name} {report.exited} while starting"
         elif self._stop.is_set():

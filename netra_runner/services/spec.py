@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
+import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -13,6 +15,7 @@ from pathlib import Path
 import psutil
 
 from netra_runner.config import Project, Service
+from netra_runner.errors import ServiceError
 from netra_runner.secrets import Masker, is_secret_name
 
 LABEL_RUN = "netra.run"
@@ -104,14 +107,37 @@ class Redactor(Masker):
 
 
 def render_exports(spec: ServiceSpec, host: str, ports: dict[int, int]) -> dict[str, str]:
-    """{host}, {name} and {port:N} (the host port published for container port N)."""
+    """{host}, {name}, {port:N} (the host port published for container port N) and
+    {env:NAME} (this machine's environment: an external service's address, say)."""
     rendered = {}
     for key, template in spec.service.exports.items():
-        rendered[key] = re.sub(
-            r"\{(host|name|port:(\d+))\}",
-            lambda m: (
-                host if m[1] == "host" else spec.name if m[1] == "name" else str(ports[int(m[2])])
-            ),
-            template,
-        )
+        fill = functools.partial(_fill, spec, host, ports, f"services.{spec.name}.exports.{key}")
+        rendered[key] = _PLACEHOLDER.sub(fill, template)
     return rendered
+
+
+_PLACEHOLDER = re.compile(r"\{(host|name|port:(\d+)|env:(\w+))\}")
+
+
+def _fill(
+    spec: ServiceSpec, host: str, ports: dict[int, int], where: str, found: re.Match[str]
+) -> str:
+    if found[1] == "host":
+        return host
+    if found[1] == "name":
+        return spec.name
+    if found[3]:
+        return from_env(found[3], where)
+    return str(ports[int(found[2])])
+
+
+def from_env(name: str, where: str) -> str:
+    value = os.environ.get(name)
+    if value is None:
+        raise ServiceError(f"{where}: {{env:{name}}} but {name} is not set in the environment")
+    return value
+
+
+def expand_env(text: str, where: str) -> str:
+    """An external service's host or port: text, or {env:NAME} in it."""
+    return re.sub(r"\{env:(\w+)\}", lambda m: from_env(m[1], where), text)
