@@ -6,9 +6,12 @@ Everything it creates carries the run's labels; everything it removes is found b
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator
+import urllib.parse
+from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -31,6 +34,7 @@ from netra_runner.services.spec import (
 )
 
 HOST = "127.0.0.1"
+SERVICE_HOST = "NETRA_SERVICE_HOST"  # overrides where services are published and exported
 PULL_REPORT_EVERY = 2.0
 
 
@@ -44,15 +48,46 @@ def image_hint(image: str) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Address:
+    """Where published ports are bound on the engine's host (`ip`) and what tests are told
+    to connect to (`host`): 127.0.0.1 for a local socket; for an engine reached over TCP
+    (GitLab's docker:dind, a remote engine), that engine's address."""
+
+    ip: str
+    host: str
+
+    @classmethod
+    def of_engine(cls, environ: Mapping[str, str] = os.environ) -> Address:
+        chosen = environ.get(SERVICE_HOST) or _tcp_host(environ.get("DOCKER_HOST", ""))
+        if not chosen:
+            return cls(HOST, HOST)
+        try:
+            return cls(socket.gethostbyname(chosen), chosen)
+        except OSError:
+            raise ServiceError(
+                f"services are published at {chosen} (from {SERVICE_HOST} or DOCKER_HOST), "
+                "which does not resolve here"
+            ) from None
+
+
+def _tcp_host(docker_host: str) -> str | None:
+    found = urllib.parse.urlsplit(docker_host)
+    return found.hostname if found.scheme in ("tcp", "http", "https") else None
+
+
 class DockerInstance:
     """One running service container, as health probes and the run see it."""
 
-    def __init__(self, container: Any, service: str, reused: bool) -> None:
+    def __init__(
+        self, container: Any, service: str, reused: bool, address: Address | None = None
+    ) -> None:
         self._container = container
         self.service = service
         self.reused = reused
-        self.host = HOST
-        self.ports = _published_ports(container)
+        self.address = address or Address(HOST, HOST)
+        self.host = self.address.host
+        self.ports = _published_ports(container, self.address.ip)
 
     @property
     def id(self) -> str:
@@ -93,6 +128,7 @@ class DockerBackend:
     def __init__(self, identity: RunIdentity) -> None:
         self.identity = identity
         self.client = connect()
+        self.address = Address.of_engine()
         self._network: str | None = None
         self._network_lock = threading.Lock()
 
@@ -179,7 +215,7 @@ class DockerBackend:
             name=f"{prefix}-{spec.name}",
             environment=dict(service.env),
             labels=labels,
-            ports={f"{p.container}/tcp": (HOST, p.host) for p in service.ports},
+            ports={f"{p.container}/tcp": (self.address.ip, p.host) for p in service.ports},
             tmpfs=dict.fromkeys(service.tmpfs, ""),
             network=network,
             networking_config={
@@ -191,7 +227,7 @@ class DockerBackend:
         except APIError as exc:
             container.remove(force=True, v=True)
             raise ServiceError(f"service {spec.name} could not start: {_reason(exc)}") from None
-        return DockerInstance(container, spec.name, reused=False)
+        return DockerInstance(container, spec.name, reused=False, address=self.address)
 
     def reusable(self, spec: ServiceSpec) -> DockerInstance | None:
         """A kept, running container of this project with the same definition, if any."""
@@ -199,12 +235,15 @@ class DockerBackend:
         for container in self._containers(
             LABEL_KEEP, f"{LABEL_SERVICE}={spec.name}", self._project()
         ):
+            instance = DockerInstance(container, spec.name, reused=True, address=self.address)
+            published = {p.container for p in spec.service.ports} <= set(instance.ports)
             if (
                 container.labels.get(LABEL_HASH) == spec.definition_hash
                 and container.status == "running"
+                and published  # at this run's address (DOCKER_HOST may have changed)
             ):
-                found = DockerInstance(container, spec.name, reused=True)
-            else:  # a changed definition, or a dead one: recreate it
+                found = instance
+            else:  # a changed definition, a dead one, or published elsewhere: recreate it
                 container.remove(force=True, v=True)
         return found
 
@@ -220,14 +259,17 @@ class DockerBackend:
         """Every container of this project: kept ones and those of runs in progress."""
         return [
             DockerInstance(
-                c, c.labels.get(LABEL_SERVICE, "?"), reused=c.labels.get(LABEL_KEEP) == "true"
+                c,
+                c.labels.get(LABEL_SERVICE, "?"),
+                reused=c.labels.get(LABEL_KEEP) == "true",
+                address=self.address,
             )
             for c in self._containers(self._project())
         ]
 
     def kept(self) -> list[ServiceInstance]:
         return [
-            DockerInstance(c, c.labels.get(LABEL_SERVICE, "?"), reused=True)
+            DockerInstance(c, c.labels.get(LABEL_SERVICE, "?"), reused=True, address=self.address)
             for c in self._containers(LABEL_KEEP, self._project())
         ]
 
@@ -289,12 +331,12 @@ def image_present(client: Any, image: str) -> bool:
     return True
 
 
-def _published_ports(container: Any) -> dict[int, int]:
+def _published_ports(container: Any, ip: str = HOST) -> dict[int, int]:
     container.reload()
     ports: dict[int, int] = {}
     for key, bindings in (container.attrs["NetworkSettings"].get("Ports") or {}).items():
         for binding in bindings or ():
-            if binding.get("HostIp") in (HOST, ""):
+            if binding.get("HostIp") in (ip, ""):
                 ports[int(key.split("/")[0])] = int(binding["HostPort"])
     return ports
 
