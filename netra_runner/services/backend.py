@@ -90,11 +90,15 @@ def open_backend(
         say("no Docker engine answers: services run as local processes (--services local)")
         return LocalBackend(identity, root)
     ours = [spec for spec in specs if spec.service.external is None]
-    lacking = docker.lacking_image(ours, say) if choice == "auto" else None
+    local = LocalBackend(identity, root)
+    if choice == "docker":
+        docker.local_runs = local.can_run(ours)  # for the hint, should an image be missing
+        return docker
+    lacking = docker.lacking_image(ours, say)
     if lacking is None:
         return docker
-    local = LocalBackend(identity, root)
     if not local.can_run(ours):
+        docker.local_runs = False
         return docker  # it fails as before, saying what to do about the image
     image, reason = lacking
     say(

@@ -38,14 +38,18 @@ SERVICE_HOST = "NETRA_SERVICE_HOST"  # overrides where services are published an
 PULL_REPORT_EVERY = 2.0
 
 
-def image_hint(image: str) -> str:
+def image_hint(image: str, local_runs: bool | None = None) -> str:
     """What a user can do, in their own project, about an image the engine lacks."""
-    return (
+    hint = (
         f"make {image} available to the engine ('docker pull {image}' where a registry "
-        f"answers, or 'docker load -i FILE'), point the service at an image the engine has "
-        "(a profile can), or run services as local processes (--services local; "
-        "'netra-run doctor' says whether they can)"
+        "answers, or 'docker load -i FILE'), or point the service at an image the engine has "
+        "(a profile can)"
     )
+    if local_runs is None:
+        return f"{hint}; or --services local, where 'netra-run doctor' says local processes can"
+    if local_runs:
+        return f"{hint}; or run them as local processes: --services local"
+    return f"{hint}; they cannot run as local processes here ('netra-run doctor' says why)"
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,7 @@ class DockerBackend:
         self.identity = identity
         self.client = connect()
         self.address = Address.of_engine()
+        self.local_runs: bool | None = None  # whether local processes could run them instead
         self._network: str | None = None
         self._network_lock = threading.Lock()
 
@@ -144,7 +149,7 @@ class DockerBackend:
         if reason is not None:
             raise ServiceError(
                 f"image {image} is not on this machine and cannot be pulled ({reason}); "
-                f"{image_hint(image)}"
+                f"{image_hint(image, self.local_runs)}"
             )
 
     def lacking_image(

@@ -218,6 +218,7 @@ def test_the_main_job_on_an_engine_without_its_images(tmp_path: Path) -> None:
     )
     assert docker_only.code == 3  # --services docker fails as before, with a hint
     assert "docker load" in docker_only.out + docker_only.err
+    assert "or run them as local processes: --services local" in docker_only.out + docker_only.err
     assert "build_offline_images" not in docker_only.out + docker_only.err
 
 
