@@ -1,6 +1,7 @@
 """The real netra-run on a fixture project: counts, exit codes, reports, closing line."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -233,11 +234,22 @@ def test_unknown_flag_is_exit_2(mixed: Path) -> None:
     assert "No such option" in ran.err
 
 
+def colours(text: str) -> set[int]:
+    """The colour parameters (30-49, 90-107) of the SGR escape codes in text."""
+    found = set()
+    for params in re.findall(r"\x1b\[([0-9;]*)m", text):
+        found |= {int(n) for n in params.split(";") if n and (30 <= int(n) <= 49 or int(n) >= 90)}
+    return found
+
+
 def test_colour_only_when_asked_and_never_with_no_color(mixed: Path) -> None:
     forced = netra(mixed, "-c", "failing", env={"FORCE_COLOR": "1", "NO_COLOR": ""})
-    assert "\x1b[" in forced.out
-    plain = netra(mixed, "-c", "failing", env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
-    assert "\x1b[" not in plain.out
+    assert colours(forced.out)
+    # NO_COLOR (no-color.org) turns colour off and nothing else: bold may stay
+    no_color = netra(mixed, "-c", "failing", env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
+    assert not colours(no_color.out) and "netra-run: 1 passed" in no_color.out
+    plain = netra(mixed, "-c", "failing", "--plain", env={"FORCE_COLOR": "1"})
+    assert "\x1b[" not in plain.out  # --plain: no escape code at all
 
 
 def test_the_closing_line_is_never_wrapped(mixed: Path) -> None:

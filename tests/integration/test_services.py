@@ -260,7 +260,7 @@ def test_secrets_never_appear_in_output_or_reports(services_project: Path, backe
     passed = real(services_project, backend, "-c", "db")
     # a test that prints the exported URL and the bare password, and fails with both
     leaked = real(services_project, backend, "-c", "leaks", "--reports-dir", "reports/leaks")
-    assert (failed.code, passed.code, leaked.code) == (3, 0, 1)
+    assert (failed.code, passed.code, leaked.code) == (3, 0, 1), passed.out + passed.err
     assert "has password ******" in leaked.out
     for ran in (failed, passed, leaked):
         assert SECRET not in ran.out + ran.err
