@@ -218,3 +218,27 @@ def timed_run(tests_per_worker: int = 3, started_at: float = 1000.0) -> RunResul
         started_at=started_at,
         service_logs={"postgres": "LOG:  database system is ready"},
     )
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for_port(host: str, port: int, seconds: float = 10.0) -> None:
+    """Until something accepts connections there (a server the test started itself)."""
+    import socket
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection((host, port), timeout=0.2).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)

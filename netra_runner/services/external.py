@@ -4,13 +4,11 @@ probes, exported the same way, and never started, stopped or reaped by netra-run
 from __future__ import annotations
 
 import os
-import subprocess
 from dataclasses import dataclass, field
 
 from netra_runner.errors import ServiceError
+from netra_runner.services.health import run_check
 from netra_runner.services.spec import ServiceSpec, expand_env
-
-EXEC_TIMEOUT = 10.0
 
 
 @dataclass
@@ -45,20 +43,7 @@ class ExternalInstance:
 
     def exec(self, argv: tuple[str, ...]) -> tuple[int, str]:
         """An exec check runs on this machine (pg_isready -h HOST, redis-cli -h HOST ...)."""
-        try:
-            done = subprocess.run(
-                list(argv),
-                env=dict(os.environ),
-                capture_output=True,
-                text=True,
-                timeout=EXEC_TIMEOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        except FileNotFoundError:
-            return 127, f"{argv[0]}: not found on this machine"
-        except subprocess.TimeoutExpired:
-            return 124, f"still running after {EXEC_TIMEOUT:.0f}s"
-        return done.returncode, done.stdout + done.stderr
+        return run_check(list(argv), dict(os.environ))
 
     def logs(self, tail: int | None = None) -> str:
         return "(an external service: its logs are where it runs)"

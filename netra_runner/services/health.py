@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 import shlex
 import socket
+import subprocess
 import threading
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from netra_runner.config import Healthcheck, Service
@@ -231,3 +233,26 @@ def wait_healthy(
         stop.wait(interval)
     report.elapsed = time.monotonic() - started
     return report
+
+
+EXEC_TIMEOUT = 10.0
+
+
+def run_check(command: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[int, str]:
+    """An exec health check run on this machine (local or external services): its exit
+    code and output; a missing client is 127, one that hangs 124, as a shell says."""
+    try:
+        done = subprocess.run(
+            command,
+            env=env,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=EXEC_TIMEOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    except FileNotFoundError:
+        return 127, f"{command[0]}: not found on this machine"
+    except subprocess.TimeoutExpired:
+        return 124, f"still running after {EXEC_TIMEOUT:.0f}s"
+    return done.returncode, done.stdout + done.stderr

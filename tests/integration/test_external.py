@@ -5,12 +5,11 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import netra
+from helpers import free_port, netra, wait_for_port
 
 pytestmark = pytest.mark.local_services
 
@@ -51,22 +50,14 @@ def test_the_external_redis_answers():
 def someone_elses_redis() -> Iterator[int]:
     server = shutil.which("redis-server")
     assert server, "redis-server is needed (NETRA_REQUIRE_LOCAL makes it required in CI)"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     process = subprocess.Popen(
         [server, "--port", str(port), "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_for_port("127.0.0.1", port)
         yield port
     finally:
         process.terminate()

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import leftovers, netra
+from helpers import free_port, leftovers, netra, wait_for_port
 
 pytestmark = pytest.mark.docker
 ADDRESS = "127.0.0.3"
@@ -22,30 +20,22 @@ ADDRESS = "127.0.0.3"
 def engine_over_tcp() -> Iterator[str]:
     socat = shutil.which("socat")
     assert socat, "socat is needed (.ci/run installs it)"
-    sock = urllib_socket()
-    with socket.socket() as probe:
-        probe.bind((ADDRESS, 0))
-        port = probe.getsockname()[1]
+    sock = engine_socket()
+    port = free_port(ADDRESS)
     proxy = subprocess.Popen(
         [socat, f"TCP-LISTEN:{port},bind={ADDRESS},reuseaddr,fork", f"UNIX-CONNECT:{sock}"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection((ADDRESS, port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_for_port(ADDRESS, port)
         yield f"tcp://{ADDRESS}:{port}"
     finally:
         proxy.terminate()
         proxy.wait(timeout=10)
 
 
-def urllib_socket() -> str:
+def engine_socket() -> str:
     given = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
     assert given.startswith("unix://"), "the test proxies the engine's own socket"
     return given.removeprefix("unix://")

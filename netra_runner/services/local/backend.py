@@ -22,7 +22,7 @@ from pathlib import Path
 
 from netra_runner.errors import NetraError, ServiceError
 from netra_runner.services.backend import ServiceInstance
-from netra_runner.services.health import Instance, Probe, probe_for
+from netra_runner.services.health import Instance, Probe, probe_for, run_check
 from netra_runner.services.local import processes, templates
 from netra_runner.services.local.binaries import reachable_for
 from netra_runner.services.local.processes import Account
@@ -46,7 +46,6 @@ from netra_runner.services.spec import (
     orphaned,
 )
 
-EXEC_TIMEOUT = 10.0
 UNRECORDED_GRACE = 60.0  # a folder with no record yet may be a run writing its first one
 
 
@@ -87,21 +86,8 @@ class LocalInstance:
         if self._recipe is None:
             return 127, "no recipe: this instance was only listed"
         command = self._recipe.exec_argv(argv, self.place)
-        try:
-            done = subprocess.run(
-                command,
-                env=self._recipe.exec_env(self.place),
-                cwd=self._recipe.cwd(self.place),
-                capture_output=True,
-                text=True,
-                timeout=EXEC_TIMEOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        except FileNotFoundError:
-            return 127, f"{command[0]}: not found on this machine"
-        except subprocess.TimeoutExpired:
-            return 124, f"still running after {EXEC_TIMEOUT:.0f}s"
-        return done.returncode, done.stdout + done.stderr
+        env = self._recipe.exec_env(self.place)
+        return run_check(command, env, self._recipe.cwd(self.place))
 
     def logs(self, tail: int | None = None) -> str:
         return read_tail(self.folder / LOG, tail)
