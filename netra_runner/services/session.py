@@ -5,6 +5,7 @@ checked, handed to categories as they become ready, and always torn down.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -30,6 +31,15 @@ from netra_runner.services.spec import (
 )
 
 LOG_LINES = 50
+PORT_RETRIES = 3
+_PORT_TAKEN = re.compile(r"address already in use|could not bind", re.IGNORECASE)
+
+
+def _lost_its_port(spec: ServiceSpec, instance: ServiceInstance, report: HealthReport) -> bool:
+    """It exited at start because its port (chosen free, not pinned) was taken meanwhile."""
+    if not report.exited or any(port.host for port in spec.service.ports):
+        return False
+    return bool(_PORT_TAKEN.search(instance.logs(tail=LOG_LINES)))
 
 
 @dataclass(frozen=True)
@@ -125,6 +135,15 @@ class ServiceSession:
         began, began_at = time.monotonic(), time.time()
         instance = self._external(spec) or self._reuse(spec) or self._create(spec)
         report = self._wait(spec, instance)
+        for _ in range(PORT_RETRIES):
+            if report.healthy or not _lost_its_port(spec, instance, report):
+                break
+            # A free port is only free until the server binds it: another process (a
+            # client's ephemeral port, another run) took it in between. A new one, again.
+            self.say(f"service {spec.name}: its port was taken before it bound it; again")
+            self._discard(instance)
+            instance = self._create(spec)
+            report = self._wait(spec, instance)
         if not report.healthy:
             self._emit("service_failed", service=spec.name, seconds=round(report.elapsed, 3))
             raise ServiceError(self._unhealthy(spec, instance, report))
@@ -165,6 +184,11 @@ class ServiceSession:
         self.say(f"service {spec.name} starting ({runs})")
         self._emit("service_starting", service=spec.name, image=spec.service.image, runs=runs)
         return instance
+
+    def _discard(self, instance: ServiceInstance) -> None:
+        with self._lock:
+            self._started.remove(instance)
+        self.backend.remove(instance)
 
     def _emit(self, event: str, **fields: object) -> None:
         if self.events is not None:

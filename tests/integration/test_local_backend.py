@@ -238,3 +238,48 @@ def test_services_up_falls_back_too(services_project: Path) -> None:
     finally:
         netra(services_project, "services", "down")
     assert leftovers(services_project, "local") == []
+
+
+def test_a_port_taken_before_the_server_binds_it_is_chosen_again(
+    services_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A free port is only free until the server binds it; here another process (a socket
+    of the test's) takes it in that moment, once."""
+    import socket
+
+    import psutil
+
+    from netra_runner.config import load_project
+    from netra_runner.services.local import backend as local
+    from netra_runner.services.session import ServiceSession
+    from netra_runner.services.spec import RunIdentity, service_specs
+
+    thieves: list[socket.socket] = []
+    release = local._release
+
+    def release_then_taken(held: list[socket.socket]) -> None:
+        ports = [h.getsockname()[1] for h in held if h.fileno() != -1]  # released once
+        release(held)
+        if ports and not thieves:
+            thief = socket.socket()
+            thief.bind(("127.0.0.1", ports[0]))
+            thief.listen()
+            thieves.append(thief)
+
+    monkeypatch.setattr(local, "_release", release_then_taken)
+    project = load_project(services_project / "categories.yaml")
+    identity = RunIdentity.new(project.file, os.getpid(), psutil.Process().create_time())
+    said: list[str] = []
+    specs = service_specs(project, {"redis"})
+    try:
+        with ServiceSession(
+            local.LocalBackend(identity, project.root), specs, False, said.append
+        ) as session:
+            session.start()
+            live = session.future("redis").result(timeout=60)
+            assert live.exports["REDIS_URL"].startswith("redis://127.0.0.1:")
+    finally:
+        for thief in thieves:
+            thief.close()
+    assert thieves and "service redis: its port was taken before it bound it; again" in said
+    assert leftovers(services_project, "local") == []
