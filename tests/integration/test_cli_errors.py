@@ -113,3 +113,121 @@ def test_doctor_takes_a_profile(tmp_path: Path) -> None:
     assert "(profile: laptop)" in netra(tmp_path, "doctor", "--profile", "laptop").out
     wrong = netra(tmp_path, "doctor", "--profile", "lap")
     assert wrong.code == 2 and "unknown profile 'lap' (did you mean 'laptop'?)" in wrong.out
+
+
+BOMB = (
+    "version: 1\na: &a [x,x,x,x,x,x,x,x,x]\n"
+    + "".join(
+        f"{c}: &{c} [{','.join(['*' + p] * 9)}]\n"
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    + "categories: {u: {paths: *i}}\n"
+)
+UNIT = "version: 1\ncategories:\n  u: {paths: [t], %s}\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (BOMB, "the file expands to over 100000 values"),
+        (
+            "version: 1\ncategories:\n  u:\n    paths: &a [x, *a]\n",
+            "categories.yaml:4: categories.u.paths[1]: an alias refers to a value that contains it",
+        ),
+        (
+            "version: 1\ncategories:\n  u:\n    paths: " + "[" * 1000 + "]" * 1000 + "\n",
+            "categories.yaml:4: nested over 40 levels deep",
+        ),
+        (UNIT % 'description: "a\x00b"', "categories.yaml:3: a control character ('\\x00')"),
+        (UNIT % 'description: "a\\0b"', "categories.u.description: a NUL character"),
+        (UNIT % ("retries: " + "9" * 5000), "categories.u.retries: cannot read"),
+        (
+            UNIT % ("retries: " + "9" * 4000),
+            "categories.u.retries: Input should be less than or equal to 100",
+        ),
+        (UNIT % "timeout: .inf", "categories.u.timeout: Input should be a finite number"),
+        (
+            UNIT % "markers: '(('",
+            "categories.u.markers: not a valid pytest -m expression: ((: at column 3",
+        ),
+        (
+            "version: 1\nservices:\n  s: {image: x, healthcheck: {log: 'a{99999999999}'}}\ncategories:\n  u: {paths: [t]}\n",
+            "services.s.healthcheck.log: not a valid regular expression",
+        ),
+        (
+            "version: 1\ncategories:\n  u: {paths: [tests/integation]}\n",
+            "categories.yaml:3: categories.u.paths[0]: 'tests/integation' does not exist in",
+        ),
+    ],
+)
+def test_hostile_configs_are_a_located_error(tmp_path: Path, text: str, expected: str) -> None:
+    (tmp_path / "t").mkdir()
+    (tmp_path / "tests" / "integration").mkdir(parents=True)
+    (tmp_path / "categories.yaml").write_text(text)
+    ran = netra(tmp_path, "--all", timeout=30)
+    assert ran.code == 2, ran.out + ran.err
+    assert expected in ran.err and "Traceback" not in ran.out + ran.err
+    if "integation" in text:
+        assert ran.err.rstrip().endswith("did you mean tests/integration?")
+
+
+def test_a_file_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
+    (tmp_path / "t").mkdir()
+    (tmp_path / "categories.yaml").write_bytes(
+        b"version: 1\ncategories:\n  u: {paths: [t], description: \xff}\n"
+    )
+    ran = netra(tmp_path, "--all")
+    assert ran.code == 2 and "categories.yaml:3: not UTF-8 text: byte 0xff at column 32" in ran.err
+
+
+def test_a_thousand_long_depends_on_chain_is_planned(tmp_path: Path) -> None:
+    (tmp_path / "t").mkdir()
+    chain = "".join(f"  c{i}: {{paths: [t], depends_on: [c{i + 1}]}}\n" for i in range(1000))
+    (tmp_path / "categories.yaml").write_text(
+        f"version: 1\ncategories:\n{chain}  c1000: {{paths: [t]}}\n"
+    )
+    ran = netra(tmp_path, "-c", "c0", "--plan", timeout=60)
+    assert ran.code == 0, ran.err
+    assert ran.out.startswith("1001 to run, 0 skipped")
+
+
+def test_markup_and_escapes_in_user_text_are_shown_as_text(tmp_path: Path) -> None:
+    (tmp_path / "t").mkdir()
+    (tmp_path / "categories.yaml").write_text(
+        'version: 1\ncategories:\n  u: {paths: [t], description: "[/] [link=x]y[/link] \\e[31mred"}\n'
+    )
+    ran = netra(tmp_path, "--list")
+    assert ran.code == 0, ran.err
+    assert "[/] [link=x]y[/link]" in ran.out and "\\x1b[31mred" in ran.out and "\x1b" not in ran.out
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        (["-k", "(("], "Wrong expression passed to '-k': ((: at column 3"),
+        (["-m", "(("], "Wrong expression passed to '-m': ((: at column 3"),
+        (["-k", "\N{SLIGHTLY SMILING FACE}"], "unexpected character"),
+        (["--workers", "\N{SUPERSCRIPT TWO}"], "expected a whole number of at least 1 or 'auto'"),
+        (["--shard", "1/99999999999999999999"], "--shard: at most 10000 shards"),
+        (["--shard", "3/2"], "--shard: expected K/N with 1 <= K <= N"),
+        (["--timeout", "inf"], "--timeout: expected seconds above 0 and at most 604800"),
+        (["--timeout", "1e308"], "--timeout: expected seconds above 0 and at most 604800"),
+        (
+            ["--retries", "99999999999999999999999"],
+            "--retries: expected 0 to 100, got a 23-digit number",
+        ),
+        (["--json", "/proc/x.json"], "--json /proc/x.json: cannot write in /proc"),
+        (["--html", "t"], "--html t: is a folder"),
+        (["--reports-dir", "/proc/1/x"], "--reports-dir: cannot write in /proc/1/x"),
+    ],
+)
+def test_bad_flag_values_are_usage_errors_before_anything_runs(
+    tmp_path: Path, flags: list[str], expected: str
+) -> None:
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "test_a.py").write_text("def test_a():\n    pass\n")
+    (tmp_path / "categories.yaml").write_text("version: 1\ncategories:\n  u: {paths: [t]}\n")
+    ran = netra(tmp_path, "-c", "u", *flags, timeout=30)
+    assert ran.code == 2, ran.out + ran.err
+    assert expected in ran.out + ran.err and "Traceback" not in ran.out + ran.err
+    assert not (tmp_path / "reports" / "categories").exists()  # nothing ran
