@@ -136,7 +136,8 @@ class ServiceSession:
         instance = self._external(spec) or self._reuse(spec) or self._create(spec)
         report = self._wait(spec, instance)
         for _ in range(PORT_RETRIES):
-            if report.healthy or not _lost_its_port(spec, instance, report):
+            ours = instance in self._started  # not a reused or an external one
+            if report.healthy or not ours or not _lost_its_port(spec, instance, report):
                 break
             # A free port is only free until the server binds it: another process (a
             # client's ephemeral port, another run) took it in between. A new one, again.
