@@ -20,6 +20,7 @@ from pathlib import Path
 REFS = "NETRA_PUSH_REFS"
 REMOTE = "NETRA_PUSH_REMOTE"
 _ZERO = re.compile("0+")
+_SHA = re.compile("[0-9a-f]{4,64}")  # what git hands a hook; nothing else reaches git's argv
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def parse(text: str) -> list[Pushed]:
     pushed = []
     for line in text.splitlines():
         parts = line.split()
-        if len(parts) == 4:
+        if len(parts) == 4 and _SHA.fullmatch(parts[1]) and _SHA.fullmatch(parts[3]):
             pushed.append(Pushed(parts[1], parts[3]))
     return pushed
 

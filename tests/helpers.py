@@ -126,9 +126,9 @@ def _project_label(project: Path) -> list[str]:
 
 
 def project_id(project: Path) -> str:
-    from netra_runner.services.spec import RunIdentity
+    from netra_runner.services.spec import project_id
 
-    return RunIdentity.new(project / "categories.yaml", 0, 0).project_id
+    return project_id(project / "categories.yaml")
 
 
 def local_problem() -> str | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import os
 import secrets
 import signal
@@ -20,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
+
+from netra_runner.services.spec import project_id
 
 VARIABLE = "NETRA_RUN_MARK"
 GRACE = 2.0  # seconds between SIGTERM and SIGKILL
@@ -35,9 +36,9 @@ class Mark:
 
     @classmethod
     def new(cls, project_file: Path) -> Mark:
-        project = hashlib.sha256(str(project_file.resolve()).encode()).hexdigest()[:10]
         me = psutil.Process()
-        return cls(project, me.pid, round(me.create_time(), 2), secrets.token_hex(4))
+        started = round(me.create_time(), 2)
+        return cls(project_id(project_file), me.pid, started, secrets.token_hex(4))
 
     def of(self, category: str) -> Mark:
         return dataclasses.replace(self, category=category)

@@ -27,6 +27,11 @@ LABEL_SERVICE = "netra.service"
 LABEL_KEEP = "netra.keep"
 
 
+def project_id(project_file: Path) -> str:
+    """What a project's services, instances and process marks are known by."""
+    return hashlib.sha256(str(project_file.resolve()).encode()).hexdigest()[:10]
+
+
 @dataclass(frozen=True)
 class RunIdentity:
     """Who owns the resources a run creates; everything it creates carries these labels."""
@@ -38,8 +43,7 @@ class RunIdentity:
 
     @classmethod
     def new(cls, project_file: Path, pid: int, started: float) -> RunIdentity:
-        project_id = hashlib.sha256(str(project_file.resolve()).encode()).hexdigest()[:10]
-        return cls(secrets.token_hex(4), project_id, pid, started)
+        return cls(secrets.token_hex(4), project_id(project_file), pid, started)
 
     def labels(self, config_hash: str, keep: bool) -> dict[str, str]:
         labels = {
@@ -101,9 +105,6 @@ def definition_hash(service: Service) -> str:
 
 class Redactor(Masker):
     """Masks secret values (and URL passwords) in anything shown about services."""
-
-    def __init__(self, values: tuple[str, ...] = ()) -> None:
-        super().__init__(values)
 
 
 def render_exports(spec: ServiceSpec, host: str, ports: dict[int, int]) -> dict[str, str]:

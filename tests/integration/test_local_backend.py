@@ -7,13 +7,19 @@ from pathlib import Path
 
 import psutil
 import pytest
-from helpers import leftovers, local_folder, netra
+from helpers import Ran, leftovers, local_folder, netra
 
 from netra_runner.services.local.binaries import reachable
 from netra_runner.services.local.processes import service_account
 
 pytestmark = pytest.mark.local_services
 NO_ENGINE = {"DOCKER_HOST": "unix:///nonexistent.sock"}
+
+
+def main_job(root: Path, reports: Path, env: dict[str, str] | None = None) -> Ran:
+    """The README's main job, from the repository root, reports kept apart."""
+    args = ("--category", "websocket", "--real-services", "--reports-dir", str(reports))
+    return netra(root, *args, env=env, timeout=300)
 
 
 def local(project: Path, *args: str) -> object:
@@ -160,16 +166,7 @@ def test_doctor_reports_the_local_backend(services_project: Path) -> None:
 def test_the_demo_websocket_category_on_local_services(tmp_path: Path) -> None:
     """The issue's bar: no engine, `--category websocket --real-services`, nothing left."""
     root = Path(__file__).parents[2]
-    ran = netra(
-        root,
-        "--category",
-        "websocket",
-        "--real-services",
-        "--reports-dir",
-        str(tmp_path),
-        env=NO_ENGINE,
-        timeout=300,
-    )
+    ran = main_job(root, tmp_path, env=NO_ENGINE)
     assert ran.code == 0, ran.out + ran.err
     assert "services run as local processes" in ran.out
     assert re.match(r"netra-run: [1-9]\d* passed, 0 failed", ran.last_line), ran.out
@@ -192,15 +189,7 @@ def test_the_main_job_on_an_engine_without_its_images(tmp_path: Path) -> None:
     if present:
         pytest.skip(f"{', '.join(present)} present: there is nothing to fall back from")
     root = Path(__file__).parents[2]
-    ran = netra(
-        root,
-        "--category",
-        "websocket",
-        "--real-services",
-        "--reports-dir",
-        str(tmp_path),
-        timeout=300,
-    )
+    ran = main_job(root, tmp_path)
     assert ran.code == 0, ran.out + ran.err
     said = [line for line in ran.out.splitlines() if "services run as local processes" in line]
     assert len(said) == 1 and said[0].startswith("image ") and "cannot be pulled" in said[0]
