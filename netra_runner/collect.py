@@ -8,7 +8,6 @@ errors as ids of their files: a shard that holds a broken file reports it.
 from __future__ import annotations
 
 import subprocess
-import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,7 +16,7 @@ from netra_runner.config import Project
 from netra_runner.errors import UsageError
 from netra_runner.events import read_events
 from netra_runner.options import RunOptions
-from netra_runner.plan import PLUGIN, environment, narrowing_args, target_args
+from netra_runner.plan import PLUGIN, environment, interpreter, narrowing_args, target_args
 from netra_runner.selection import Selected
 
 COLLECT_TIMEOUT = 600.0
@@ -37,7 +36,8 @@ def collect(
 
 def _collect_one(project: Project, entry: Selected, options: RunOptions, folder: Path) -> list[str]:
     events_file = folder / f"{entry.name}.ndjson"
-    argv = [sys.executable, "-m", "pytest", "-p", PLUGIN, f"--netra-events={events_file}"]
+    argv = [*interpreter(project, entry).argv, "-m", "pytest", "-p", PLUGIN]
+    argv += [f"--netra-events={events_file}"]
     argv += ["--collect-only", "-q", "--continue-on-collection-errors", "-p", "no:cacheprovider"]
     argv += [*narrowing_args(entry, options), *target_args(entry.targets, folder / entry.name)]
     try:

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from netra_runner.config import Project, find_config, load_project
 from netra_runner.errors import ExitCode, NetraError
+from netra_runner.interpreters import probe, resolve
 from netra_runner.reporting.text import shown
 from netra_runner.services.spec import RunIdentity, service_specs
 
@@ -27,6 +28,7 @@ def doctor(cwd: Path, config: Path | None, profile: str | None, out: Console) ->
         _machine(out)  # what this machine can do is worth knowing without a config too
         return ExitCode.USAGE
     _line(out, True, "config", f"{project.file} (profile: {project.profile or 'none'})")
+    runnable = _interpreters(project, out)
     docker = _docker(project, out)
     local = _local(project, out)
     if docker is None:
@@ -36,7 +38,35 @@ def doctor(cwd: Path, config: Path | None, profile: str | None, out: Console) ->
     else:
         chosen, usable = "docker (an engine answers)", docker
     out.print(f"--services auto uses {chosen}", soft_wrap=True)
+    if not runnable:
+        return ExitCode.USAGE  # what a run would exit with
     return ExitCode.OK if usable else ExitCode.SERVICES
+
+
+def _interpreters(project: Project, out: Console) -> bool:
+    """Which Python runs each pytest category, and whether it has what the run needs."""
+    fit = True
+    defaults = project.config.defaults
+    for name, category in project.config.categories.items():
+        if not category.is_pytest:
+            continue
+        python = resolve(category.python or defaults.python, project.root)
+        facts = probe(python.argv)
+        problem = facts.unfit()
+        fit = fit and problem is None
+        if problem:
+            _line(out, False, f"python for {name}", f"{python.shown}: {problem}")
+            continue
+        setting = category.workers if category.workers is not None else defaults.workers
+        version = ".".join(map(str, facts.python))
+        has = f"Python {version}, pytest {facts.pytest}"
+        has += f", pytest-xdist {facts.xdist}" if facts.xdist else ", no pytest-xdist"
+        without_workers = facts.xdist is None and setting != 1
+        detail = f"{python.shown} ({has})"
+        if without_workers:
+            detail += ": it runs in one process (workers need pytest-xdist)"
+        _line(out, None if without_workers else True, f"python for {name}", detail)
+    return fit
 
 
 def _docker(project: Project, out: Console) -> bool | None:
@@ -109,6 +139,11 @@ def _machine(out: Console) -> None:
             )
 
 
-def _line(out: Console, ok: bool, what: str, detail: str) -> None:
-    mark = Text("ok  " if ok else "FAIL", style="green" if ok else "red")
+def _line(out: Console, ok: bool | None, what: str, detail: str) -> None:
+    """ok None: works, not as configured."""
+    mark = (
+        Text("warn", style="yellow")
+        if ok is None
+        else Text("ok  " if ok else "FAIL", style="green" if ok else "red")
+    )
     out.print(mark, shown(f"{what}: {detail}"), soft_wrap=True)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
-import sys
+import shlex
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from netra_runner.config import Project
+from netra_runner.errors import UsageError
 from netra_runner.execution.history import Durations
 from netra_runner.execution.workers import budget, category_workers
+from netra_runner.interpreters import Interpreter, own, probe, resolve
+from netra_runner.interpreters import environment as interpreter_env
 from netra_runner.last_run import failures_in
 from netra_runner.options import RunOptions
 from netra_runner.secrets import secrets_in
@@ -41,6 +44,8 @@ class Job:
     ceiling: float = 3600.0  # seconds for the whole category
     targets: tuple[str, ...] = ()  # the end of argv: what pytest is asked to run
     secrets: tuple[str, ...] = ()  # values of the category's secret-looking env
+    python: Interpreter = field(default_factory=own)
+    notes: tuple[str, ...] = ()  # what was changed from the config, and why
 
     @property
     def output_log(self) -> Path:
@@ -97,8 +102,11 @@ def _job(
     category, defaults = entry.category, project.config.defaults
     junit: Path | None
     workers = 1
+    python = interpreter(project, entry)
+    notes: tuple[str, ...] = ()
     if category.command is None:
         workers = category_workers(category, defaults, limit, history)
+        workers, notes = _fit(entry.name, python, workers)
         argv = _pytest_argv(project, entry, options, report_dir, workers, first)
         cwd, junit = project.root, report_dir / "junit.xml"
     else:
@@ -120,11 +128,39 @@ def _job(
         ceiling=_first(category.category_timeout, defaults.category_timeout),
         targets=target_args(entry.targets, report_dir) if category.command is None else (),
         secrets=tuple(secrets_in(category.env)),
+        python=python,
+        notes=notes,
     )
+
+
+def interpreter(project: Project, entry: Selected) -> Interpreter:
+    python = entry.category.python or project.config.defaults.python
+    return resolve(python, project.root) if entry.category.is_pytest else own()
+
+
+def _fit(name: str, python: Interpreter, workers: int) -> tuple[int, tuple[str, ...]]:
+    """A named interpreter must hold pytest (else nothing can run: exit 2), and xdist for
+    workers (else the category runs in one process, and says so)."""
+    if not python.named:
+        return workers, ()
+    facts = probe(python.argv)
+    unfit = facts.unfit()
+    if unfit:
+        raise UsageError(f"category {name}: cannot run in {python.shown}: {unfit}")
+    if workers > 1 and facts.xdist is None:
+        note = f"{name}: {python.shown} has no pytest-xdist; it runs in one process"
+        return 1, (note,)
+    return workers, ()
 
 
 def _first(*values: float | None) -> float:
     return next(v for v in values if v is not None)
+
+
+def _seconds(*values: float | str | None) -> float:
+    """The first timeout given; 0 for 'none' (netra-run's own per-test timer off)."""
+    chosen = next(v for v in values if v is not None)
+    return 0.0 if chosen == "none" else float(chosen)
 
 
 def _pytest_argv(
@@ -136,9 +172,10 @@ def _pytest_argv(
     first: list[str],
 ) -> tuple[str, ...]:
     category, defaults = entry.category, project.config.defaults
-    timeout = _first(options.timeout, category.timeout, defaults.timeout)
+    timeout = _seconds(options.timeout, category.timeout, defaults.timeout)
     retries = int(_first(options.retries, category.retries, defaults.retries))
-    argv = [sys.executable, "-m", "pytest", "-p", PLUGIN, f"--junitxml={report_dir / 'junit.xml'}"]
+    argv = [*interpreter(project, entry).argv, "-m", "pytest", "-p", PLUGIN]
+    argv += [f"--junitxml={report_dir / 'junit.xml'}"]
     argv += [f"--netra-events={report_dir / 'events.ndjson'}", f"--netra-timeout={timeout:g}"]
     argv += [f"--netra-retries={retries}", f"--netra-durations={durations_file(project)}"]
     # xunit1 keeps file and line per test; output is kept for failing tests only.
@@ -151,6 +188,9 @@ def _pytest_argv(
         if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
             argv += ["-p", "xdist.plugin"]  # with autoload on, loading it again is an error
         argv += ["-n", str(workers), f"--max-worker-restart={MAX_WORKER_RESTARTS}"]
+        flags = interpreter(project, entry).argv[1:]
+        if flags:
+            argv += [f"--netra-python-flags={shlex.join(flags)}"]
     if options.fail_fast:
         argv += ["-x"]
     if first:
@@ -196,4 +236,4 @@ def environment(project: Project, entry: Selected) -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(project.root), env.get("PYTHONPATH")) if p)
     env["NETRA_CATEGORY"] = entry.name
     env.update(entry.category.env)
-    return env
+    return interpreter_env(interpreter(project, entry), env)

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,6 +38,7 @@ RETRIES = "netra_retries"
 TIMEOUT = "netra_timeout"
 DURATIONS = "netra_durations"
 FIRST = "netra_first"
+FLAGS = "netra_python_flags"
 
 
 class TestTimeout(Exception):
@@ -53,6 +56,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--netra-timeout", dest=TIMEOUT, type=float, default=0, help="seconds per test")
     group.addoption("--netra-durations", dest=DURATIONS, default=None, help="durations history")
     group.addoption("--netra-first", dest=FIRST, default=None, help="file of test ids to run first")
+    group.addoption(
+        "--netra-python-flags", dest=FLAGS, default="", help="interpreter flags for workers"
+    )
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -121,6 +127,23 @@ def pytest_configure(config: pytest.Config) -> None:
             SchedulerPlugin(config.getoption(DURATIONS), base, _first(config, base)),
             "netra-scheduler",
         )
+        if config.getoption(FLAGS):
+            flags = WorkerFlags(shlex.split(config.getoption(FLAGS)))
+            config.pluginmanager.register(flags, "netra-worker-flags")
+
+
+class WorkerFlags:
+    """The category's interpreter flags (-bb, -X dev) for xdist's workers too: xdist starts
+    them with the bare interpreter."""
+
+    def __init__(self, flags: list[str]) -> None:
+        self.flags = flags
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_setupnodes(self, config: pytest.Config, specs: list[Any]) -> None:
+        for spec in specs:
+            if spec.popen and not spec.python:
+                spec.python = shlex.join([sys.executable, *self.flags])
 
 
 def _first(config: pytest.Config, base: str) -> frozenset[str]:
@@ -146,11 +169,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool:
     retries = item.config.getoption(RETRIES) or 0
-    timeout = item.config.getoption(TIMEOUT) or 0
+    timeout, bound = timeouts(item.config.getoption(TIMEOUT) or 0, suite_timeout(item))
     item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
     guard: HardTimeout | None = item.config.pluginmanager.get_plugin("netra-watchdog")
     for attempt in range(1, retries + 2):
-        with _deadline(timeout), _hard(guard, item.nodeid, timeout):
+        with _deadline(timeout), _hard(guard, item.nodeid, bound):
             reports = runtestprotocol(item, nextitem=nextitem, log=False)
         again = attempt <= retries and any(r.failed for r in reports)
         for report in reports:
@@ -163,6 +186,30 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
         _forget_failed_fixtures(item)
     item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
     return True
+
+
+def timeouts(netra: float, suite: float | None) -> tuple[float, float]:
+    """netra-run's alarm for a test, and the watchdog's bound (0: none). netra-run's timeout
+    is a default: where the suite's own pytest-timeout setting is stricter (or netra-run's
+    is off) that one fires, in its own way, and netra-run sets no alarm over it."""
+    if suite is not None and (netra <= 0 or suite <= netra):
+        return 0.0, suite
+    return netra, netra
+
+
+def suite_timeout(item: pytest.Item) -> float | None:
+    """pytest-timeout's timeout for this test (its marker, --timeout, ini or environment),
+    read by pytest-timeout itself; None where it is not loaded or sets none."""
+    manager = item.config.pluginmanager
+    plugin = manager.get_plugin("timeout") or manager.get_plugin("pytest_timeout")
+    settings_of = getattr(plugin, "_get_item_settings", None)
+    if settings_of is None:
+        return None
+    try:
+        seconds = settings_of(item).timeout
+    except Exception:  # a bad marker: pytest-timeout reports it itself, in the test
+        return None
+    return float(seconds) if isinstance(seconds, int | float) and seconds > 0 else None
 
 
 @contextmanager
@@ -345,13 +392,18 @@ class EventWriter(EventFile):
             self.emit("collected", tests=ids)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        nodeid = rebase(report.nodeid, self.base)
         if report.failed:
             self.emit(
                 "collect_error",
-                nodeid=rebase(report.nodeid, self.base),
-                message=f"collection error in {rebase(report.nodeid, self.base) or 'the session'}",
+                nodeid=nodeid,
+                message=f"collection error in {nodeid or 'the session'}",
                 details=error_lines(report.longreprtext),
             )
+        elif report.skipped:
+            # A module skipped while collected (pytest.importorskip, allow_module_level):
+            # one skip in pytest's count and its JUnit, under the module's id.
+            self.emit("test_finished", **_skipped_module(report, nodeid))
 
     def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
         if self.starts:
@@ -383,8 +435,9 @@ def summarize(reports: list[pytest.TestReport], attempt: int, base: str = ".") -
     first = reports[0]
     bad = next((r for r in reports if r.failed or _outcome(r) == "rerun"), None)
     skipped = next((r for r in reports if r.skipped), None)
-    outcome = _bad_outcome(bad) if bad is not None else "skipped" if skipped else "passed"
-    shown = bad or skipped
+    xpassed = next((r for r in reports if r.passed and hasattr(r, "wasxfail")), None)
+    outcome = _bad_outcome(bad) if bad is not None else _good_outcome(skipped, xpassed)
+    shown = bad or skipped or xpassed
     fspath, line, _ = first.location
     node = getattr(first, "node", None)
     return {
@@ -400,6 +453,33 @@ def summarize(reports: list[pytest.TestReport], attempt: int, base: str = ".") -
         "details": _without_worker_line(bad.longreprtext) if bad is not None else "",
         "phase": str(bad.when) if bad is not None else "",
         "output": _output(reports) if bad is not None else "",
+    }
+
+
+def _good_outcome(skipped: pytest.TestReport | None, xpassed: pytest.TestReport | None) -> str:
+    """pytest's own words: a skip under an xfail mark is 'xfailed' (it failed as expected)."""
+    if skipped is not None:
+        return "xfailed" if hasattr(skipped, "wasxfail") else "skipped"
+    return "xpassed" if xpassed is not None else "passed"
+
+
+def _skipped_module(report: pytest.CollectReport, nodeid: str) -> dict[str, Any]:
+    where = report.longrepr if isinstance(report.longrepr, tuple) else (nodeid, None, "")
+    _, line, reason = where
+    return {
+        "nodeid": nodeid,
+        "outcome": "skipped",
+        "attempt": 1,
+        "duration": 0.0,
+        "setup": 0.0,
+        "worker": "main",
+        "file": nodeid.split("::")[0],
+        "line": None if line is None else line + 1,
+        "message": str(reason).removeprefix("Skipped: "),
+        "details": "",
+        "phase": "collect",
+        "output": "",
+        "module": True,
     }
 
 
@@ -423,6 +503,8 @@ def _message(report: pytest.TestReport) -> str:
     if _when(report) == "???":
         node = getattr(report, "node", None)
         return f"worker {node.gateway.id if node else ''} crashed while running this test"
+    if hasattr(report, "wasxfail") and not report.failed:  # its reason, as pytest's JUnit
+        return str(report.wasxfail).removeprefix("reason: ")
     if report.skipped and isinstance(report.longrepr, tuple):
         return str(report.longrepr[2]).removeprefix("Skipped: ")
     crash = getattr(report.longrepr, "reprcrash", None)

@@ -15,6 +15,8 @@ class Outcome(str, Enum):
     FAILED = "failed"
     ERROR = "error"
     SKIPPED = "skipped"
+    XFAILED = "xfailed"  # failed as its xfail mark expected
+    XPASSED = "xpassed"  # passed despite a (non-strict) xfail mark
     NOT_RUN = "not run"  # collected, never finished: the category was stopped or killed
 
     @property
@@ -69,6 +71,9 @@ class TestResult:
 
     @property
     def test_id(self) -> str:
+        """pytest's own id where there is one: JUnit's names cannot be split back into it."""
+        if self.nodeid:
+            return self.nodeid
         return f"{self.classname}::{self.name}" if self.classname else self.name
 
     @property
@@ -96,6 +101,17 @@ class CategoryResult:
     def ok(self) -> bool:
         return self.status is Status.PASSED
 
+    @property
+    def all_skipped(self) -> bool:
+        """Every test skipped: none ran, whatever the status says (a misspelt export can
+        skip a whole services suite)."""
+        return bool(self.tests) and all(t.outcome is Outcome.SKIPPED for t in self.tests)
+
+    def skip_reason(self) -> str:
+        """The most common reason its tests were skipped."""
+        reasons = Counter(t.message for t in self.tests if t.outcome is Outcome.SKIPPED)
+        return reasons.most_common(1)[0][0] if reasons else ""
+
 
 @dataclass(frozen=True)
 class ServiceTiming:
@@ -117,6 +133,12 @@ class RunResult:
     shard: Manifest | None = None  # what this run was given, when it is one shard of N
     notes: tuple[str, ...] = ()  # what went wrong around the tests, said under the summary
 
+    def columns(self) -> list[Outcome]:
+        """The outcomes a summary table shows: the usual four, the rare ones when present."""
+        usual = [Outcome.PASSED, Outcome.FAILED, Outcome.SKIPPED, Outcome.ERROR]
+        totals = self.totals()
+        return usual + [o for o in (Outcome.XFAILED, Outcome.XPASSED, Outcome.NOT_RUN) if totals[o]]
+
     def totals(self) -> Counter[Outcome]:
         return Counter(test.outcome for cat in self.categories for test in cat.tests)
 
@@ -136,6 +158,7 @@ class RunResult:
             return ExitCode.INTERRUPTED
         if statuses & {Status.FAILED, Status.ERROR}:
             return ExitCode.TESTS_FAILED
-        if sum(self.totals().values()) == 0:
+        totals = self.totals()
+        if sum(totals.values()) == totals[Outcome.SKIPPED]:  # none, or every one skipped
             return ExitCode.NOTHING_RAN
         return ExitCode.OK

@@ -17,7 +17,14 @@ MASK = "******"
 MASK_VARIABLE = "NETRA_MASK"  # a JSON list of the values a suite's plugin masks
 MIN_LENGTH = 3  # masking 'a' or '12' everywhere would hide the output, and protect nothing
 _SECRET_NAME = re.compile(r"PASS|SECRET|TOKEN|KEY|CREDENTIAL|AUTH", re.IGNORECASE)
-_URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)([^@\s]+)(@)")
+# RFC 3986 userinfo holds no '/': http://host:8080/p?to=a@b has no password.
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)([^@\s/]+)(@)")
+# libpq's keyword DSN and ODBC/JDBC strings: password=VALUE, password='VAL UE', Pwd=VALUE;
+_KEYWORD_PASSWORD = re.compile(
+    r"(\b(?:password|passwd|pwd)\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s'\";&]+)", re.IGNORECASE
+)
+# After a word, what makes it a key (password=..., "password": ...), not a value.
+_KEY_AFTER = re.compile(r"\s*=(?!=)|\"\s*:")
 
 
 def is_secret_name(name: str) -> bool:
@@ -25,20 +32,43 @@ def is_secret_name(name: str) -> bool:
 
 
 def secrets_in(env: Mapping[str, str]) -> list[str]:
-    """Secret-looking variables' values and every URL password in the values."""
+    """Secret-looking variables' values and every password in the values (URLs, DSNs)."""
     found = [value for key, value in env.items() if is_secret_name(key)]
-    found += [m[2] for value in env.values() for m in _URL_PASSWORD.finditer(value)]
+    for value in env.values():
+        found += [m[2] for m in _URL_PASSWORD.finditer(value)]
+        found += [m[2].strip("'") for m in _KEYWORD_PASSWORD.finditer(value)]
     return found
 
 
 class Masker:
+    """Hides the values, never the shape around them: in `user=postgres password=pw` only
+    `pw` goes, even where a secret is also a key's name (`password=password`)."""
+
     def __init__(self, values: Iterable[str] = ()) -> None:
         self.values = sorted({v for v in values if len(v) >= MIN_LENGTH}, key=len, reverse=True)
+        # A secret that is one word is hidden as a word: 'postgres' leaves 'postgresql://'.
+        alternatives = "|".join(
+            rf"(?<!\w){re.escape(v)}(?!\w)" if re.fullmatch(r"\w+", v) else re.escape(v)
+            for v in self.values
+        )
+        self._known = re.compile(alternatives) if alternatives else None
 
     def __call__(self, text: str) -> str:
-        for value in self.values:
-            text = text.replace(value, MASK)
-        return _URL_PASSWORD.sub(rf"\g<1>{MASK}\g<3>", text)
+        if self._known is not None:
+            text = self._known.sub(lambda found: _hidden(found, text), text)
+        text = _URL_PASSWORD.sub(rf"\g<1>{MASK}\g<3>", text)
+        return _KEYWORD_PASSWORD.sub(rf"\g<1>{MASK}", text)
+
+
+def _hidden(found: re.Match[str], text: str) -> str:
+    word = found[0]
+    before = text[found.start() - 1] if found.start() else " "
+    is_key = (
+        word.isidentifier()
+        and not (before.isalnum() or before == "_")
+        and _KEY_AFTER.match(text, found.end()) is not None
+    )
+    return word if is_key else MASK
 
 
 TEXT_CAP = 64 * 1024  # characters of one test's output (or traceback) that reports keep

@@ -101,8 +101,10 @@ def _run_selected(project: Project, options: RunOptions, out: Console, err: Cons
     for note in narrowed.notes:
         out.print(note, markup=False, soft_wrap=True, style="yellow")
     jobs = make_jobs(project, narrowed.selection.entries, options)
+    for note in (note for job in jobs for note in job.notes):
+        out.print(note, markup=False, soft_wrap=True, style="yellow")
     if options.plan:
-        out.print(plan_view(jobs), soft_wrap=True)
+        out.print(plan_view(jobs, project), soft_wrap=True)
         return ExitCode.OK
     run = dataclasses.replace(_run_jobs(project, jobs, options, out), shard=narrowed.shard)
     unwritten = write_reports(run, options.report_paths(project.root))

@@ -242,3 +242,28 @@ def wait_for_port(host: str, port: int, seconds: float = 10.0) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+PYTEST_DISTS = ("pytest", "pluggy", "iniconfig", "packaging", "pygments")
+XDIST_DISTS = ("pytest-xdist", "execnet")
+
+
+def bare_venv(dest: Path, dists: tuple[str, ...] = PYTEST_DISTS) -> Path:
+    """A virtualenv without netra-run: only the named distributions, linked from this one
+    (no network, no pip). Its python is dest/bin/python."""
+    import importlib.metadata
+    import sysconfig
+
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(dest)], check=True)
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    site = dest / "lib" / version / "site-packages"
+    installed = Path(sysconfig.get_paths()["purelib"])
+    for name in dists:
+        dist = importlib.metadata.distribution(name)
+        base = Path(str(dist.locate_file("")))
+        tops = {Path(str(f)).parts[0] for f in dist.files or () if not str(f).startswith("..")}
+        for top in tops - {"__pycache__"}:
+            if (base / top).exists() and not (site / top).exists():
+                (site / top).symlink_to(base / top)
+    assert not (site / "netra_runner").exists(), installed
+    return dest / "bin" / "python"

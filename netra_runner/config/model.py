@@ -6,6 +6,7 @@ Mappings are plain dicts inside frozen records: nothing downstream mutates them.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated, Any, Literal
 
@@ -56,7 +57,34 @@ def _expression(value: Any) -> str:
     return value
 
 
+def _per_test(value: Any) -> float | Literal["none"]:
+    """Seconds, or 'none': netra-run's own per-test timer off (a suite's pytest-timeout
+    settings and the category_timeout still apply)."""
+    if value == "none":
+        return "none"
+    number = type(value) in (int, float) and math.isfinite(value)
+    if number and 0 < value <= MAX_SECONDS:
+        return float(value)
+    raise ValueError(
+        f"expected seconds above 0 and at most {MAX_SECONDS:g} (a week), or none, got {value!r}"
+    )
+
+
+def _python(value: Any) -> tuple[str, ...]:
+    """`.venv`, `python3.12`, or `[.venv/bin/python, -bb]`: the interpreter, then its flags."""
+    argv = (value,) if isinstance(value, str) else value
+    strings = isinstance(argv, list | tuple) and all(isinstance(a, str) for a in argv)
+    if strings and argv and argv[0].strip():
+        return tuple(argv)
+    raise ValueError(
+        f"expected an interpreter or virtualenv folder, or a list of it and its flags, "
+        f"got {value!r}"
+    )
+
+
 Workers = Annotated[int | Literal["auto"], Plain(_workers)]
+Python = Annotated[tuple[str, ...], Plain(_python)]
+TestTimeout = Annotated[float | Literal["none"], Plain(_per_test)]
 MarkExpression = Annotated[str, Plain(_expression)]
 EnvValue = Annotated[str, Plain(_env_value)]
 Regex = Annotated[str, Plain(_regex)]
@@ -90,10 +118,11 @@ PortSpec = Annotated[Port, Plain(_port)]
 
 @dataclass(frozen=True, config=SCHEMA)
 class Defaults:
-    timeout: Seconds = 300.0
+    timeout: TestTimeout = 300.0
     retries: Count = 0
     workers: Workers = "auto"
     category_timeout: Seconds = 3600.0  # a whole category's ceiling; past it, its tree is killed
+    python: Python | None = None  # None: netra-run's own interpreter
 
 
 @dataclass(frozen=True, config=SCHEMA)
@@ -193,7 +222,7 @@ class Category:
     markers: MarkExpression | None = None
     services: tuple[Text, ...] = ()
     depends_on: tuple[Text, ...] = ()
-    timeout: Seconds | None = None
+    timeout: TestTimeout | None = None
     retries: Count | None = None
     workers: Workers | None = None
     category_timeout: Seconds | None = None
@@ -201,6 +230,7 @@ class Category:
     command: Argv | None = None
     cwd: Text | None = None
     junit: Text | None = None
+    python: Python | None = None  # the interpreter its pytest runs in (defaults.python)
 
     @model_validator(mode="after")
     def _one_kind(self) -> Category:
@@ -210,6 +240,8 @@ class Category:
             raise ValueError("'cwd' and 'junit' belong to a 'command' suite")
         if self.command is not None and self.markers:
             raise ValueError("'markers' selects pytest tests; a 'command' suite has none")
+        if self.command is not None and self.python:
+            raise ValueError("'python' runs a pytest suite; a 'command' suite names its own")
         return self
 
     @property

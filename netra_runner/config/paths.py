@@ -8,6 +8,7 @@ from pathlib import Path
 
 from netra_runner.config.model import Config
 from netra_runner.config.yaml_source import Source
+from netra_runner.interpreters import problem
 
 MAX_CHOICES = 2000  # entries of one folder compared for a suggestion
 
@@ -19,12 +20,24 @@ def check_paths(config: Config, source: Source, root: Path) -> list[str]:
             if not _exists(root, path):
                 where = source.where(("categories", name, "paths", index))
                 problems.append(f"{where}: {path!r} does not exist in {root}{_closest(root, path)}")
+        problems += _python_problems(config, source, root, name)
         if category.cwd is not None and not (root / category.cwd).is_dir():
             where = source.where(("categories", name, "cwd"))
             problems.append(
                 f"{where}: no folder {category.cwd!r} in {root}{_closest(root, category.cwd)}"
             )
-    return problems
+    return list(dict.fromkeys(problems))  # a defaults.python problem is said once
+
+
+def _python_problems(config: Config, source: Source, root: Path, name: str) -> list[str]:
+    python = config.categories[name].python
+    key: tuple[str | int, ...] = ("categories", name, "python")
+    if python is None:
+        python, key = config.defaults.python, ("defaults", "python")
+    if python is None or not config.categories[name].is_pytest:
+        return []
+    found = problem(python[0], root)
+    return [] if found is None else [f"{source.where(key)}: {found}"]
 
 
 def _exists(root: Path, path: str) -> bool:

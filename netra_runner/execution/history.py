@@ -129,10 +129,13 @@ def _valid(entry: object) -> bool:
     return isinstance(entry, dict) and isinstance(entry.get("d"), int | float)
 
 
+_RAN = ("passed", "failed", "error", "xfailed", "xpassed")
+
+
 def samples(events: Iterable[dict[str, Any]]) -> list[Sample]:
     """Durations worth learning from: final attempts that ran (not skipped, not crashed)."""
     return [
         Sample(e["nodeid"], float(e.get("duration", 0.0)), float(e.get("setup", 0.0)))
         for e in events
-        if e["event"] == "test_finished" and e.get("outcome") in ("passed", "failed", "error")
+        if e["event"] == "test_finished" and e.get("outcome") in _RAN
     ]

@@ -70,6 +70,8 @@ def _outcome(case: Any) -> tuple[Outcome, str, str]:
     ):
         for entry in case.result:
             if isinstance(entry, kind):
+                if entry.type == "pytest.xfail":  # pytest's JUnit for an expected failure
+                    outcome = Outcome.XFAILED
                 return outcome, entry.message or "", entry.text or ""
     return Outcome.PASSED, "", ""
 

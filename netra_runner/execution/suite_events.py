@@ -13,6 +13,8 @@ _OUTCOMES = {
     "crashed": Outcome.FAILED,
     "error": Outcome.ERROR,
     "skipped": Outcome.SKIPPED,
+    "xfailed": Outcome.XFAILED,
+    "xpassed": Outcome.XPASSED,
     "rerun": Outcome.FAILED,
 }
 
@@ -83,9 +85,12 @@ class SuiteEvents:
 
 
 def junit_names(nodeid: str) -> tuple[str, str]:
-    """pytest's JUnit naming: tests/test_a.py::TestX::test_y -> ('tests.test_a.TestX', 'test_y')."""
-    path, *rest = nodeid.split("::")
+    """pytest's JUnit naming: tests/test_a.py::TestX::test_y[p] -> ('tests.test_a.TestX',
+    'test_y[p]'). As pytest does, the parameters are set apart first: they may hold '::'."""
+    address, bracket, params = nodeid.partition("[")
+    path, *rest = address.split("::")
     names = [path.replace("/", ".").removesuffix(".py"), *(p for p in rest if p != "()")]
+    names[-1] += bracket + params
     return ".".join(names[:-1]), names[-1]
 
 

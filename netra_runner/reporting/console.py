@@ -15,7 +15,13 @@ from netra_runner.results import CategoryResult, Outcome, RunResult, Status, Tes
 TRACEBACK_LINES = 15
 OUTPUT_LINES = 10
 SLOWEST = 10
-_OUTCOME_STYLE = {"passed": "green", "skipped": "yellow", "rerun": "yellow"}
+_OUTCOME_STYLE = {
+    "passed": "green",
+    "skipped": "yellow",
+    "rerun": "yellow",
+    "xfailed": "yellow",
+    "xpassed": "yellow",
+}
 _STYLE = {
     Status.PASSED: "green",
     Status.FAILED: "red",
@@ -48,9 +54,7 @@ def summary_table(run: RunResult) -> Table:
     table = Table(box=box.SIMPLE, title="netra-run summary", title_justify="left")
     table.add_column("category")
     table.add_column("status")
-    shown = [Outcome.PASSED, Outcome.FAILED, Outcome.SKIPPED, Outcome.ERROR]
-    if any(cat.count(Outcome.NOT_RUN) for cat in run.categories):
-        shown.append(Outcome.NOT_RUN)
+    shown = run.columns()
     for outcome in shown:
         table.add_column("errors" if outcome is Outcome.ERROR else outcome.value, justify="right")
     table.add_column("time", justify="right")
@@ -74,7 +78,26 @@ def notes(run: RunResult) -> list[Text]:
         if cat.reason and cat.status is not Status.PASSED:
             lines.append(shown(f"{cat.name}: {cat.reason}", style=_STYLE[cat.status]))
     lines += [shown(f"note: {note}", style="yellow") for note in run.notes]
+    lines += [shown(all_skipped(cat), style="yellow") for cat in run.categories if cat.all_skipped]
     return lines
+
+
+def all_skipped(category: CategoryResult) -> str:
+    count = len(category.tests)
+    every = "its only test was" if count == 1 else f"all {count} of its tests were"
+    reason = category.skip_reason()
+    most = f"; most often: {reason}" if reason else ""
+    return f"{category.name}: {every} skipped{most}"
+
+
+def nothing_ran(run: RunResult) -> str:
+    """Why exit 5: no test ran, or every one that did was skipped."""
+    if not run.totals()[Outcome.SKIPPED]:
+        return "nothing ran: no selected category ran a test (see the reasons above)"
+    return (
+        "nothing ran: every selected test was skipped (see the reasons above); "
+        "--allow-empty accepts that"
+    )
 
 
 def flaky_line(test: TestResult) -> Text:
@@ -100,7 +123,7 @@ def slowest_lines(run: RunResult) -> list[Text]:
     lines = [Text(f"{len(tests)} slowest tests", style="bold")]
     for test in tests:
         line = Text(f"  {test.duration:7.2f}s  {test.category:<{width}}  ", style="dim")
-        line.append(test.nodeid or test.test_id)
+        line.append(test.test_id)
         lines.append(line)
     return lines
 
@@ -157,6 +180,9 @@ def closing_text(counts: Mapping[str, int], duration: float, categories_not_run:
         f"netra-run: {counts.get('passed', 0)} passed, {counts.get('failed', 0)} failed, "
         f"{counts.get('skipped', 0)} skipped"
     )
+    for key in ("xfailed", "xpassed"):
+        if counts.get(key):
+            text += f", {counts[key]} {key}"
     errors = counts.get("error", 0)
     if errors:
         text += f", {errors} {'error' if errors == 1 else 'errors'}"

@@ -39,15 +39,14 @@ def _annotation(test: TestResult) -> str:
 
 def step_summary(run: RunResult) -> str:
     lines = ["## netra-run", "", f"`{closing_line(run)}`", ""]
+    columns = run.columns()
+    names = ["errors" if o is Outcome.ERROR else o.value for o in columns]
     lines += [
-        "| category | status | passed | failed | skipped | errors | time |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        f"| category | status | {' | '.join(names)} | time |",
+        "| --- | --- | " + "---: | " * len(columns) + "---: |",
     ]
     for cat in run.categories:
-        numbers = " | ".join(
-            str(cat.count(o))
-            for o in (Outcome.PASSED, Outcome.FAILED, Outcome.SKIPPED, Outcome.ERROR)
-        )
+        numbers = " | ".join(str(cat.count(o)) for o in columns)
         lines.append(f"| {cat.name} | {cat.status.value} | {numbers} | {cat.duration:.1f}s |")
     if run.failures:
         lines += ["", "### Failures", ""]

@@ -58,16 +58,12 @@ def write_html(run: RunResult, path: Path) -> None:
 
 
 def _summary(run: RunResult) -> str:
-    head = "".join(
-        f"<th>{h}</th>"
-        for h in ("category", "status", "passed", "failed", "skipped", "errors", "time")
-    )
+    columns = run.columns()
+    names = ["errors" if o is Outcome.ERROR else o.value for o in columns]
+    head = "".join(f"<th>{h}</th>" for h in ("category", "status", *names, "time"))
     rows = []
     for cat in run.categories:
-        counts = "".join(
-            f"<td class=n>{cat.count(o)}</td>"
-            for o in (Outcome.PASSED, Outcome.FAILED, Outcome.SKIPPED, Outcome.ERROR)
-        )
+        counts = "".join(f"<td class=n>{cat.count(o)}</td>" for o in columns)
         status = cat.status.value
         rows.append(
             f"<tr><td>{escape(cat.name)}</td><td class={status.replace(' ', '-')}>{status}</td>"
@@ -118,7 +114,7 @@ def _failure(test: TestResult) -> str:
 def _slowest(run: RunResult) -> str:
     rows = "".join(
         f"<tr><td class=n>{t.duration:.2f}s</td><td>{escape(t.category)}</td>"
-        f"<td>{escape(t.nodeid or t.test_id)}</td></tr>"
+        f"<td>{escape(t.test_id)}</td></tr>"
         for t in slowest(run)
     )
     return f"<h2>Slowest tests</h2><table id=slowest>{rows}</table>"

@@ -76,7 +76,7 @@ def _category(category: CategoryResult, run: RunResult) -> dict[str, Any]:
 
 def _test(test: TestResult, run: RunResult) -> dict[str, Any]:
     record: dict[str, Any] = {
-        "id": test.nodeid or test.test_id,
+        "id": test.test_id,
         "file": test.file,
         "line": test.line,
         "outcome": test.outcome.value,
@@ -88,7 +88,7 @@ def _test(test: TestResult, run: RunResult) -> dict[str, Any]:
     if test.outcome.is_bad or test.outcome is Outcome.NOT_RUN:
         record |= {"message": cap(test.message), "details": cap(test.details)}
         record["output"] = cap(test.output)
-    elif test.outcome is Outcome.SKIPPED:
+    elif test.outcome in (Outcome.SKIPPED, Outcome.XFAILED, Outcome.XPASSED):
         record["message"] = cap(test.message)
     if test.reruns:
         record["flaky"] = test.flaky

@@ -23,7 +23,15 @@ from netra_runner.results import Attempt, CategoryResult, Outcome, RunResult, St
 
 # Characters XML 1.0 cannot carry; test output contains them (ANSI escapes, NULs).
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_RESULT = {Outcome.FAILED: Failure, Outcome.ERROR: Error, Outcome.SKIPPED: Skipped}
+_RESULT = {
+    Outcome.FAILED: Failure,
+    Outcome.ERROR: Error,
+    Outcome.SKIPPED: Skipped,
+    Outcome.XFAILED: Skipped,
+}
+# JUnit has no xfail: pytest's own JUnit writes a skip of this type, readers know it.
+_TYPE = {Outcome.XFAILED: "pytest.xfail"}
+COUNTED = ("xfailed", "xpassed", "not-run")  # outcomes JUnit lacks, as suite properties
 NOT_RUN_LISTED = 200  # ids of tests that did not run, named in a suite's system-out
 
 
@@ -69,16 +77,17 @@ def _suite(category: CategoryResult, service_logs: str = "") -> TestSuite:
             case.system_err = clean(service_logs)
         # add_testcase recounts the whole suite on every call: quadratic in a large run.
         suite.append(case)  # type: ignore[no-untyped-call]
-    not_run = category.count(Outcome.NOT_RUN)
-    if not_run:
-        suite.add_property("not-run", str(not_run))
+    uncounted = (Outcome.XFAILED, Outcome.XPASSED, Outcome.NOT_RUN)
+    for outcome, name in zip(uncounted, COUNTED, strict=True):
+        if category.count(outcome):
+            suite.add_property(name, str(category.count(outcome)))
     note = _not_run_note(category)
     if note:
         suite.append(SystemOut(clean(note)))  # type: ignore[no-untyped-call]
     suite.tests = len(cases)
     suite.failures = sum(t.outcome is Outcome.FAILED for t in cases)
     suite.errors = sum(t.outcome is Outcome.ERROR for t in cases)
-    suite.skipped = sum(t.outcome is Outcome.SKIPPED for t in cases)
+    suite.skipped = sum(t.outcome in (Outcome.SKIPPED, Outcome.XFAILED) for t in cases)
     suite.time = _seconds(category.duration)
     return suite
 
@@ -94,7 +103,7 @@ def _cases(category: CategoryResult) -> tuple[TestResult, ...]:
 def _not_run_note(category: CategoryResult) -> str:
     if category.status is Status.SKIPPED:
         return f"category {category.name} did not run: {category.reason}"
-    ids = [t.nodeid or t.test_id for t in category.tests if t.outcome is Outcome.NOT_RUN]
+    ids = [t.test_id for t in category.tests if t.outcome is Outcome.NOT_RUN]
     if not ids:
         return ""
     why = category.reason or next(
@@ -110,7 +119,7 @@ def _case(test: TestResult) -> TestCase:
     case = TestCase(clean(test.name), clean(test.classname), _seconds(test.duration))
     kind = _RESULT.get(test.outcome)
     if kind is not None:
-        entry = kind(clean(test.message), test.outcome.value)
+        entry = kind(clean(test.message), _TYPE.get(test.outcome, test.outcome.value))
         if test.details:
             entry.text = clean(test.details)
         case.result = [entry]

@@ -12,6 +12,7 @@ from rich.text import Text
 from netra_runner.config import Project
 from netra_runner.plan import Job
 from netra_runner.reporting.text import shown
+from netra_runner.secrets import MASK, Masker, is_secret_name
 
 
 def category_table(project: Project) -> Table:
@@ -25,7 +26,7 @@ def category_table(project: Project) -> Table:
     return table
 
 
-def plan_view(jobs: list[Job]) -> RenderableType:
+def plan_view(jobs: list[Job], project: Project) -> RenderableType:
     runs = [job for job in jobs if job.skip is None]
     skips = [job for job in jobs if job.skip is not None]
     parts: list[RenderableType] = [Text(f"{len(runs)} to run, {len(skips)} skipped", style="bold")]
@@ -33,15 +34,34 @@ def plan_view(jobs: list[Job]) -> RenderableType:
         gate = f"; after {', '.join(job.gates)} passes" if job.gates else ""
         services = f"; services: {', '.join(job.services)}" if job.services else ""
         parts.append(shown(f"run  {job.name} ({job.why}{gate}{services})"))
+        parts.append(shown(f"     env: {environment_line(job, project)}", style="dim"))
+        if job.python.named:
+            parts.append(shown(f"     python: {job.python.shown}", style="dim"))
         parts.append(shown(f"     $ {shlex.join(_typed(job))}", style="dim"))
     for job in skips:
         parts.append(shown(f"skip {job.name}: {job.skip}", style="yellow"))
     return Group(*parts)
 
 
+def environment_line(job: Job, project: Project) -> str:
+    """What the category is given beyond netra-run's own environment: its services' exports
+    (names: their values exist once the services run) and its own env, secrets masked."""
+    services = project.config.services
+    exports = [key for name in job.services if name in services for key in services[name].exports]
+    own = project.config.categories[job.name].env
+    mask = Masker(job.secrets)
+    parts = []
+    if exports:
+        parts.append(f"exports {', '.join(dict.fromkeys(exports))}")
+    if own:
+        values = [f"{k}={MASK if is_secret_name(k) else mask(v)}" for k, v in own.items()]
+        parts.append(f"own {' '.join(values)}")
+    return "; ".join(parts) or "nothing beyond netra-run's environment"
+
+
 def _typed(job: Job) -> list[str]:
     """The command as a person would type it, relative to the folder it runs in."""
     argv = list(job.argv)
-    if job.is_pytest:
-        argv[:3] = ["pytest"]
+    if job.is_pytest and not job.python.named:
+        argv[: len(job.python.argv) + 2] = ["pytest"]  # python -m pytest
     return argv

@@ -18,7 +18,7 @@ from junitparser.xunit2 import TestCase
 from netra_runner.errors import ExitCode, UsageError
 from netra_runner.reporting import json_report
 from netra_runner.reporting.files import write_atomically
-from netra_runner.reporting.junit import clean
+from netra_runner.reporting.junit import COUNTED, clean
 from netra_runner.reporting.shard_check import shard_problems
 
 SHARDS = "shards"  # the merged reports' pseudo-category for problems of the shard set
@@ -102,7 +102,27 @@ def _absorb(into: TestSuite, other: TestSuite) -> None:
     into.tests = len(cases)
     for attribute, kind in (("failures", Failure), ("errors", Error), ("skipped", Skipped)):
         setattr(into, attribute, sum(any(isinstance(r, kind) for r in c.result) for c in cases))
+    _add_counts(into, other)
     into.time = round(max(float(into.time or 0), float(other.time or 0)), 3)
+
+
+def _add_counts(into: TestSuite, other: TestSuite) -> None:
+    """The outcomes JUnit has no element for (xfailed, ...) are counts in properties."""
+    mine = {p.name: p for p in into.properties()}  # type: ignore[no-untyped-call]
+    theirs = {p.name: p.value for p in other.properties()}  # type: ignore[no-untyped-call]
+    for name in COUNTED:
+        total = _number(mine[name].value if name in mine else 0) + _number(theirs.get(name, 0))
+        if name in mine:
+            into.remove_property(mine[name])
+        if total:
+            into.add_property(name, str(total))
+
+
+def _number(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
 
 
 def _read_junit(path: Path) -> JUnitXml:

@@ -106,6 +106,8 @@ class RunProgress:
         key = (category.name, event.get("worker", "main"))
         if self.running.get(key) == event["nodeid"]:
             del self.running[key]
+        if event.get("module"):  # a module skipped while collected counts as one test
+            category.collected.append(event["nodeid"])
         if event.get("outcome") != "rerun":
             category.done[event.get("outcome", "error")] += 1
             category.finished_ids.add(event["nodeid"])

@@ -52,6 +52,6 @@ def print_summary(
     if run.service_error:
         out.print(run.service_error, style="red", markup=False, soft_wrap=True)
     if run.exit_code() is ExitCode.NOTHING_RAN:
-        out.print("nothing ran: no selected category ran a test (see the reasons above)")
+        out.print(render.nothing_ran(run), markup=False, soft_wrap=True)
     # Never wrapped: CI systems read this line alone on its line.
     out.print(render.closing_line(run), markup=False, style="bold", soft_wrap=True)

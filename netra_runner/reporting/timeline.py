@@ -65,7 +65,7 @@ def _worker_lanes(run: RunResult) -> list[Lane]:
                 max(test.started - run.started_at, 0.0),
                 test.duration,
                 test.outcome.value.replace(" ", "-") if not test.flaky else "flaky",
-                f"{test.nodeid or test.test_id} {test.duration:.3f}s {test.outcome.value}",
+                f"{test.test_id} {test.duration:.3f}s {test.outcome.value}",
             )
             by_lane.setdefault((category.name, test.worker or "main"), []).append(bar)
     return [

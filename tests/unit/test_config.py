@@ -117,7 +117,7 @@ def test_error_inside_an_inactive_profile_points_at_the_profile(write_config: Wr
         ),
         (
             "version: 1\ncategories:\n  unit:\n    paths: [t]\n    timeout: soon\n",
-            "categories.yaml:5: categories.unit.timeout: expected a number, got 'soon'",
+            "categories.yaml:5: categories.unit.timeout: expected seconds above 0 and at most 604800 (a week), or none, got 'soon'",
         ),
         (
             "version: 1\ncategories:\n  unit:\n    paths: tests\n",

@@ -15,7 +15,7 @@ def test_an_annotation_points_at_the_failing_line() -> None:
     [line] = github.error_annotations(timed_run())
     assert line.startswith(
         "::error file=tests/test_ws.py,line=10,title=failed%3A [websocket] "
-        "tests.test_ws%3A%3Atest_gw1_0::boom%0ATraceback%0AE   boom"
+        "tests/test_ws.py%3A%3Atest_gw1_0::boom%0ATraceback%0AE   boom"
     )
 
 
@@ -38,5 +38,5 @@ def test_the_step_summary_is_appended(tmp_path: Path) -> None:
     text = target.read_text()
     assert text.startswith("earlier step\n## netra-run\n")
     assert "| websocket | failed | 5 | 1 | 0 | 0 | 4.0s |" in text
-    assert "- **[websocket]** `tests/test_ws.py:10` tests.test_ws::test_gw1_0: boom" in text
+    assert "- **[websocket]** `tests/test_ws.py:10` tests/test_ws.py::test_gw1_0: boom" in text
     assert "### Flaky" in text

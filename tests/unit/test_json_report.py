@@ -15,6 +15,8 @@ def test_the_report_has_a_version_totals_and_every_category() -> None:
         "failed": 1,
         "error": 0,
         "skipped": 0,
+        "xfailed": 0,
+        "xpassed": 0,
         "not run": 0,
         "flaky": 1,
     }
