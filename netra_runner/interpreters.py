@@ -129,8 +129,9 @@ def probe(argv: tuple[str, ...]) -> Facts:
     try:
         said = json.loads(done.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        return Facts(error=f"it did not start (exit code {done.returncode}): {last}")
+        lines = done.stderr.strip().splitlines() or ["no output"]
+        said = lines[0] if len(lines) == 1 else f"{lines[0]} ... {lines[-1]}"
+        return Facts(error=f"it did not answer as a Python (exit code {done.returncode}): {said}")
     return Facts(tuple(said["python"]), said.get("pytest"), said.get("xdist"))
 
 

@@ -145,7 +145,7 @@ UNIT = "version: 1\ncategories:\n  u: {paths: [t], %s}\n"
             UNIT % ("retries: " + "9" * 4000),
             "categories.u.retries: Input should be less than or equal to 100",
         ),
-        (UNIT % "timeout: .inf", "categories.u.timeout: Input should be a finite number"),
+        (UNIT % "timeout: .inf", "categories.u.timeout: expected seconds above 0 and at most"),
         (
             UNIT % "markers: '(('",
             "categories.u.markers: not a valid pytest -m expression: ((: at column 3",

@@ -97,7 +97,7 @@ def test_on_github_actions_failures_are_annotated_and_summarised(
     ran = netra(mixed, "-c", "failing", env=env)
     assert (
         "::error file=tests/failing/test_mixed.py,line=8,title=failed%3A [failing] "
-        "tests.failing.test_mixed%3A%3Atest_wrong::assert (6 * 7) == 43%0A" in ran.out
+        "tests/failing/test_mixed.py%3A%3Atest_wrong::assert (6 * 7) == 43%0A" in ran.out
     )
     assert ran.last_line.startswith("netra-run: ")
     assert "| failing | failed | 1 | 1 | 1 | 0 |" in summary.read_text()

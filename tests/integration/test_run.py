@@ -31,7 +31,7 @@ def test_failures_give_exit_1_with_location_and_output(mixed: Path) -> None:
     assert ran.code == 1
     assert ran.last_line.startswith("netra-run: 1 passed, 1 failed, 1 skipped in ")
     assert (
-        "FAILED [failing] tests/failing/test_mixed.py:8 tests.failing.test_mixed::test_wrong"
+        "FAILED [failing] tests/failing/test_mixed.py:8 tests/failing/test_mixed.py::test_wrong"
         in ran.out
     )
     assert "assert (6 * 7) == 43" in ran.out
