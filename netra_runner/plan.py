@@ -9,15 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from netra_runner.config import Project
+from netra_runner.context import RunContext
 from netra_runner.errors import UsageError
-from netra_runner.execution.history import Durations
 from netra_runner.execution.workers import budget, category_workers
 from netra_runner.interpreters import Interpreter, own, probe, resolve
 from netra_runner.interpreters import environment as interpreter_env
-from netra_runner.last_run import failures_in
 from netra_runner.options import RunOptions
 from netra_runner.secrets import secrets_in
-from netra_runner.selection import Selected
+from netra_runner.selection.categories import Selected
 
 # Variables a pytest parent sets for itself; a child suite inheriting them gets confused.
 _PARENT_ONLY = ("PYTEST_CURRENT_TEST", "PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT")
@@ -66,24 +65,16 @@ class Job:
         return (*self.argv[: len(self.argv) - len(self.targets)], f"@{args}")
 
 
-def durations_file(project: Project) -> Path:
-    return project.root / ".netra" / "durations.json"
-
-
-def make_jobs(project: Project, entries: tuple[Selected, ...], options: RunOptions) -> list[Job]:
-    reports = options.reports_in(project.root)
-    # Read before this run replaces the report.
-    failed = failures_in(options.report_paths(project.root).json)[0] if options.failed_first else {}
-    history = Durations.load(durations_file(project))
+def make_jobs(context: RunContext, entries: tuple[Selected, ...]) -> list[Job]:
+    options = context.options
+    failed = context.last.failed if options.failed_first else {}
     limit = budget(options.workers)
     return [
         _job(
-            project,
+            context,
             entry,
-            options,
-            reports / "categories" / entry.name,
+            context.reports / "categories" / entry.name,
             limit,
-            history,
             failed.get(entry.name, []),
         )
         for entry in entries
@@ -91,14 +82,9 @@ def make_jobs(project: Project, entries: tuple[Selected, ...], options: RunOptio
 
 
 def _job(
-    project: Project,
-    entry: Selected,
-    options: RunOptions,
-    report_dir: Path,
-    limit: int,
-    history: Durations,
-    first: list[str],
+    context: RunContext, entry: Selected, report_dir: Path, limit: int, first: list[str]
 ) -> Job:
+    project, history = context.project, context.durations
     category, defaults = entry.category, project.config.defaults
     junit: Path | None
     workers = 1
@@ -107,7 +93,7 @@ def _job(
     if category.command is None:
         workers = category_workers(category, defaults, limit, history)
         workers, notes = _fit(entry.name, python, workers)
-        argv = _pytest_argv(project, entry, options, report_dir, workers, first)
+        argv = _pytest_argv(context, entry, report_dir, workers, first)
         cwd, junit = project.root, report_dir / "junit.xml"
     else:
         argv = category.command
@@ -164,20 +150,16 @@ def _seconds(*values: float | str | None) -> float:
 
 
 def _pytest_argv(
-    project: Project,
-    entry: Selected,
-    options: RunOptions,
-    report_dir: Path,
-    workers: int,
-    first: list[str],
+    context: RunContext, entry: Selected, report_dir: Path, workers: int, first: list[str]
 ) -> tuple[str, ...]:
+    project, options = context.project, context.options
     category, defaults = entry.category, project.config.defaults
     timeout = _seconds(options.timeout, category.timeout, defaults.timeout)
     retries = int(_first(options.retries, category.retries, defaults.retries))
     argv = [*interpreter(project, entry).argv, "-m", "pytest", "-p", PLUGIN]
     argv += [f"--junitxml={report_dir / 'junit.xml'}"]
     argv += [f"--netra-events={report_dir / 'events.ndjson'}", f"--netra-timeout={timeout:g}"]
-    argv += [f"--netra-retries={retries}", f"--netra-durations={durations_file(project)}"]
+    argv += [f"--netra-retries={retries}", f"--netra-durations={context.history_file}"]
     # xunit1 keeps file and line per test; output is kept for failing tests only.
     argv += ["-o", "junit_family=xunit1", "-o", "junit_logging=all"]
     argv += ["-o", "junit_log_passing_tests=false", "-o", f"junit_suite_name={entry.name}"]

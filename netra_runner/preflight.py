@@ -14,7 +14,7 @@ from netra_runner.errors import UsageError
 from netra_runner.expressions import expression_problem
 from netra_runner.limits import MAX_RETRIES, MAX_SECONDS, MAX_WORKERS
 from netra_runner.options import RunOptions
-from netra_runner.sharding import parse
+from netra_runner.selection.partition import parse
 
 
 def check_values(options: RunOptions) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from netra_runner.errors import ExitCode
-from netra_runner.sharding import Manifest
+from netra_runner.selection.partition import Manifest
 
 
 class Outcome(str, Enum):

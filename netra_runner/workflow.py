@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from netra_runner.config import Project, find_config, load_project
+from netra_runner.context import RunContext
 from netra_runner.errors import ExitCode, NetraError, NothingToRun
 from netra_runner.events import EventLog, read_events
 from netra_runner.execution import history
@@ -23,7 +24,7 @@ from netra_runner.execution.processes import ChildProcesses
 from netra_runner.execution.runner import Runner
 from netra_runner.execution.workers import budget
 from netra_runner.options import RunOptions
-from netra_runner.plan import Job, durations_file, make_jobs
+from netra_runner.plan import Job, make_jobs
 from netra_runner.preflight import check_report_paths, check_values
 from netra_runner.reporting.files import FolderWatch
 from netra_runner.reporting.lines import NORMAL, ProgressLines
@@ -32,8 +33,8 @@ from netra_runner.reporting.live import LiveConsole
 from netra_runner.reporting.progress import RunProgress
 from netra_runner.reporting.summary import print_summary, write_reports
 from netra_runner.results import CategoryResult, RunResult, ServiceTiming, Status
-from netra_runner.selection import select
-from netra_runner.subsets import narrow
+from netra_runner.selection.categories import select
+from netra_runner.selection.narrowing import narrow
 
 if TYPE_CHECKING:
     from netra_runner.services.session import ServiceSession
@@ -97,17 +98,18 @@ def _run_selected(project: Project, options: RunOptions, out: Console, err: Cons
     if options.list:
         out.print(category_table(project))
         return ExitCode.OK
-    narrowed = narrow(project, select(project, options), options)
+    context = RunContext.of(project, options)
+    narrowed = narrow(context, select(project, options))
     for note in narrowed.notes:
         out.print(note, markup=False, soft_wrap=True, style="yellow")
-    jobs = make_jobs(project, narrowed.selection.entries, options)
+    jobs = make_jobs(context, narrowed.selection.entries)
     for note in (note for job in jobs for note in job.notes):
         out.print(note, markup=False, soft_wrap=True, style="yellow")
     if options.plan:
         out.print(plan_view(jobs, project), soft_wrap=True)
         return ExitCode.OK
-    run = dataclasses.replace(_run_jobs(project, jobs, options, out), shard=narrowed.shard)
-    unwritten = write_reports(run, options.report_paths(project.root))
+    run = dataclasses.replace(_run_jobs(context, jobs, out), shard=narrowed.shard)
+    unwritten = write_reports(run, context.paths)
     print_summary(run, out, quiet=options.verbosity < NORMAL)
     for problem in unwritten:
         err.print(f"netra-run: error: {problem}", markup=False, soft_wrap=True)
@@ -118,10 +120,10 @@ def _run_selected(project: Project, options: RunOptions, out: Console, err: Cons
     return ExitCode.USAGE if unwritten and code is ExitCode.OK else code
 
 
-def _run_jobs(project: Project, jobs: list[Job], options: RunOptions, out: Console) -> RunResult:
+def _run_jobs(context: RunContext, jobs: list[Job], out: Console) -> RunResult:
+    project, options, reports = context.project, context.options, context.reports
     start, started_at = time.monotonic(), time.time()
     say = ProgressLines(out, options.verbosity)
-    reports = options.reports_in(project.root)
     needed = {name for job in jobs if job.skip is None for name in job.services}
     events = EventLog(reports / "events.ndjson")
     events.listen(say.on_event)
@@ -130,8 +132,7 @@ def _run_jobs(project: Project, jobs: list[Job], options: RunOptions, out: Conso
         stack.callback(watch.close)
         stack.callback(events.close)
         if _live(options, out):
-            durations = history.Durations.load(durations_file(project))
-            live = stack.enter_context(LiveConsole(out, RunProgress(durations)))
+            live = stack.enter_context(LiveConsole(out, RunProgress(context.durations)))
             events.listen(live.on_event)
         events.emit(
             "run_started", categories=[job.name for job in jobs], workers=budget(options.workers)
@@ -168,16 +169,16 @@ def _run_jobs(project: Project, jobs: list[Job], options: RunOptions, out: Conso
         events.emit("run_finished", exit_code=int(run.exit_code()), duration=round(run.duration, 3))
         if watch.deleted():
             run = dataclasses.replace(run, notes=(FOLDER_DELETED.format(reports),))
-    history.record(_history_out(project, options), history.samples(read_events(events.path)))
+    history.record(_history_out(context), history.samples(read_events(events.path)))
     return run
 
 
-def _history_out(project: Project, options: RunOptions) -> Path:
+def _history_out(context: RunContext) -> Path:
     """A shard records its durations beside its reports, never into the history other
     shards partition by (docs/ci.md: `history merge` folds them in after all shards)."""
-    if options.shard is None:
-        return durations_file(project)
-    kept = options.reports_in(project.root) / SHARD_HISTORY
+    if context.options.shard is None:
+        return context.history_file
+    kept = context.reports / SHARD_HISTORY
     kept.unlink(missing_ok=True)  # this shard's samples only, not an earlier run's
     return kept
 

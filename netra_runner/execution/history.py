@@ -85,6 +85,11 @@ class Durations:
         return Durations(tests)
 
 
+def durations_file(root: Path) -> Path:
+    """A project's durations history: committed, so every machine (and shard) shares it."""
+    return root / ".netra" / "durations.json"
+
+
 def record(path: Path, samples: list[Sample]) -> None:
     """Merge this run's samples into the file; safe when runs finish at the same time."""
     if not samples:

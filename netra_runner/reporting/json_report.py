@@ -14,7 +14,7 @@ from typing import Any
 from netra_runner import __version__
 from netra_runner.reporting.files import write_atomically
 from netra_runner.results import CategoryResult, Outcome, RunResult, TestResult
-from netra_runner.sharding import Manifest
+from netra_runner.selection.partition import Manifest
 
 VERSION = 1
 TEXT_CAP = 4000  # characters per message, traceback or output

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from netra_runner.imports import ImportGraph, module_name
+from netra_runner.selection.imports import ImportGraph, module_name
 
 
 def make(root: Path, files: dict[str, str]) -> ImportGraph:

@@ -5,7 +5,7 @@ import pytest
 from netra_runner.config import Project, load_project
 from netra_runner.errors import NothingToRun, UsageError
 from netra_runner.options import RunOptions
-from netra_runner.selection import select, split_names
+from netra_runner.selection.categories import select, split_names
 
 CONFIG = """\
 version: 1

@@ -2,7 +2,7 @@ from pathlib import Path
 from typing import Any
 
 from netra_runner.reporting.shard_check import shard_problems
-from netra_runner.sharding import manifest, partition
+from netra_runner.selection.partition import manifest, partition
 
 TESTS = {"unit": [f"tests/test_{f}.py::t{n}" for f in "abcdefg" for n in range(10)]}
 

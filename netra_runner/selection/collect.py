@@ -13,18 +13,20 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from netra_runner.config import Project
+from netra_runner.context import RunContext
 from netra_runner.errors import UsageError
 from netra_runner.events import read_events
 from netra_runner.options import RunOptions
 from netra_runner.plan import PLUGIN, environment, interpreter, narrowing_args, target_args
-from netra_runner.selection import Selected
+from netra_runner.selection.categories import Selected
 
 COLLECT_TIMEOUT = 600.0
 
 
 def collect(
-    project: Project, entries: tuple[Selected, ...], options: RunOptions, workers: int
+    context: RunContext, entries: tuple[Selected, ...], workers: int
 ) -> dict[str, list[str]]:
+    project, options = context.project, context.options
     pytest_entries = [e for e in entries if e.skip is None and e.category.is_pytest]
     with (
         tempfile.TemporaryDirectory(prefix="netra-collect-") as folder,

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from netra_runner.errors import NothingToRun, UsageError
-from netra_runner.imports import ImportGraph
 from netra_runner.pushes import pushed_files
-from netra_runner.selection import Selection, holds
+from netra_runner.selection.categories import Selection, holds
+from netra_runner.selection.imports import ImportGraph
 
 UPSTREAM = "@{upstream}"
 EVERYTHING = (

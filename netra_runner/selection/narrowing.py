@@ -1,0 +1,62 @@
+"""The selected categories narrowed to some of their tests, in order: changed files, last
+failures, this machine's shard, a time budget."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from netra_runner.context import RunContext
+from netra_runner.execution.history import Durations
+from netra_runner.execution.workers import budget
+from netra_runner.selection.budget import within_budget
+from netra_runner.selection.categories import Selection
+from netra_runner.selection.changes import narrow_to_changes
+from netra_runner.selection.collect import collect
+from netra_runner.selection.last_failed import last_failed
+from netra_runner.selection.partition import Manifest
+from netra_runner.selection.shards import committed, shard
+
+NO_HISTORY = 1.0  # seconds assumed per test when the history knows none at all
+
+
+@dataclass(frozen=True)
+class Narrowed:
+    selection: Selection
+    notes: tuple[str, ...] = ()  # what to tell the user about what was left out
+    shard: Manifest | None = None
+
+
+def narrow(context: RunContext, selection: Selection) -> Narrowed:
+    """The selection narrowed as asked."""
+    options, root = context.options, context.project.root
+    if options.changed or options.changed_since:
+        selection = narrow_to_changes(selection, root, options.changed_since)
+    if options.last_failed:
+        selection = last_failed(selection, context.last)
+    if not options.shard and options.budget is None:
+        return Narrowed(selection)
+    workers = budget(options.workers)
+    tests = collect(context, selection.entries, workers)  # once, for both
+    notes = []
+    mine = None
+    if options.shard:
+        history = committed(root, context.history_file)
+        selection, mine = shard(selection, tests, weigher(history), options.shard)
+        tests = {e.name: list(e.targets) for e in selection.entries if e.name in tests}
+    if options.budget is not None:
+        selection, note = within_budget(
+            selection,
+            tests,
+            weigher(context.durations),
+            context.last.failed,
+            workers,
+            options.budget,
+        )
+        notes.append(note)
+    return Narrowed(selection, tuple(notes), mine)
+
+
+def weigher(history: Durations) -> Callable[[str], float]:
+    typical = history.typical() or NO_HISTORY
+    return lambda test: history.duration(test) or typical
