@@ -1,13 +1,24 @@
-"""Everything a run is asked to do, as one frozen record built by the CLI."""
+"""Everything a run is asked to do, as one frozen record built by the CLI, and every check
+of what the flags mean together (`check`): a combination that makes no sense says why,
+before anything runs."""
 
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from netra_runner.config.model import RunDefaults
+from netra_runner.errors import UsageError
+from netra_runner.expressions import expression_problem
+from netra_runner.limits import MAX_RETRIES, MAX_SECONDS, MAX_WORKERS
+from netra_runner.selection.partition import parse
+from netra_runner.services.choice import CHOICES, Choice
+
+Format = Literal["text", "json"]
 
 
 @dataclass(frozen=True)
@@ -23,15 +34,21 @@ class RunOptions:
     all: bool = False
     list: bool = False
     plan: bool = False
+    collect_only: bool = False  # list the selected tests per category; run nothing
+    format: Format = "text"  # how --collect-only prints
     keyword: str | None = None
     markers: str | None = None
-    files: tuple[Path, ...] = ()
+    targets: tuple[str, ...] = ()  # paths and node ids (positional, or --file)
+    pytest_args: tuple[str, ...] = ()  # after `--`: for every pytest suite
     no_deps: bool = False
     real_services: bool = False
     keep_services: bool = False
-    services: Literal["docker", "local", "auto"] | None = None  # None: the profile's, else auto
+    services: Choice | None = None  # None: the profile's, else auto
+    services_flag: bool = False  # --services was on the command line (not NETRA_SERVICES)
     workers: int | str | None = None  # None: each category's own setting; "auto" or N: the budget
     fail_fast: bool = False
+    maxfail: int | None = None  # stop the run after this many failures
+    durations: int | None = None  # the slowest N in the summary; 0: all
     timeout: float | None = None  # per test, over the config's
     retries: int | None = None  # over the config's
     reports_dir: Path | None = None  # None: reports/ at the project root
@@ -64,7 +81,7 @@ class RunOptions:
             self,
             plain=self.plain or run.plain,
             verbosity=-1 if run.quiet and self.verbosity == 0 else self.verbosity,
-            fail_fast=self.fail_fast or run.fail_fast,
+            fail_fast=self.fail_fast or (run.fail_fast and self.maxfail is None),
             failed_first=self.failed_first or run.failed_first,
             last_failed=self.last_failed or run.last_failed,
             changed=self.changed or (run.changed and not changes),
@@ -90,6 +107,128 @@ class RunOptions:
     def narrowing(self) -> str | None:
         """The flags that narrow a suite to some of its tests, as the user wrote them."""
         used = [flag for flag, value in (("-k", self.keyword), ("-m", self.markers)) if value]
-        if self.files:
-            used.append("--file")
+        if self.targets:
+            used.append("a test path")
         return "/".join(used) or None
+
+    @property
+    def stop_after(self) -> int | None:
+        """Failures after which the run stops (-x: 1, --maxfail N), or None."""
+        return 1 if self.fail_fast else self.maxfail
+
+    @property
+    def prints_only(self) -> bool:
+        """--list, --plan and --collect-only print and exit: no reports are written."""
+        return self.list or self.plan or self.collect_only
+
+    def check(self) -> None:
+        """What the flags mean together and each value: UsageError naming the flag."""
+        for problem in (*_conflicts(self), *_values(self)):
+            raise UsageError(problem)
+
+
+def _conflicts(options: RunOptions) -> list[str]:
+    printing = [
+        flag
+        for flag, on in (
+            ("--list", options.list),
+            ("--plan", options.plan),
+            ("--collect-only", options.collect_only),
+        )
+        if on
+    ]
+    rules = [
+        (
+            options.keep_services and not options.real_services,
+            "--keep-services: it keeps what --real-services starts; add --real-services",
+        ),
+        (
+            options.services_flag and not options.real_services,
+            "--services: it chooses how --real-services starts services; add --real-services",
+        ),
+        (len(printing) > 1, f"{' and '.join(printing)} each print and exit; use one"),
+        (
+            options.changed and options.changed_since is not None,
+            "--changed is the working tree against HEAD, --changed-since against REF; use one",
+        ),
+        (
+            options.fail_fast and options.maxfail not in (None, 1),
+            "-x is --maxfail 1; give one of them",
+        ),
+        (
+            options.format != "text" and not options.collect_only,
+            "--format json is the test list of --collect-only; add --collect-only",
+        ),
+        (
+            options.all and bool(options.categories),
+            "--all runs every category; drop it or drop --category",
+        ),
+    ]
+    return [message for broken, message in rules if broken]
+
+
+def _values(options: RunOptions) -> list[str]:
+    problems = []
+    if options.services is not None and options.services not in CHOICES:
+        problems.append(f"--services expects one of {', '.join(CHOICES)}, got {options.services!r}")
+    if options.format not in ("text", "json"):
+        problems.append(f"--format expects text or json, got {options.format!r}")
+    for flag, expression in (("-k", options.keyword), ("-m", options.markers)):
+        problem = expression_problem(expression) if expression is not None else None
+        if problem:
+            problems.append(f"Wrong expression passed to '{flag}': {problem}")
+    if options.shard is not None:
+        try:
+            parse(options.shard)
+        except ValueError as exc:
+            problems.append(f"--shard: {exc}")
+    for flag, seconds in (("--timeout", options.timeout), ("--budget", options.budget)):
+        if seconds is not None and not (0 < seconds <= MAX_SECONDS and math.isfinite(seconds)):
+            problems.append(
+                f"{flag}: expected seconds above 0 and at most {MAX_SECONDS:g} (a week), "
+                f"got {seconds:g}"
+            )
+    for flag, number, low, high in (
+        ("--retries", options.retries, 0, MAX_RETRIES),
+        ("--maxfail", options.maxfail, 1, None),
+        ("--durations", options.durations, 0, None),
+    ):
+        if number is not None and (number < low or (high is not None and number > high)):
+            bound = f"{low} to {high}" if high is not None else f"at least {low}"
+            problems.append(f"{flag}: expected {bound}, got {_short(number)}")
+    if isinstance(options.workers, int) and not 1 <= options.workers <= MAX_WORKERS:
+        problems.append(
+            f"--workers: expected 0 to {MAX_WORKERS} or auto, got {_short(options.workers)}"
+        )
+    return problems
+
+
+def verbosity(verbose: bool, quiet: bool) -> int:
+    if verbose and quiet:
+        raise UsageError("-v asks for more output and -q for less; use one")
+    return 1 if verbose else -1 if quiet else 0
+
+
+def parse_seconds(value: str | None, flag: str) -> float | None:
+    """90, 90s, 2m, 1.5min: seconds."""
+    if value is None:
+        return None
+    match = re.fullmatch(r"([0-9]{1,12}(?:\.[0-9]{1,12})?)\s*(s|m|min)?", value.strip())
+    if not match or float(match[1]) <= 0:
+        raise UsageError(f"{flag}: expected a time like 90s, 2m or 90 (seconds), got {value!r}")
+    return float(match[1]) * (60 if match[2] in ("m", "min") else 1)
+
+
+def parse_workers(value: str | None) -> int | str | None:
+    """N or auto; 0 is pytest's `-n 0` (no xdist workers), the same as 1 here."""
+    if value is None or value == "auto":
+        return value
+    if re.fullmatch("[0-9]{1,9}", value):  # not '²': isdigit() says yes
+        return max(int(value), 1)
+    shown = repr(value) if len(value) <= 40 else repr(value[:40] + "...")
+    raise UsageError(f"--workers: expected a whole number or 'auto', got {shown}")
+
+
+def _short(number: int) -> str:
+    text = str(number)
+    return text if len(text) <= 20 else f"a {len(text)}-digit number"

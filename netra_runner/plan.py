@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shlex
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from netra_runner.config import Project
+from netra_runner.config.checks import render_args
 from netra_runner.context import RunContext
 from netra_runner.errors import UsageError
 from netra_runner.execution.workers import budget, category_workers
@@ -45,6 +47,7 @@ class Job:
     secrets: tuple[str, ...] = ()  # values of the category's secret-looking env
     python: Interpreter = field(default_factory=own)
     notes: tuple[str, ...] = ()  # what was changed from the config, and why
+    args_span: tuple[int, int] = (0, 0)  # where the category's own `args` are in argv
 
     @property
     def output_log(self) -> Path:
@@ -57,6 +60,15 @@ class Job:
     @property
     def is_pytest(self) -> bool:
         return self.junit_source == self.report_dir / "junit.xml"
+
+    def rendered(self, exports: Mapping[str, str]) -> Job:
+        """This job with its category's `args` ({NAME}) filled from its services' exports;
+        nothing else in the command is touched (a test id may hold braces)."""
+        start, end = self.args_span
+        if start == end:
+            return self
+        filled = render_args(self.argv[start:end], exports)
+        return dataclasses.replace(self, argv=(*self.argv[:start], *filled, *self.argv[end:]))
 
     def restart_argv(self, nodeids: list[str]) -> tuple[str, ...]:
         """The same command for only these tests (after a crash); ids go in an @file."""
@@ -88,12 +100,13 @@ def _job(
     category, defaults = entry.category, project.config.defaults
     junit: Path | None
     workers = 1
+    span = (0, 0)
     python = interpreter(project, entry)
     notes: tuple[str, ...] = ()
     if category.command is None:
         workers = category_workers(category, defaults, limit, history)
         workers, notes = _fit(entry.name, python, workers)
-        argv = _pytest_argv(context, entry, report_dir, workers, first)
+        argv, span = _pytest_argv(context, entry, report_dir, workers, first)
         cwd, junit = project.root, report_dir / "junit.xml"
     else:
         argv = category.command
@@ -116,6 +129,7 @@ def _job(
         secrets=tuple(secrets_in(category.env)),
         python=python,
         notes=notes,
+        args_span=span,
     )
 
 
@@ -151,7 +165,7 @@ def _seconds(*values: float | str | None) -> float:
 
 def _pytest_argv(
     context: RunContext, entry: Selected, report_dir: Path, workers: int, first: list[str]
-) -> tuple[str, ...]:
+) -> tuple[tuple[str, ...], tuple[int, int]]:
     project, options = context.project, context.options
     category, defaults = entry.category, project.config.defaults
     timeout = _seconds(options.timeout, category.timeout, defaults.timeout)
@@ -173,12 +187,16 @@ def _pytest_argv(
         flags = interpreter(project, entry).argv[1:]
         if flags:
             argv += [f"--netra-python-flags={shlex.join(flags)}"]
-    if options.fail_fast:
-        argv += ["-x"]
+    if options.stop_after is not None:
+        argv += [f"--maxfail={options.stop_after}"]
+    # The category's own (filled in when its services run), then the command line's:
+    # pytest lets a later option win.
+    span = (len(argv), len(argv) + len(category.args))
+    argv += [*category.args, *options.pytest_args]
     if first:
         _write_lines(report_dir / "first.txt", first)
         argv += [f"--netra-first={report_dir / 'first.txt'}"]
-    return (*argv, *target_args(entry.targets, report_dir))  # last: a restart replaces them
+    return (*argv, *target_args(entry.targets, report_dir)), span  # targets last: see restart
 
 
 def narrowing_args(entry: Selected, options: RunOptions) -> list[str]:

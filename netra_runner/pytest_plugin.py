@@ -30,6 +30,8 @@ from _pytest.runner import runtestprotocol
 
 from netra_runner.capture import shrink
 from netra_runner.secrets import MASK_VARIABLE, Masker, capped
+from netra_runner.subtests import description, is_subtest, make_sendable
+from netra_runner.subtests import outcome as subtest_outcome
 from netra_runner.tracebacks import error_lines
 from netra_runner.watchdog import Watchdog, expired, watchdog_file
 
@@ -264,6 +266,8 @@ class Containment:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self._contain(report)
+        if is_subtest(report):
+            make_sendable(report)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -376,6 +380,7 @@ class EventWriter(EventFile):
         self.base = base
         self.starts = starts  # False under xdist: the workers write their own starts
         self.attempts: dict[tuple[str, int], list[pytest.TestReport]] = {}
+        self.subtests_passed: dict[tuple[str, int], int] = {}
         self.collected = False
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
@@ -412,12 +417,31 @@ class EventWriter(EventFile):
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         attempt = getattr(report, "netra_attempt", 1)
         key = (report.nodeid, attempt)
+        if is_subtest(report):
+            self._subtest(report, key)
+            return
         self.attempts.setdefault(key, []).append(report)
         if _when(report) in ("teardown", "???"):  # "???": xdist's report for a crashed worker
             summary = summarize(self.attempts.pop(key), attempt, self.base)
+            summary["subtests_passed"] = self.subtests_passed.pop(key, 0)
             if summary["outcome"] == "crashed":
                 summary |= self._timed_out(summary)
             self.emit("test_finished", **summary)
+
+    def _subtest(self, report: pytest.TestReport, key: tuple[str, int]) -> None:
+        """A passed subtest is counted on its test; any other is a result of its own."""
+        if subtest_outcome(report) == "passed":
+            self.subtests_passed[key] = self.subtests_passed.get(key, 0) + 1
+            return
+        summary = summarize([report], key[1], self.base)
+        parent = summary["nodeid"]
+        summary |= {
+            "nodeid": f"{parent} {description(report)}",
+            "outcome": subtest_outcome(report),
+            "parent": parent,
+            "subtest": True,
+        }
+        self.emit("test_finished", **summary)
 
     def _timed_out(self, summary: dict[str, Any]) -> dict[str, Any]:
         """A worker ended by its watchdog: the test timed out; it did not crash."""

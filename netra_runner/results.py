@@ -64,6 +64,8 @@ class TestResult:
     worker: str = ""
     nodeid: str = ""  # pytest's id; empty for a command suite's tests
     started: float | None = None  # epoch seconds when the first attempt began
+    subtests_passed: int = 0  # its passed subtests (pytest counts them apart)
+    parent: str = ""  # a subtest's own test (the id --last-failed runs again)
 
     @property
     def flaky(self) -> bool:
@@ -138,6 +140,9 @@ class RunResult:
         usual = [Outcome.PASSED, Outcome.FAILED, Outcome.SKIPPED, Outcome.ERROR]
         totals = self.totals()
         return usual + [o for o in (Outcome.XFAILED, Outcome.XPASSED, Outcome.NOT_RUN) if totals[o]]
+
+    def subtests_passed(self) -> int:
+        return sum(t.subtests_passed for cat in self.categories for t in cat.tests)
 
     def totals(self) -> Counter[Outcome]:
         return Counter(test.outcome for cat in self.categories for test in cat.tests)

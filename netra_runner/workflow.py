@@ -25,7 +25,9 @@ from netra_runner.execution.runner import Runner
 from netra_runner.execution.workers import budget
 from netra_runner.options import RunOptions
 from netra_runner.plan import Job, make_jobs
-from netra_runner.preflight import check_report_paths, check_values
+from netra_runner.preflight import check_report_paths
+from netra_runner.reporting import collected
+from netra_runner.reporting.console import SLOWEST
 from netra_runner.reporting.files import FolderWatch
 from netra_runner.reporting.lines import NORMAL, ProgressLines
 from netra_runner.reporting.listing import category_table, plan_view
@@ -33,8 +35,9 @@ from netra_runner.reporting.live import LiveConsole
 from netra_runner.reporting.progress import RunProgress
 from netra_runner.reporting.summary import print_summary, write_reports
 from netra_runner.results import CategoryResult, RunResult, ServiceTiming, Status
-from netra_runner.selection.categories import select
-from netra_runner.selection.narrowing import narrow
+from netra_runner.selection.categories import Selected
+from netra_runner.selection.collect import collect_each
+from netra_runner.selection.narrowing import narrow, select
 
 if TYPE_CHECKING:
     from netra_runner.services.session import ServiceSession
@@ -48,9 +51,19 @@ FOLDER_DELETED = (
 )
 
 
-def execute(options: RunOptions, out: Console, err: Console) -> int:
-    """Run everything the options ask for; never raises, returns the exit code."""
-    return guard(lambda: _stages(options, out, err), err, options.reports_in(_root(options)))
+def execute(build: Callable[[], RunOptions], out: Console, err: Console) -> int:
+    """Run everything the options ask for (built here: a flag's problem is an error like
+    any other); never raises, returns the exit code."""
+    built: list[RunOptions] = []
+
+    def stages() -> int:
+        built.append(build())
+        return _stages(built[0], out, err)
+
+    def crash_dir() -> Path:
+        return built[0].reports_in(_root(built[0])) if built else Path.cwd() / "reports"
+
+    return guard(stages, err, crash_dir)
 
 
 def _root(options: RunOptions) -> Path | None:
@@ -61,8 +74,9 @@ def _root(options: RunOptions) -> Path | None:
         return None
 
 
-def guard(action: Callable[[], int], err: Console, crash_dir: Path) -> int:
-    """The one place errors become exit codes: expected ones one line, bugs a log file."""
+def guard(action: Callable[[], int], err: Console, crash_dir: Path | Callable[[], Path]) -> int:
+    """The one place errors become exit codes: expected ones one line, bugs a log file
+    (in `crash_dir`, worked out only then)."""
     try:
         return action()
     except NetraError as exc:
@@ -72,7 +86,7 @@ def guard(action: Callable[[], int], err: Console, crash_dir: Path) -> int:
         err.print("netra-run: interrupted")
         return ExitCode.INTERRUPTED
     except Exception:
-        log = _write_crash_log(crash_dir)
+        log = _write_crash_log(crash_dir() if callable(crash_dir) else crash_dir)
         err.print(
             f"netra-run: internal error (a bug in netra-run); traceback in {log}", markup=False
         )
@@ -80,10 +94,10 @@ def guard(action: Callable[[], int], err: Console, crash_dir: Path) -> int:
 
 
 def _stages(options: RunOptions, out: Console, err: Console) -> int:
-    check_values(options)
+    options.check()
     project = load_project(find_config(options.cwd, options.config), options.profile)
     options = options.under(project.run)
-    if not (options.list or options.plan):
+    if not options.prints_only:
         check_report_paths(options, project.root)
     try:
         return _run_selected(project, options, out, err)
@@ -100,17 +114,22 @@ def _run_selected(project: Project, options: RunOptions, out: Console, err: Cons
         return ExitCode.OK
     context = RunContext.of(project, options)
     narrowed = narrow(context, select(project, options))
+    # Notes go beside JSON, never into it.
+    say = err if options.format == "json" else out
     for note in narrowed.notes:
-        out.print(note, markup=False, soft_wrap=True, style="yellow")
+        say.print(note, markup=False, soft_wrap=True, style="yellow")
     jobs = make_jobs(context, narrowed.selection.entries)
     for note in (note for job in jobs for note in job.notes):
-        out.print(note, markup=False, soft_wrap=True, style="yellow")
+        say.print(note, markup=False, soft_wrap=True, style="yellow")
+    if options.collect_only:
+        return _list_tests(context, narrowed.selection.entries, out)
     if options.plan:
         out.print(plan_view(jobs, project), soft_wrap=True)
         return ExitCode.OK
     run = dataclasses.replace(_run_jobs(context, jobs, out), shard=narrowed.shard)
     unwritten = write_reports(run, context.paths)
-    print_summary(run, out, quiet=options.verbosity < NORMAL)
+    slowest = SLOWEST if options.durations is None else options.durations
+    print_summary(run, out, quiet=options.verbosity < NORMAL, slowest=slowest)
     for problem in unwritten:
         err.print(f"netra-run: error: {problem}", markup=False, soft_wrap=True)
     code = run.exit_code()
@@ -118,6 +137,17 @@ def _run_selected(project: Project, options: RunOptions, out: Console, err: Cons
         code = ExitCode.OK
     # Green tests whose reports are missing are no green run for CI: the path was the user's.
     return ExitCode.USAGE if unwritten and code is ExitCode.OK else code
+
+
+def _list_tests(context: RunContext, entries: tuple[Selected, ...], out: Console) -> int:
+    found = collect_each(context, entries, budget(context.options.workers))
+    data = collected.listing(entries, found)
+    if context.options.format == "json":
+        out.print(collected.as_json(data), markup=False, soft_wrap=True, highlight=False)
+    else:
+        for line in collected.as_text(data):
+            out.print(line, markup=False, soft_wrap=True)
+    return collected.exit_code(data)
 
 
 def _run_jobs(context: RunContext, jobs: list[Job], out: Console) -> RunResult:
@@ -153,7 +183,7 @@ def _run_jobs(context: RunContext, jobs: list[Job], out: Console) -> RunResult:
             events,
             say.category,
             budget(options.workers),
-            options.fail_fast,
+            options.stop_after,
         )
         results = {result.name: result for result in runner.run()}
         ordered = tuple(_with_job(results[job.name], job) for job in jobs)

@@ -7,12 +7,20 @@ import re
 import string
 from collections.abc import Iterable, Mapping
 
-from netra_runner.config.model import Config, Service
+from netra_runner.config.model import Category, Config, Service
 from netra_runner.config.yaml_source import Source
 from netra_runner.suggest import did_you_mean
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+ARG_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")  # {REDIS_URL} in a category's args
+
+
+def render_args(argv: tuple[str, ...], exports: Mapping[str, str]) -> tuple[str, ...]:
+    """A command with its {NAME} placeholders filled from the services' exports."""
+    return tuple(
+        ARG_PLACEHOLDER.sub(lambda found: exports.get(found[1], found[0]), arg) for arg in argv
+    )
 
 
 def check_references(config: Config, source: Source) -> list[str]:
@@ -31,6 +39,7 @@ def check_references(config: Config, source: Source) -> list[str]:
         problems += _unknown(
             source, (*where, "depends_on"), category.depends_on, config.categories, "category"
         )
+        problems += _args(source, config, name, category)
     for name, service in config.services.items():
         where = ("services", name)
         problems += _unknown(
@@ -68,6 +77,26 @@ def _cycles(source: Source, section: str, graph: dict[str, tuple[str, ...]]) -> 
         where = source.where((section, cycle[0], "depends_on"))
         return [f"{where}: dependency cycle: {' -> '.join(cycle)}"]
     return []
+
+
+def _args(source: Source, config: Config, name: str, category: Category) -> list[str]:
+    """A category's `args` may use {NAME} for an export of one of its services."""
+    exports = {
+        key
+        for service in category.services
+        if service in config.services
+        for key in config.services[service].exports
+    }
+    problems = []
+    for index, arg in enumerate(category.args):
+        for found in ARG_PLACEHOLDER.finditer(arg):
+            if found[1] not in exports:
+                known = ", ".join(sorted(exports)) or "none: it uses no service with exports"
+                problems.append(
+                    f"{source.where(('categories', name, 'args', index))}: '{found[0]}' is not "
+                    f"an export of its services (exports: {known})"
+                )
+    return problems
 
 
 def _exports(source: Source, name: str, service: Service) -> list[str]:

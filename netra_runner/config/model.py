@@ -16,6 +16,7 @@ from pydantic.dataclasses import dataclass
 
 from netra_runner.expressions import expression_problem
 from netra_runner.limits import MAX_RETRIES, MAX_SECONDS, MAX_WORKERS
+from netra_runner.services.choice import Choice
 
 SCHEMA = ConfigDict(extra="forbid")
 Seconds = Annotated[float, Strict(), Field(gt=0, le=MAX_SECONDS, allow_inf_nan=False)]
@@ -231,6 +232,7 @@ class Category:
     cwd: Text | None = None
     junit: Text | None = None
     python: Python | None = None  # the interpreter its pytest runs in (defaults.python)
+    args: tuple[StrictStr, ...] = ()  # more pytest arguments; {NAME} is a service's export
 
     @model_validator(mode="after")
     def _one_kind(self) -> Category:
@@ -240,8 +242,10 @@ class Category:
             raise ValueError("'cwd' and 'junit' belong to a 'command' suite")
         if self.command is not None and self.markers:
             raise ValueError("'markers' selects pytest tests; a 'command' suite has none")
-        if self.command is not None and self.python:
-            raise ValueError("'python' runs a pytest suite; a 'command' suite names its own")
+        if self.command is not None and (self.python or self.args):
+            raise ValueError(
+                "'python' and 'args' belong to a pytest suite; a 'command' suite has its own"
+            )
         return self
 
     @property
@@ -271,4 +275,4 @@ class RunDefaults:
     changed_since: Text | None = None
     budget: Seconds | None = None
     allow_empty: StrictBool = False
-    services: Literal["docker", "local", "auto"] | None = None  # how --real-services runs them
+    services: Choice | None = None  # how --real-services runs them

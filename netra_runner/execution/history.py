@@ -142,5 +142,5 @@ def samples(events: Iterable[dict[str, Any]]) -> list[Sample]:
     return [
         Sample(e["nodeid"], float(e.get("duration", 0.0)), float(e.get("setup", 0.0)))
         for e in events
-        if e["event"] == "test_finished" and e.get("outcome") in _RAN
+        if e["event"] == "test_finished" and e.get("outcome") in _RAN and not e.get("subtest")
     ]

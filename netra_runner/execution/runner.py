@@ -35,8 +35,9 @@ class Runner:
         events: EventLog,
         on_event: Callable[[str, CategoryResult | None], None],
         budget: int,
-        fail_fast: bool = False,
+        stop_after: int | None = None,
     ) -> None:
+        """`stop_after`: failures after which everything stops (-x: 1, --maxfail N)."""
         names = {job.name for job in jobs}
         # Waiting for a gate that is not in the run would wait forever: such a gate is no gate.
         self.pending = [
@@ -48,8 +49,9 @@ class Runner:
         self.events = events
         self.on_event = on_event
         self.budget = max(budget, 1)
-        self.fail_fast = fail_fast
-        self._failed_fast = False
+        self.stop_after = stop_after
+        self._failures = 0
+        self._failing: set[str] = set()  # categories with a failed test counted
         self.results: dict[str, CategoryResult] = {}
         self.running: dict[str, int] = {}  # category -> workers it holds
         self.service_error: str | None = None
@@ -72,8 +74,8 @@ class Runner:
                     self._schedule(pool)
                     self._next_event()
                     self.events.poll()
-                    if self._failed_fast:
-                        self._stop("--fail-fast stopped the run after the first failure")
+                    if self.stop_after is not None and self._failures >= self.stop_after:
+                        self._stop(_stopped_after(self.stop_after))
                 except KeyboardInterrupt:
                     self.interrupted = True
                     self._stop(INTERRUPTED)
@@ -106,7 +108,7 @@ class Runner:
                 workers = f" ({job.workers} workers)" if job.workers > 1 else ""
                 self.on_event(f"START       {job.name}{workers}", None)
                 env = {**decision, MASK_VARIABLE: json.dumps(mask.values)}
-                pool.submit(self._run, job, env, mask)
+                pool.submit(self._run, job.rendered(decision), env, mask)
 
     def _decide(self, job: Job) -> str | CategoryResult | dict[str, str]:
         """WAIT, a result that ends the job without running it, or the env to run it with."""
@@ -184,22 +186,26 @@ class Runner:
             reason=result.reason,
             counts={o.value: result.count(o) for o in Outcome if result.count(o)},
         )
-        if self.fail_fast and result.status in (Status.FAILED, Status.ERROR):
-            self._failed_fast = True
+        broken = result.status in (Status.FAILED, Status.ERROR)
+        if broken and result.name not in self._failing:
+            self._failures += 1  # a suite that failed without a failed test counts once
         self.on_event("", result)
 
     def _watch(self, event: Event) -> None:
-        if (
-            self.fail_fast
-            and event["event"] == "test_finished"
-            and event.get("outcome") in FAILED_OUTCOMES
-        ):
-            self._failed_fast = True
+        if event["event"] == "test_finished" and event.get("outcome") in FAILED_OUTCOMES:
+            self._failures += 1
+            self._failing.add(str(event.get("category", "")))
 
     def _stop(self, reason: str) -> None:
         if not self._stopped:
             self._stopped = reason
             self.children.stop_all(reason)
+
+
+def _stopped_after(count: int) -> str:
+    if count == 1:
+        return "--fail-fast stopped the run after the first failure"
+    return f"--maxfail {count} stopped the run after {count} failures"
 
 
 def _verb(status: Status) -> str:

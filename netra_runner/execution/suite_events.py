@@ -152,6 +152,8 @@ def _result(category: str, attempts: list[Event]) -> TestResult:
         worker=final.get("worker", ""),
         nodeid=final["nodeid"],
         started=_began(attempts[0]),
+        subtests_passed=int(final.get("subtests_passed") or 0),
+        parent=str(final.get("parent") or ""),
     )
 
 

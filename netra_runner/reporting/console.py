@@ -15,6 +15,7 @@ from netra_runner.results import CategoryResult, Outcome, RunResult, Status, Tes
 TRACEBACK_LINES = 15
 OUTPUT_LINES = 10
 SLOWEST = 10
+MEASURABLE = 0.005  # seconds: what rounds to 0.00 s is no slow test
 _OUTCOME_STYLE = {
     "passed": "green",
     "skipped": "yellow",
@@ -110,13 +111,21 @@ def flaky_line(test: TestResult) -> Text:
 
 
 def slowest(run: RunResult, count: int = SLOWEST) -> list[TestResult]:
-    tests = [t for cat in run.categories for t in cat.tests if t.started is not None]
-    return sorted(tests, key=lambda t: t.duration, reverse=True)[:count]
+    """The slowest tests that took measurable time (0: all of them), as pytest's
+    --durations lists them."""
+    tests = [
+        t
+        for cat in run.categories
+        for t in cat.tests
+        if t.started is not None and t.duration >= MEASURABLE
+    ]
+    ranked = sorted(tests, key=lambda t: t.duration, reverse=True)
+    return ranked if count == 0 else ranked[:count]
 
 
-def slowest_lines(run: RunResult) -> list[Text]:
+def slowest_lines(run: RunResult, count: int = SLOWEST) -> list[Text]:
     """Lines, not a table: a test id is worth more whole than wrapped into a column."""
-    tests = slowest(run)
+    tests = slowest(run, count)
     if not tests:
         return []
     width = max(len(t.category) for t in tests)
@@ -169,7 +178,10 @@ def failure_report(test: TestResult) -> RenderableType:
 
 def closing_line(run: RunResult) -> str:
     """The line CI systems read: 'netra-run: N passed, N failed, N skipped in Xs'."""
-    counts = {o.value: n for o, n in run.totals().items()} | {"flaky": len(run.flaky)}
+    counts = {o.value: n for o, n in run.totals().items()} | {
+        "flaky": len(run.flaky),
+        "subtests passed": run.subtests_passed(),
+    }
     skipped = sum(1 for cat in run.categories if cat.status is Status.SKIPPED)
     return closing_text(counts, run.duration, skipped)
 
@@ -180,7 +192,7 @@ def closing_text(counts: Mapping[str, int], duration: float, categories_not_run:
         f"netra-run: {counts.get('passed', 0)} passed, {counts.get('failed', 0)} failed, "
         f"{counts.get('skipped', 0)} skipped"
     )
-    for key in ("xfailed", "xpassed"):
+    for key in ("xfailed", "xpassed", "subtests passed"):
         if counts.get(key):
             text += f", {counts[key]} {key}"
     errors = counts.get("error", 0)

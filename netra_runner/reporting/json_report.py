@@ -28,7 +28,8 @@ def report_data(run: RunResult) -> dict[str, Any]:
         "started_at": _iso(run.started_at),
         "duration": round(run.duration, 3),
         "exit_code": int(run.exit_code()),
-        "totals": {o.value: totals[o] for o in Outcome} | {"flaky": len(run.flaky)},
+        "totals": {o.value: totals[o] for o in Outcome}
+        | {"flaky": len(run.flaky), "subtests passed": run.subtests_passed()},
         "service_error": run.service_error,
         "services": [
             {
@@ -90,6 +91,10 @@ def _test(test: TestResult, run: RunResult) -> dict[str, Any]:
         record["output"] = cap(test.output)
     elif test.outcome in (Outcome.SKIPPED, Outcome.XFAILED, Outcome.XPASSED):
         record["message"] = cap(test.message)
+    if test.parent:
+        record["parent"] = test.parent
+    if test.subtests_passed:
+        record["subtests_passed"] = test.subtests_passed
     if test.reruns:
         record["flaky"] = test.flaky
         record["reruns"] = [

@@ -31,7 +31,7 @@ _RESULT = {
 }
 # JUnit has no xfail: pytest's own JUnit writes a skip of this type, readers know it.
 _TYPE = {Outcome.XFAILED: "pytest.xfail"}
-COUNTED = ("xfailed", "xpassed", "not-run")  # outcomes JUnit lacks, as suite properties
+COUNTED = ("xfailed", "xpassed", "not-run", "subtests-passed")  # JUnit lacks them: properties
 NOT_RUN_LISTED = 200  # ids of tests that did not run, named in a suite's system-out
 
 
@@ -77,10 +77,11 @@ def _suite(category: CategoryResult, service_logs: str = "") -> TestSuite:
             case.system_err = clean(service_logs)
         # add_testcase recounts the whole suite on every call: quadratic in a large run.
         suite.append(case)  # type: ignore[no-untyped-call]
-    uncounted = (Outcome.XFAILED, Outcome.XPASSED, Outcome.NOT_RUN)
-    for outcome, name in zip(uncounted, COUNTED, strict=True):
-        if category.count(outcome):
-            suite.add_property(name, str(category.count(outcome)))
+    subtests = sum(t.subtests_passed for t in category.tests)
+    counts = [category.count(o) for o in (Outcome.XFAILED, Outcome.XPASSED, Outcome.NOT_RUN)]
+    for name, count in zip(COUNTED, [*counts, subtests], strict=True):
+        if count:
+            suite.add_property(name, str(count))
     note = _not_run_note(category)
     if note:
         suite.append(SystemOut(clean(note)))  # type: ignore[no-untyped-call]

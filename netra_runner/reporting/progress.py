@@ -106,7 +106,7 @@ class RunProgress:
         key = (category.name, event.get("worker", "main"))
         if self.running.get(key) == event["nodeid"]:
             del self.running[key]
-        if event.get("module"):  # a module skipped while collected counts as one test
+        if event.get("module") or event.get("subtest"):  # results no collection listed
             category.collected.append(event["nodeid"])
         if event.get("outcome") != "rerun":
             category.done[event.get("outcome", "error")] += 1

@@ -33,8 +33,13 @@ def write_reports(run: RunResult, paths: ReportPaths) -> list[str]:
 
 
 def print_summary(
-    run: RunResult, out: Console, quiet: bool = False, env: Mapping[str, str] = os.environ
+    run: RunResult,
+    out: Console,
+    quiet: bool = False,
+    env: Mapping[str, str] = os.environ,
+    slowest: int = render.SLOWEST,
 ) -> None:
+    """`slowest`: how many of the slowest tests to list (0: all)."""
     if github.active(env):
         for line in github.error_annotations(run):
             out.print(line, markup=False, highlight=False, soft_wrap=True)
@@ -43,7 +48,7 @@ def print_summary(
     out.print(render.summary_table(run))
     for note in render.notes(run):
         out.print(note)
-    for slow in [] if quiet else render.slowest_lines(run):
+    for slow in [] if quiet else render.slowest_lines(run, slowest):
         out.print(slow, soft_wrap=True)
     for test in run.flaky:
         out.print(render.flaky_line(test), soft_wrap=True)

@@ -6,11 +6,9 @@ import dataclasses
 import posixpath
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from netra_runner.config import Category, Config, Project
+from netra_runner.config import Category, Config
 from netra_runner.errors import NothingToRun, UsageError
-from netra_runner.options import RunOptions
 from netra_runner.suggest import did_you_mean
 
 
@@ -77,24 +75,6 @@ class Selection:
             stack.append((name, by, True))
             stack += [(dep, name, False) for dep in reversed(category.depends_on)]
 
-    def only_files(self, files: Sequence[Path], root: Path, explicit: bool) -> Selection:
-        """Keep the categories whose paths hold these files, narrowed to those files."""
-        wanted = [_relative(file, root) for file in files]
-        kept = []
-        for entry in self.entries:
-            inside = [w for w in wanted if holds(entry.category.paths, w)]
-            if inside:
-                kept.append(
-                    dataclasses.replace(entry, targets=tuple(inside), why=_why(entry, explicit))
-                )
-        missing = [w for w in wanted if not any(w in e.targets for e in kept)]
-        if missing:
-            raise UsageError(
-                f"--file {missing[0]} is not under the paths of any selected category "
-                f"({_paths_summary(self.entries)})"
-            )
-        return Selection(self.config, kept)
-
     def only_tests(
         self,
         chosen: dict[str, list[str]],
@@ -152,10 +132,6 @@ def _entry(config: Config, name: str, why: str) -> Selected:
     return Selected(name, category, why, targets=category.paths)
 
 
-def _why(entry: Selected, explicit: bool) -> str:
-    return entry.why if explicit else "holds a --file"
-
-
 def _skip_reason(entry: Selected, real_services: bool, narrowing: str | None) -> Selected:
     category = entry.category
     if category.services and not real_services:
@@ -167,36 +143,7 @@ def _skip_reason(entry: Selected, real_services: bool, narrowing: str | None) ->
     return entry
 
 
-def _relative(file: Path, root: Path) -> str:
-    resolved = file.resolve()
-    if not resolved.exists():
-        raise UsageError(f"--file {file}: no such file or folder")
-    try:
-        return resolved.relative_to(root).as_posix()
-    except ValueError:
-        raise UsageError(f"--file {file} is outside the project ({root})") from None
-
-
 def holds(paths: tuple[str, ...], file: str) -> bool:
     """Whether a project-relative file lies under one of a category's paths."""
     folders = [posixpath.normpath(path) for path in paths]
     return any(f == "." or file == f or file.startswith(f + "/") for f in folders)
-
-
-def _paths_summary(entries: Iterable[Selected]) -> str:
-    return "; ".join(f"{e.name}: {', '.join(e.category.paths) or 'a command'}" for e in entries)
-
-
-def select(project: Project, options: RunOptions) -> Selection:
-    names = split_names(options.categories)
-    if options.all and names:
-        raise UsageError("--all runs every category; drop it or drop --category")
-    if not (names or options.all or options.files or options.changed or options.changed_since):
-        Selection(project.config, ()).require_some()
-    explicit = bool(names) or options.all
-    selection = Selection.choose(project.config, names, everything=not names)
-    if options.files:
-        selection = selection.only_files(options.files, project.root, explicit)
-    if not options.no_deps:
-        selection = selection.with_dependencies()
-    return selection.skip_unrunnable(options.real_services, options.narrowing).require_some()

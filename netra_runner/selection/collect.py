@@ -1,4 +1,5 @@
-"""Ask pytest which tests each category holds, without running them (for --shard).
+"""Ask pytest which tests each category holds, without running them (--collect-only,
+--shard, --budget).
 
 Every pytest category collects in its own process, side by side, through netra-run's plugin,
 so ids come back as the run would name them (relative to the project root), with collection
@@ -10,38 +11,64 @@ from __future__ import annotations
 import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
-from netra_runner.config import Project
+from netra_runner.config.checks import ARG_PLACEHOLDER
 from netra_runner.context import RunContext
 from netra_runner.errors import UsageError
 from netra_runner.events import read_events
-from netra_runner.options import RunOptions
 from netra_runner.plan import PLUGIN, environment, interpreter, narrowing_args, target_args
 from netra_runner.selection.categories import Selected
 
 COLLECT_TIMEOUT = 600.0
 
 
+@dataclass(frozen=True)
+class Collected:
+    """What a category holds: its test ids, and the files pytest could not collect."""
+
+    ids: tuple[str, ...] = ()
+    broken: tuple[str, ...] = ()
+
+    @property
+    def units(self) -> list[str]:
+        """Ids and broken files alike: a shard that holds a broken file reports it."""
+        return list(dict.fromkeys(self.ids + self.broken))
+
+
 def collect(
     context: RunContext, entries: tuple[Selected, ...], workers: int
 ) -> dict[str, list[str]]:
-    project, options = context.project, context.options
-    pytest_entries = [e for e in entries if e.skip is None and e.category.is_pytest]
+    """The test ids of every pytest category that will run (for --shard and --budget)."""
+    runnable = tuple(e for e in entries if e.skip is None)
+    return {name: found.units for name, found in collect_each(context, runnable, workers).items()}
+
+
+def collect_each(
+    context: RunContext, entries: tuple[Selected, ...], workers: int
+) -> dict[str, Collected]:
+    """Every pytest category's tests, collected side by side."""
+    pytest_entries = [e for e in entries if e.category.is_pytest]
     with (
         tempfile.TemporaryDirectory(prefix="netra-collect-") as folder,
         ThreadPoolExecutor(max(workers, 1)) as pool,
     ):
-        found = pool.map(lambda e: _collect_one(project, e, options, Path(folder)), pytest_entries)
+        found = pool.map(lambda e: _collect_one(context, e, Path(folder)), pytest_entries)
         return dict(zip((e.name for e in pytest_entries), found, strict=True))
 
 
-def _collect_one(project: Project, entry: Selected, options: RunOptions, folder: Path) -> list[str]:
+def _collect_one(context: RunContext, entry: Selected, folder: Path) -> Collected:
+    project, options = context.project, context.options
     events_file = folder / f"{entry.name}.ndjson"
     argv = [*interpreter(project, entry).argv, "-m", "pytest", "-p", PLUGIN]
     argv += [f"--netra-events={events_file}"]
     argv += ["--collect-only", "-q", "--continue-on-collection-errors", "-p", "no:cacheprovider"]
-    argv += [*narrowing_args(entry, options), *target_args(entry.targets, folder / entry.name)]
+    argv += narrowing_args(entry, options)
+    # The suite's own arguments may change what it collects (--ignore, -p); one that needs
+    # a service's export cannot be known before the services run.
+    argv += [a for a in entry.category.args if not ARG_PLACEHOLDER.search(a)]
+    argv += [*options.pytest_args, *target_args(entry.targets, folder / entry.name)]
     try:
         subprocess.run(
             argv,
@@ -54,10 +81,8 @@ def _collect_one(project: Project, entry: Selected, options: RunOptions, folder:
             check=False,
         )
     except subprocess.TimeoutExpired:
-        raise UsageError(
-            f"collecting {entry.name} took over {COLLECT_TIMEOUT:g}s; cannot shard it"
-        ) from None
+        raise UsageError(f"collecting {entry.name} took over {COLLECT_TIMEOUT:g}s") from None
     events = read_events(events_file)
     ids = [t for e in events if e["event"] == "collected" for t in e.get("tests", [])]
     broken = [e["nodeid"] for e in events if e["event"] == "collect_error" and e.get("nodeid")]
-    return list(dict.fromkeys(ids + broken))
+    return Collected(tuple(dict.fromkeys(ids)), tuple(dict.fromkeys(broken)))

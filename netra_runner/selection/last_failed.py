@@ -29,7 +29,10 @@ class LastRun:
         failed: dict[str, list[str]] = {}
         broken: set[str] = set()
         for category in categories:
-            bad = [t["id"] for t in category.get("tests", []) if t.get("outcome") in FAILED]
+            tests = category.get("tests", [])
+            # A failed subtest runs again as its test.
+            ids = [t.get("parent") or t["id"] for t in tests if t.get("outcome") in FAILED]
+            bad = list(dict.fromkeys(ids))
             if bad:
                 failed[category["name"]] = bad
             elif category.get("status") == "error":

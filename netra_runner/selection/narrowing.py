@@ -1,21 +1,25 @@
-"""The selected categories narrowed to some of their tests, in order: changed files, last
-failures, this machine's shard, a time budget."""
+"""What runs, in order: the categories asked for (with the test paths given, and what
+they depend on), then narrowed to some of their tests: changed files, last failures, this
+machine's shard, a time budget."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from netra_runner.config import Project
 from netra_runner.context import RunContext
 from netra_runner.execution.history import Durations
 from netra_runner.execution.workers import budget
+from netra_runner.options import RunOptions
 from netra_runner.selection.budget import within_budget
-from netra_runner.selection.categories import Selection
+from netra_runner.selection.categories import Selection, split_names
 from netra_runner.selection.changes import narrow_to_changes
 from netra_runner.selection.collect import collect
 from netra_runner.selection.last_failed import last_failed
 from netra_runner.selection.partition import Manifest
 from netra_runner.selection.shards import committed, shard
+from netra_runner.selection.targets import only_targets
 
 NO_HISTORY = 1.0  # seconds assumed per test when the history knows none at all
 
@@ -25,6 +29,19 @@ class Narrowed:
     selection: Selection
     notes: tuple[str, ...] = ()  # what to tell the user about what was left out
     shard: Manifest | None = None
+
+
+def select(project: Project, options: RunOptions) -> Selection:
+    names = split_names(options.categories)
+    if not (names or options.all or options.targets or options.changed or options.changed_since):
+        Selection(project.config, ()).require_some()
+    explicit = bool(names) or options.all
+    selection = Selection.choose(project.config, names, everything=not names)
+    if options.targets:
+        selection = only_targets(selection, options.targets, options.cwd, project.root, explicit)
+    if not options.no_deps:
+        selection = selection.with_dependencies()
+    return selection.skip_unrunnable(options.real_services, options.narrowing).require_some()
 
 
 def narrow(context: RunContext, selection: Selection) -> Narrowed:

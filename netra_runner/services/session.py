@@ -19,7 +19,8 @@ import psutil
 from netra_runner.config import Project
 from netra_runner.errors import ServiceError
 from netra_runner.events import EventLog
-from netra_runner.services.backend import Backend, Choice, ServiceInstance, open_backend
+from netra_runner.services.backend import Backend, ServiceInstance
+from netra_runner.services.choice import Choice, open_backend
 from netra_runner.services.external import ExternalInstance
 from netra_runner.services.health import HealthReport, probe_for, wait_healthy
 from netra_runner.services.spec import (

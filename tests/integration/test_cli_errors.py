@@ -90,7 +90,7 @@ def test_a_bug_is_exit_4_with_the_traceback_in_a_log(
     from rich.console import Console
 
     err = Console(file=sys.stderr)
-    code = execute(RunOptions(all=True, cwd=tmp_path), Console(file=sys.stdout), err)
+    code = execute(lambda: RunOptions(all=True, cwd=tmp_path), Console(file=sys.stdout), err)
     assert code == ExitCode.INTERNAL
     log = tmp_path / "reports" / "netra-run-error.log"
     assert "RuntimeError: a bug" in log.read_text()

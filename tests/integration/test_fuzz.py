@@ -7,6 +7,7 @@ Seeded (derandomize), so a failure found once is found again.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Iterator
@@ -172,7 +173,11 @@ def test_mutated_configs_get_an_answer_with_a_line(project: Path, data: st.DataO
         RunOptions(all=True, plan=True, cwd=project),
         RunOptions(list=True, cwd=project),
     ):
-        code = execute(options, Console(file=out, width=100), Console(file=err, width=100))
+        code = execute(
+            functools.partial(lambda o: o, options),
+            Console(file=out, width=100),
+            Console(file=err, width=100),
+        )
         check(project, code, out.getvalue() + err.getvalue())
 
 

@@ -5,7 +5,8 @@ import pytest
 from netra_runner.config import Project, load_project
 from netra_runner.errors import NothingToRun, UsageError
 from netra_runner.options import RunOptions
-from netra_runner.selection.categories import select, split_names
+from netra_runner.selection.categories import split_names
+from netra_runner.selection.narrowing import select
 
 CONFIG = """\
 version: 1
@@ -72,11 +73,6 @@ def test_nothing_selected_is_exit_5(project: Project) -> None:
         chosen(project)
 
 
-def test_all_with_category_is_refused(project: Project) -> None:
-    with pytest.raises(UsageError, match="--all runs every category"):
-        chosen(project, all=True, categories=("unit",))
-
-
 def test_service_categories_are_skipped_without_real_services(project: Project) -> None:
     assert ("e2e", "needs redis: pass --real-services") in chosen(project, all=True)
 
@@ -85,20 +81,38 @@ def test_narrowing_skips_command_suites(project: Project) -> None:
     assert ("lint", "-k cannot narrow a command suite") in chosen(project, all=True, keyword="x")
 
 
-def test_file_selects_the_categories_that_hold_it(project: Project) -> None:
-    file = project.root / "tests" / "unit" / "test_a.py"
-    selection = select(project, RunOptions(cwd=project.root, files=(file,)))
+def test_a_path_selects_the_categories_that_hold_it(project: Project) -> None:
+    selection = select(project, RunOptions(cwd=project.root, targets=("tests/unit/test_a.py",)))
     assert [(e.name, e.targets, e.why) for e in selection.entries] == [
-        ("unit", ("tests/unit/test_a.py",), "holds a --file")
+        ("unit", ("tests/unit/test_a.py",), "holds a test path given")
     ]
 
 
-def test_file_outside_the_selected_categories(project: Project) -> None:
-    file = project.root / "tests" / "e2e" / "test_a.py"
-    with pytest.raises(UsageError, match="not under the paths of any selected category"):
-        chosen(project, categories=("unit",), files=(file,))
+def test_a_node_id_runs_exactly_that_test(project: Project) -> None:
+    target = "tests/unit/test_a.py::TestX::test_y[a::b]"
+    selection = select(project, RunOptions(cwd=project.root / "tests", targets=(target[6:],)))
+    assert [(e.name, e.targets) for e in selection.entries] == [("unit", (target,))]
 
 
-def test_missing_file(project: Project) -> None:
-    with pytest.raises(UsageError, match="no such file or folder"):
-        chosen(project, files=(project.root / "nope.py",))
+def test_a_path_through_a_symlink_is_spelled_as_the_category_spells_it(
+    project: Project,
+) -> None:
+    (project.root / "linked").symlink_to(project.root / "tests" / "unit")
+    selection = select(project, RunOptions(cwd=project.root, targets=("linked/test_a.py::test_x",)))
+    assert selection.entries[0].targets == ("tests/unit/test_a.py::test_x",)
+
+
+def test_a_path_outside_the_selected_categories_names_the_closest(project: Project) -> None:
+    with pytest.raises(UsageError, match=r"the closest category paths: tests/unit \(unit\)"):
+        chosen(project, categories=("unit",), targets=("tests/e2e/test_a.py",))
+
+
+def test_a_path_held_by_no_category(project: Project) -> None:
+    (project.root / "scripts").mkdir()
+    with pytest.raises(UsageError, match=r"scripts is not under the paths of .*tests/"):
+        chosen(project, targets=("scripts",))
+
+
+def test_missing_path(project: Project) -> None:
+    with pytest.raises(UsageError, match=r"nope\.py::t: no such file or folder"):
+        chosen(project, targets=("nope.py::t",))

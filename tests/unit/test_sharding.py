@@ -4,7 +4,14 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from netra_runner.selection.partition import SERVICE_SLACK, _file_units, _lpt, makespan, parse, partition
+from netra_runner.selection.partition import (
+    SERVICE_SLACK,
+    _file_units,
+    _lpt,
+    makespan,
+    parse,
+    partition,
+)
 
 # Categories of files of tests, each test with a duration.
 suites = st.dictionaries(
