@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from netra_runner.command_line import rewrite
 from netra_runner.config import Project, find_config, load_project
 from netra_runner.consoles import console
 from netra_runner.errors import UsageError
-from netra_runner.options import RunOptions, parse_seconds, parse_workers, verbosity
+from netra_runner.options import RunOptions
 from netra_runner.services.choice import DEFAULT, Choice, checked
 from netra_runner.services.choice import HELP as SERVICES_HELP
 from netra_runner.workflow import execute, guard
@@ -93,48 +94,10 @@ def run(
         return
     out, err = console(stderr=False, plain=plain), console(stderr=True, plain=plain)
 
-    def options() -> RunOptions:
-        source = ctx.get_parameter_source("services")
-        return RunOptions(
-            categories=tuple(category),
-            all=all_,
-            list=list_,
-            plan=plan,
-            collect_only=collect_only,
-            format=output_format,  # type: ignore[arg-type]  # checked by RunOptions.check
-            keyword=keyword,
-            markers=markers,
-            targets=tuple(file),
-            pytest_args=tuple(pytest_arg),
-            no_deps=no_deps,
-            real_services=real_services,
-            keep_services=keep_services,
-            services=services,  # type: ignore[arg-type]  # checked by RunOptions.check
-            services_flag=source is not None and source.name == "COMMANDLINE",
-            workers=parse_workers(workers),
-            fail_fast=fail_fast,
-            maxfail=maxfail,
-            durations=durations,
-            timeout=timeout,
-            retries=retries,
-            reports_dir=reports_dir,
-            config=config,
-            profile=profile,
-            shard=shard,
-            budget=parse_seconds(time_budget, "--budget"),
-            allow_empty=allow_empty,
-            changed=changed,
-            changed_since=changed_since,
-            last_failed=last_failed,
-            failed_first=failed_first,
-            junit=junit,
-            json=json_path,
-            html=html,
-            plain=plain,
-            verbosity=verbosity(verbose, quiet),
-        )
-
-    raise typer.Exit(execute(options, out, err))
+    source = ctx.get_parameter_source("services")
+    given = source is not None and source.name == "COMMANDLINE"
+    build = functools.partial(RunOptions.from_flags, ctx.params, services_flag=given)
+    raise typer.Exit(execute(build, out, err))
 
 
 def main() -> None:
@@ -285,18 +248,10 @@ def history_merge(
     ] = Path(".netra/durations.json"),
 ) -> None:
     """Merge durations histories from other machines (CI shards) into this one."""
-    from netra_runner.execution.history import merge_into
+    from netra_runner.execution.history import merge_files
 
-    def merge() -> int:
-        missing = [str(s) for s in sources if not s.is_file()]
-        if missing:
-            raise UsageError(f"no such history file: {', '.join(missing)}")
-        known = merge_into(output, sources)
-        console(stderr=False).print(
-            f"merged {len(sources)} histories ({known} tests) into {output}"
-        )
-        return 0
-
+    out = console(stderr=False)
+    merge = functools.partial(merge_files, sources, output, out.print)
     raise typer.Exit(guard(merge, console(stderr=True), Path.cwd() / "reports"))
 
 
@@ -317,6 +272,7 @@ def doctor_command(
     from netra_runner.doctor import doctor  # imports the Docker SDK: only when asked
 
     settings = ctx.obj or {}
-    out = console(stderr=False)
+    out, err = console(stderr=False), console(stderr=True)
     chosen = profile or settings.get("profile")
-    raise typer.Exit(doctor(Path.cwd(), settings.get("config"), chosen, out))
+    check = functools.partial(doctor, Path.cwd(), settings.get("config"), chosen, out)
+    raise typer.Exit(guard(check, err, Path.cwd() / "reports"))

@@ -7,9 +7,10 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from netra_runner.config.model import RunDefaults
 from netra_runner.errors import UsageError
@@ -67,6 +68,24 @@ class RunOptions:
     failed_first: bool = False
     verbosity: int = 0  # -1 quiet, 1 a line per test
     cwd: Path = field(default_factory=Path.cwd)
+
+    @classmethod
+    def from_flags(cls, flags: Mapping[str, Any], services_flag: bool = False) -> RunOptions:
+        """The record from the CLI's parameters, by their names in cli.py; values that
+        arrive as text (--workers, --budget) are parsed here."""
+        renamed = {"category": "categories", "all_": "all", "list_": "list", "file": "targets"}
+        renamed |= {"pytest_arg": "pytest_args", "output_format": "format", "json_path": "json"}
+        skipped = {"verbose", "quiet", "version", "workers", "time_budget"}
+        given = {renamed.get(k, k): v for k, v in flags.items() if k not in skipped}
+        for key in ("categories", "targets", "pytest_args"):
+            given[key] = tuple(given.get(key) or ())
+        return cls(
+            **given,
+            services_flag=services_flag,
+            workers=parse_workers(flags.get("workers")),
+            budget=parse_seconds(flags.get("time_budget"), "--budget"),
+            verbosity=verbosity(bool(flags.get("verbose")), bool(flags.get("quiet"))),
+        )
 
     def reports_in(self, root: Path | None) -> Path:
         """An explicit --reports-dir is relative to where the user is, like any path flag."""

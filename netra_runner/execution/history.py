@@ -12,10 +12,12 @@ import json
 import os
 import statistics
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from netra_runner.errors import UsageError
 
 VERSION = 1
 SMOOTHING = 0.5  # weight of the newest run: durations drift, one slow run should not rule
@@ -114,6 +116,16 @@ def merge_into(target: Path, sources: Iterable[Path]) -> int:
     ]
     record(target, learned)
     return len({sample.nodeid for sample in learned})
+
+
+def merge_files(sources: list[Path], output: Path, say: Callable[[str], None]) -> int:
+    """`netra-run history merge`: other machines' histories into this one."""
+    missing = [str(s) for s in sources if not s.is_file()]
+    if missing:
+        raise UsageError(f"no such history file: {', '.join(missing)}")
+    known = merge_into(output, sources)
+    say(f"merged {len(sources)} histories ({known} tests) into {output}")
+    return 0
 
 
 @contextlib.contextmanager
