@@ -7,15 +7,14 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from netra_runner.context import RunContext
 from netra_runner.errors import UsageError
-from netra_runner.options import RunOptions
 
 
-def check_report_paths(options: RunOptions, root: Path) -> None:
+def check_report_paths(context: RunContext) -> None:
     """Every report can be written: found now, not after the tests ran."""
-    folder = options.reports_in(root)
+    options, folder, paths = context.options, context.reports, context.paths
     _writable_folder(folder, "--reports-dir" if options.reports_dir else "the reports folder")
-    paths = options.report_paths(root)
     for flag, given, path in (
         ("--junit", options.junit, paths.junit),
         ("--json", options.json, paths.json),

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from netra_runner.config import Project, find_config, load_project
+from netra_runner.config import find_config, load_project
 from netra_runner.context import RunContext
 from netra_runner.errors import ExitCode, NetraError, NothingToRun
 from netra_runner.events import EventLog, read_events
@@ -97,10 +97,14 @@ def _stages(options: RunOptions, out: Console, err: Console) -> int:
     options.check()
     project = load_project(find_config(options.cwd, options.config), options.profile)
     options = options.under(project.run)
+    if options.list:
+        out.print(category_table(project))
+        return ExitCode.OK
+    context = RunContext.of(project, options)
     if not options.prints_only:
-        check_report_paths(options, project.root)
+        check_report_paths(context)
     try:
-        return _run_selected(project, options, out, err)
+        return _run_selected(context, out, err)
     except NothingToRun as exc:
         if not options.allow_empty:
             raise
@@ -108,11 +112,8 @@ def _stages(options: RunOptions, out: Console, err: Console) -> int:
         return ExitCode.OK
 
 
-def _run_selected(project: Project, options: RunOptions, out: Console, err: Console) -> int:
-    if options.list:
-        out.print(category_table(project))
-        return ExitCode.OK
-    context = RunContext.of(project, options)
+def _run_selected(context: RunContext, out: Console, err: Console) -> int:
+    project, options = context.project, context.options
     narrowed = narrow(context, select(project, options))
     # Notes go beside JSON, never into it.
     say = err if options.format == "json" else out

@@ -207,7 +207,7 @@ def test_markup_and_escapes_in_user_text_are_shown_as_text(tmp_path: Path) -> No
         (["-k", "(("], "Wrong expression passed to '-k': ((: at column 3"),
         (["-m", "(("], "Wrong expression passed to '-m': ((: at column 3"),
         (["-k", "\N{SLIGHTLY SMILING FACE}"], "unexpected character"),
-        (["--workers", "\N{SUPERSCRIPT TWO}"], "expected a whole number of at least 1 or 'auto'"),
+        (["--workers", "\N{SUPERSCRIPT TWO}"], "--workers: expected a whole number or 'auto'"),
         (["--shard", "1/99999999999999999999"], "--shard: at most 10000 shards"),
         (["--shard", "3/2"], "--shard: expected K/N with 1 <= K <= N"),
         (["--timeout", "inf"], "--timeout: expected seconds above 0 and at most 604800"),

@@ -82,11 +82,11 @@ def test_plain_means_no_escape_codes_even_when_colour_is_forced(mixed: Path) -> 
     assert "START       failing" in ran.out
 
 
-def test_the_summary_groups_failures_and_lists_the_slowest(mixed: Path) -> None:
+def test_the_summary_groups_failures_and_lists_no_test_that_took_no_time(mixed: Path) -> None:
     ran = netra(mixed, "-c", "failing", "-c", "erroring")
     assert "── failing: 1 failed " in ran.out and "── erroring: 1 error " in ran.out
-    assert re.search(r"\d+ slowest tests", ran.out)
-    assert ran.out.index("slowest tests") < ran.out.index("── failing")
+    # Every test here takes under 5 ms: a list of 0.00 s entries would say nothing.
+    assert "slowest tests" not in ran.out and "0.00s" not in ran.out
 
 
 def test_on_github_actions_failures_are_annotated_and_summarised(
