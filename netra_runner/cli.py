@@ -19,7 +19,6 @@ from netra_runner.consoles import console
 from netra_runner.errors import UsageError
 from netra_runner.options import RunOptions
 from netra_runner.services.choice import DEFAULT, Choice, checked
-from netra_runner.services.choice import HELP as SERVICES_HELP
 from netra_runner.workflow import execute, guard
 
 app = typer.Typer(
@@ -29,10 +28,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-
-ServicesOption = Annotated[
-    str | None, typer.Option("--services", envvar="NETRA_SERVICES", help=SERVICES_HELP)
-]
 
 
 def _version(value: bool) -> None:
@@ -146,7 +141,7 @@ def services_up(
             help="Services to start (default: all).", autocompletion=completion.services
         ),
     ] = None,
-    services: ServicesOption = None,
+    services: flags.Services = None,
 ) -> None:
     """Start services and keep them running; later runs reuse them."""
     from netra_runner.services import commands
@@ -157,7 +152,7 @@ def services_up(
 
 
 @services_app.command("down")
-def services_down(ctx: typer.Context, services: ServicesOption = None) -> None:
+def services_down(ctx: typer.Context, services: flags.Services = None) -> None:
     """Remove this project's kept services (with auto: Docker's and local ones)."""
     from netra_runner.services import commands
 
@@ -165,7 +160,7 @@ def services_down(ctx: typer.Context, services: ServicesOption = None) -> None:
 
 
 @services_app.command("status")
-def services_status(ctx: typer.Context, services: ServicesOption = None) -> None:
+def services_status(ctx: typer.Context, services: flags.Services = None) -> None:
     """List this project's services: kept ones and those of runs in progress."""
     from netra_runner.services import commands
 
@@ -177,7 +172,7 @@ def services_logs(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The service.", autocompletion=completion.services)],
     tail: Annotated[int | None, typer.Option("--tail", help="Only the last N lines.")] = None,
-    services: ServicesOption = None,
+    services: flags.Services = None,
 ) -> None:
     """Print a running service's log (secrets masked)."""
     from netra_runner.services import commands

@@ -26,6 +26,7 @@ Categories = Annotated[
     typer.Option(
         "--category",
         "-c",
+        metavar="NAME",
         help="Category to run; repeatable, or comma-separated.",
         rich_help_panel=SELECT,
         autocompletion=completion.categories,
@@ -53,25 +54,35 @@ CollectOnly = Annotated[
 OutputFormat = Annotated[
     str,
     typer.Option(
-        "--format", help="How --collect-only prints: text or json.", rich_help_panel=SELECT
+        "--format",
+        metavar="[text|json]",
+        help="How --collect-only prints: text or json.",
+        rich_help_panel=SELECT,
     ),
 ]
 Keyword = Annotated[
     str | None,
     typer.Option(
-        "-k", help="Only tests matching this pytest -k expression.", rich_help_panel=SELECT
+        "-k",
+        metavar="EXPR",
+        help="Only tests matching this pytest -k expression.",
+        rich_help_panel=SELECT,
     ),
 ]
 Markers = Annotated[
     str | None,
     typer.Option(
-        "-m", help="Only tests matching this pytest -m expression.", rich_help_panel=SELECT
+        "-m",
+        metavar="EXPR",
+        help="Only tests matching this pytest -m expression.",
+        rich_help_panel=SELECT,
     ),
 ]
 Files = Annotated[
     list[str],
     typer.Option(
         "--file",
+        metavar="PATH",
         help="Only this test path or node id (also positional); repeatable.",
         rich_help_panel=SELECT,
     ),
@@ -82,6 +93,7 @@ Shard = Annotated[
     str | None,
     typer.Option(
         "--shard",
+        metavar="K/N",
         help="Run shard K of N (like 2/4), balanced by the durations history.",
         rich_help_panel=SELECT,
     ),
@@ -173,6 +185,7 @@ Workers = Annotated[
     typer.Option(
         "--workers",
         "-n",
+        metavar="N|auto",
         help="Worker processes for the whole run: N or auto (default: auto); 0 is 1.",
         rich_help_panel=EXECUTION,
     ),
@@ -185,24 +198,36 @@ FailFast = Annotated[
 ]
 MaxFail = Annotated[
     int | None,
-    typer.Option("--maxfail", help="Stop everything after N failures.", rich_help_panel=EXECUTION),
+    typer.Option(
+        "--maxfail",
+        metavar="N",
+        help="Stop everything after N failures.",
+        rich_help_panel=EXECUTION,
+    ),
 ]
 Timeout = Annotated[
     float | None,
     typer.Option(
-        "--timeout", help="Seconds per test (over the config).", rich_help_panel=EXECUTION
+        "--timeout",
+        metavar="SECONDS",
+        help="Seconds per test (over the config).",
+        rich_help_panel=EXECUTION,
     ),
 ]
 Retries = Annotated[
     int | None,
     typer.Option(
-        "--retries", help="Reruns of a failing test (over the config).", rich_help_panel=EXECUTION
+        "--retries",
+        metavar="N",
+        help="Reruns of a failing test (over the config).",
+        rich_help_panel=EXECUTION,
     ),
 ]
 ReportsDir = Annotated[
     Path | None,
     typer.Option(
         "--reports-dir",
+        metavar="DIR",
         help="Where reports go (default: reports/ at the project root).",
         rich_help_panel=REPORT,
     ),
@@ -210,19 +235,30 @@ ReportsDir = Annotated[
 Junit = Annotated[
     Path | None,
     typer.Option(
-        "--junit", "--junitxml", help="Write the JUnit report here.", rich_help_panel=REPORT
+        "--junit",
+        "--junitxml",
+        metavar="PATH",
+        help="Write the JUnit report here.",
+        rich_help_panel=REPORT,
     ),
 ]
 Json = Annotated[
-    Path | None, typer.Option("--json", help="Write the JSON report here.", rich_help_panel=REPORT)
+    Path | None,
+    typer.Option(
+        "--json", metavar="PATH", help="Write the JSON report here.", rich_help_panel=REPORT
+    ),
 ]
 Html = Annotated[
-    Path | None, typer.Option("--html", help="Write the HTML report here.", rich_help_panel=REPORT)
+    Path | None,
+    typer.Option(
+        "--html", metavar="PATH", help="Write the HTML report here.", rich_help_panel=REPORT
+    ),
 ]
 Durations = Annotated[
     int | None,
     typer.Option(
         "--durations",
+        metavar="N",
         help="Show the N slowest tests in the summary (0: all).",
         rich_help_panel=REPORT,
     ),
@@ -247,12 +283,15 @@ Quiet = Annotated[
 ]
 Config = Annotated[
     Path | None,
-    typer.Option("--config", help="categories.yaml to use (default: found from here upward)."),
+    typer.Option(
+        "--config", metavar="PATH", help="categories.yaml to use (default: found from here upward)."
+    ),
 ]
 Profile = Annotated[
     str | None,
     typer.Option(
         "--profile",
+        metavar="NAME",
         envvar="NETRA_PROFILE",
         help="Profile from categories.yaml to apply.",
         autocompletion=completion.profiles,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,12 @@ def write_config(tmp_path: Path) -> Callable[..., Path]:
 def services_project(tmp_path: Path) -> Path:
     """A private copy of the services fixture project."""
     return copy_fixture("services", tmp_path)
+
+
+@pytest.fixture
+def listening_port() -> Iterator[int]:
+    """Something that accepts TCP connections: an external service's health check passes."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        yield server.getsockname()[1]

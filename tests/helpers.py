@@ -267,3 +267,15 @@ def bare_venv(dest: Path, dists: tuple[str, ...] = PYTEST_DISTS) -> Path:
                 (site / top).symlink_to(base / top)
     assert not (site / "netra_runner").exists(), installed
     return dest / "bin" / "python"
+
+
+# An external service (nothing to start) whose health check passes on a listening port,
+# exporting REDIS_URL: services in a test project without Docker or binaries.
+EXTERNAL_CACHE = """\
+services:
+  cache:
+    external: {{ports: ["{port}:6379"]}}
+    ports: [6379]
+    healthcheck: {{tcp: 6379}}
+    exports: {{REDIS_URL: "redis://{{host}}:{{port:6379}}/0"}}
+"""

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import json
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import netra
+from helpers import EXTERNAL_CACHE, netra
 
-CONFIG = """\
+CONFIG = (
+    """\
 version: 1
-services:
-  cache:
-    external: {{ports: ["{port}:6379"]}}
-    ports: [6379]
-    healthcheck: {{tcp: 6379}}
-    exports: {{REDIS_URL: "redis://{{host}}:{{port:6379}}/0"}}
+"""
+    + EXTERNAL_CACHE
+    + """\
 categories:
   unit:
     paths: [tests/unit]
@@ -31,6 +27,7 @@ categories:
     args: ["--redis-url={{REDIS_URL}}"]
     workers: 1
 """
+)
 
 UNIT = """\
 import time
@@ -60,14 +57,6 @@ def test_reads_its_option(request):
 def test_other():
     pass
 """
-
-
-@pytest.fixture
-def listening_port() -> Iterator[int]:
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen()
-        yield server.getsockname()[1]
 
 
 @pytest.fixture

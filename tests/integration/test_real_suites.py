@@ -8,15 +8,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import PYTEST_DISTS, QUIET, XDIST_DISTS, bare_venv, copy_fixture, netra
+from helpers import EXTERNAL_CACHE, PYTEST_DISTS, QUIET, XDIST_DISTS, bare_venv, copy_fixture, netra
 from junitparser import Error, Failure, JUnitXml, Skipped, TestCase
 
 # pytest's closing line ("2 failed, 9 passed, 3 skipped, 2 xfailed in 1.2s") and
@@ -292,23 +290,12 @@ def test_a_missing_interpreter_is_a_config_error_with_its_line(two_envs: Path) -
     assert "categories.yaml:5: categories.svc-a.python: no interpreter 'svc-a/venv'" in ran.err
 
 
-@pytest.fixture
-def listening_port() -> Iterator[int]:
-    """Something that accepts TCP connections: an external service's health check passes."""
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen()
-        yield server.getsockname()[1]
-
-
-ALL_SKIPPED = """\
+ALL_SKIPPED = (
+    """\
 version: 1
-services:
-  cache:
-    external: {{ports: ["{port}:6379"]}}
-    ports: [6379]
-    healthcheck: {{tcp: 6379}}
-    exports: {{REDIS_URL: "redis://{{host}}:{{port:6379}}/0"}}
+"""
+    + EXTERNAL_CACHE
+    + """\
 categories:
   cache:
     paths: [tests/test_cache.py]
@@ -316,6 +303,7 @@ categories:
   unit:
     paths: [tests/test_unit.py]
 """
+)
 
 CACHE_TESTS = """\
 import os

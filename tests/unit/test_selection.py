@@ -1,12 +1,14 @@
+import json
 from pathlib import Path
 
 import pytest
 
 from netra_runner.config import Project, load_project
+from netra_runner.context import RunContext
 from netra_runner.errors import NothingToRun, UsageError
 from netra_runner.options import RunOptions
 from netra_runner.selection.categories import split_names
-from netra_runner.selection.narrowing import select
+from netra_runner.selection.narrowing import Narrowed, narrow, select
 
 CONFIG = """\
 version: 1
@@ -116,3 +118,49 @@ def test_a_path_held_by_no_category(project: Project) -> None:
 def test_missing_path(project: Project) -> None:
     with pytest.raises(UsageError, match=r"nope\.py::t: no such file or folder"):
         chosen(project, targets=("nope.py::t",))
+
+
+def narrowed(project: Project, report: object, **given: object) -> Narrowed:
+    if report is not None:
+        (project.root / "reports").mkdir(exist_ok=True)
+        (project.root / "reports" / "report.json").write_text(json.dumps(report))
+    options = RunOptions(cwd=project.root, **given)  # type: ignore[arg-type]
+    return narrow(RunContext.of(project, options), select(project, options))
+
+
+LAST = {
+    "categories": [
+        {
+            "name": "unit",
+            "status": "failed",
+            "tests": [
+                {"id": "tests/unit/test_a.py::test_x", "outcome": "failed"},
+                {
+                    "id": "tests/unit/test_a.py::T::test_s (n=1)",
+                    "outcome": "failed",
+                    "parent": "tests/unit/test_a.py::T::test_s",
+                },
+                {"id": "tests/unit/test_a.py::test_ok", "outcome": "passed"},
+            ],
+        },
+        {"name": "lint", "status": "error", "tests": []},
+        {"name": "integration", "status": "passed", "tests": []},
+    ]
+}
+
+
+def test_last_failed_narrows_to_the_failures_and_reruns_broken_suites_whole(
+    project: Project,
+) -> None:
+    result = narrowed(project, LAST, all=True, last_failed=True, no_deps=True)
+    chosen = {e.name: e.targets for e in result.selection.entries}
+    # A failed subtest runs again as its test; a suite that broke without a test, whole.
+    assert chosen == {
+        "unit": ("tests/unit/test_a.py::test_x", "tests/unit/test_a.py::T::test_s"),
+        "lint": (),
+    }
+
+
+def test_last_failed_with_no_record_runs_everything(project: Project) -> None:
+    result = narrowed(project, None, all=True, last_failed=True, no_deps=True)
+    assert [e.name for e in result.selection.entries] == ["unit", "lint", "integration", "e2e"]
