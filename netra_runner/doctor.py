@@ -62,7 +62,7 @@ def _interpreters(project: Project, out: Console) -> bool:
         has = f"Python {version}, pytest {facts.pytest}"
         has += f", pytest-xdist {facts.xdist}" if facts.xdist else ", no pytest-xdist"
         without_workers = facts.xdist is None and setting != 1
-        detail = f"{python.shown} ({has})"
+        detail = f"{python.shown}: {has}"
         if without_workers:
             detail += ": it runs in one process (workers need pytest-xdist)"
         _line(out, None if without_workers else True, f"python for {name}", detail)

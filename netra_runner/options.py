@@ -142,7 +142,7 @@ class RunOptions:
 
     def check(self) -> None:
         """What the flags mean together and each value: UsageError naming the flag."""
-        for problem in (*_conflicts(self), *_values(self)):
+        for problem in (*_conflicts(self), *_values(self), *_passthrough(self)):
             raise UsageError(problem)
 
 
@@ -184,6 +184,41 @@ def _conflicts(options: RunOptions) -> list[str]:
         ),
     ]
     return [message for broken, message in rules if broken]
+
+
+# pytest options netra-run sets itself: passed after `--` they would undo it (a second
+# --junitxml takes the report netra-run reads; -n fights its worker budget).
+_NETRA_OWNS = {
+    "--junitxml": "--junit",
+    "--junit-xml": "--junit",
+    "-n": "--workers",
+    "--numprocesses": "--workers",
+    "--maxprocesses": "--workers",
+    "--dist": "--workers",
+    "--collect-only": "--collect-only",
+    "--co": "--collect-only",
+    "-x": "-x",
+    "--exitfirst": "-x",
+    "--maxfail": "--maxfail",
+    "--lf": "--lf",
+    "--last-failed": "--lf",
+    "--ff": "--ff",
+    "--failed-first": "--ff",
+}
+
+
+def _passthrough(options: RunOptions) -> list[str]:
+    problems = []
+    for arg in options.pytest_args:
+        name = arg.split("=", 1)[0]
+        if name.startswith("-n") and name[2:].isdigit():
+            name = "-n"
+        if name in _NETRA_OWNS:
+            problems.append(
+                f"{arg} after --: netra-run sets it for every suite; "
+                f"use netra-run's {_NETRA_OWNS[name]}"
+            )
+    return problems
 
 
 def _values(options: RunOptions) -> list[str]:

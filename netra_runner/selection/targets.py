@@ -66,6 +66,9 @@ def only_targets(
 ) -> Selection:
     """Keep the categories whose paths hold these targets, narrowed to them; with categories
     named explicitly (-c, --all), only those are searched."""
+    for text in texts:
+        if text in selection.config.categories and not (cwd / text).exists():
+            raise UsageError(f"{text}: no such file or folder; to run the category: -c {text}")
     targets = [Target.parse(text, cwd, root) for text in texts]
     kept: list[Selected] = []
     held: set[str] = set()

@@ -33,6 +33,9 @@ from netra_runner.options import RunOptions, parse_seconds, parse_workers, verbo
         (RunOptions(maxfail=0), "--maxfail: expected at least 1, got 0"),
         (RunOptions(durations=-1), "--durations: expected at least 0, got -1"),
         (RunOptions(workers=2000), "--workers: expected 0 to 1024 or auto"),
+        (RunOptions(pytest_args=("--junitxml=x.xml",)), "use netra-run's --junit"),
+        (RunOptions(pytest_args=("-n4",)), "-n4 after --: netra-run sets it for every suite"),
+        (RunOptions(pytest_args=("--lf",)), "use netra-run's --lf"),
     ],
 )
 def test_a_flag_that_makes_no_sense_says_why(options: RunOptions, message: str) -> None:

@@ -115,6 +115,15 @@ def test_a_path_held_by_no_category(project: Project) -> None:
         chosen(project, targets=("scripts",))
 
 
+def test_a_category_name_given_as_a_path_says_how_to_run_the_category(
+    project: Project,
+) -> None:
+    with pytest.raises(
+        UsageError, match="unit: no such file or folder; to run the category: -c unit"
+    ):
+        chosen(project, targets=("unit",))
+
+
 def test_missing_path(project: Project) -> None:
     with pytest.raises(UsageError, match=r"nope\.py::t: no such file or folder"):
         chosen(project, targets=("nope.py::t",))
