@@ -64,7 +64,7 @@ def _interpreters(project: Project, out: Console) -> bool:
         without_workers = facts.xdist is None and setting != 1
         detail = f"{python.shown}: {has}"
         if without_workers:
-            detail += ": it runs in one process (workers need pytest-xdist)"
+            detail += "; it runs in one process (workers need pytest-xdist)"
         _line(out, None if without_workers else True, f"python for {name}", detail)
     return fit
 
