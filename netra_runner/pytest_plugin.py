@@ -267,6 +267,10 @@ class Containment:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self._contain(report)
         if is_subtest(report):
+            # Named where its values are: xdist sends them as text, and the name must be
+            # the one a serial run gives.
+            if not hasattr(report, "netra_subtest"):  # the controller: named by its worker
+                report.netra_subtest = description(report)  # type: ignore[attr-defined]
             make_sendable(report)
 
     @pytest.hookimpl(tryfirst=True)
@@ -436,7 +440,7 @@ class EventWriter(EventFile):
         summary = summarize([report], key[1], self.base)
         parent = summary["nodeid"]
         summary |= {
-            "nodeid": f"{parent} {description(report)}",
+            "nodeid": f"{parent} {getattr(report, 'netra_subtest', None) or description(report)}",
             "outcome": subtest_outcome(report),
             "parent": parent,
             "subtest": True,

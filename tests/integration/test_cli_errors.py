@@ -231,3 +231,13 @@ def test_bad_flag_values_are_usage_errors_before_anything_runs(
     assert ran.code == 2, ran.out + ran.err
     assert expected in ran.out + ran.err and "Traceback" not in ran.out + ran.err
     assert not (tmp_path / "reports" / "categories").exists()  # nothing ran
+
+
+def test_a_line_number_is_never_turned_into_an_emoji(tmp_path: Path) -> None:
+    # rich reads ':100:' as the emoji code for a hundred points unless told not to.
+    padding = "".join(f"# line {n}\n" for n in range(1, 98))
+    config = padding + "version: 1\ncategories:\n  u: {pahts: [t]}\n"  # the key: line 100
+    (tmp_path / "categories.yaml").write_text(config)
+    ran = netra(tmp_path, "--all")
+    assert ran.code == 2
+    assert "categories.yaml:100: categories.u.pahts: unknown key" in ran.err, ran.err
