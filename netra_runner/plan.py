@@ -48,6 +48,7 @@ class Job:
     python: Interpreter = field(default_factory=own)
     notes: tuple[str, ...] = ()  # what was changed from the config, and why
     args_span: tuple[int, int] = (0, 0)  # where the category's own `args` are in argv
+    setup: tuple[tuple[str, ...], ...] = ()  # the category's set-up commands, run first
 
     @property
     def output_log(self) -> Path:
@@ -130,6 +131,7 @@ def _job(
         python=python,
         notes=notes,
         args_span=span,
+        setup=category.setup,
     )
 
 

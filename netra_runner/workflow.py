@@ -175,7 +175,9 @@ def _run_jobs(context: RunContext, jobs: list[Job], out: Console) -> RunResult:
             from netra_runner.services.session import open_session  # the Docker SDK: on demand
 
             choice = options.services or "auto"
-            session = open_session(project, needed, options.keep_services, say, events, choice)
+            session = open_session(
+                project, needed, options.keep_services, say, events, choice, reports / "services"
+            )
             services = stack.enter_context(session)
         runner = Runner(
             jobs,

@@ -205,6 +205,11 @@ class Service:
     depends_on: tuple[Text, ...] = ()
     local: LocalRun = Field(default_factory=LocalRun)
     external: External | None = None
+    # Run once it is healthy, before any category using it starts (migrations, seed data),
+    # from the project root with its exports in the environment.
+    setup: tuple[Argv, ...] = ()
+    setup_inputs: tuple[Text, ...] = ()  # files and folders the set-up reads: part of its hash
+    setup_timeout: Seconds = 600.0
 
     @model_validator(mode="after")
     def _runs_somewhere(self) -> Service:
@@ -232,6 +237,7 @@ class Category:
     cwd: Text | None = None
     junit: Text | None = None
     python: Python | None = None  # the interpreter its pytest runs in (defaults.python)
+    setup: tuple[Argv, ...] = ()  # run once before the suite, with its env and exports
     args: tuple[StrictStr, ...] = ()  # more pytest arguments; {NAME} is a service's export
 
     @model_validator(mode="after")

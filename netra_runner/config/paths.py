@@ -26,6 +26,11 @@ def check_paths(config: Config, source: Source, root: Path) -> list[str]:
             problems.append(
                 f"{where}: no folder {category.cwd!r} in {root}{_closest(root, category.cwd)}"
             )
+    for name, service in config.services.items():
+        for index, path in enumerate(service.setup_inputs):
+            if not _exists(root, path):
+                where = source.where(("services", name, "setup_inputs", index))
+                problems.append(f"{where}: {path!r} does not exist in {root}{_closest(root, path)}")
     return list(dict.fromkeys(problems))  # a defaults.python problem is said once
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import shlex
 import shutil
 import time
 from collections.abc import Callable
@@ -72,6 +73,9 @@ def _run_job(
     env = {**job.env, **(extra_env or {})}
     read = events or (lambda: read_events(job.events_file))
     start = time.monotonic()
+    failed_setup = _set_up(job, children, env)
+    if failed_setup is not None:
+        return _broken(job, failed_setup, time.monotonic() - start)
     try:
         attempts = (
             _run_pytest(job, children, env, read)
@@ -100,11 +104,36 @@ def prepare(job: Job) -> None:
         stale_watchdog.unlink(missing_ok=True)
 
 
+def _set_up(job: Job, children: ChildProcesses, env: dict[str, str]) -> str | None:
+    """The category's set-up commands, in turn, before its suite (output in its log):
+    why one failed, or None."""
+    for argv in job.setup:
+        with job.output_log.open("ab") as out:
+            out.write(f"$ {shlex.join(argv)}\n".encode())
+        try:
+            code = children.run(
+                argv, job.cwd, env, job.output_log, job.ceiling, append=True, category=job.name
+            )
+        except CategoryTimeout:
+            return f"its set-up `{shlex.join(argv)}` {_timed_out(job)}"
+        except OSError as exc:
+            return f"its set-up `{shlex.join(argv)}` cannot start: {exc.strerror or exc}"
+        if code != 0:
+            return f"its set-up `{shlex.join(argv)}` exited {code}; its suite did not run"
+    return None
+
+
 def _run_command(job: Job, children: ChildProcesses, env: dict[str, str]) -> Attempts:
     attempts = Attempts()
     try:
         attempts.code = children.run(
-            job.argv, job.cwd, env, job.output_log, timeout=job.ceiling, category=job.name
+            job.argv,
+            job.cwd,
+            env,
+            job.output_log,
+            timeout=job.ceiling,
+            append=True,  # after its set-up's output; prepare() removed an old log
+            category=job.name,
         )
     except CategoryTimeout:
         attempts.stopped = _timed_out(job)

@@ -67,7 +67,7 @@ def up(project: Project, names: list[str], choice: Choice, out: Console) -> None
     _check_names(project, names)
     specs = service_specs(project, set(names or project.config.services))
     backend = backend_for(project, choice, out, list(specs.values()))
-    session = ServiceSession(backend, specs, keep=True, say=_lines(out))
+    session = ServiceSession(backend, specs, keep=True, say=_lines(out), root=project.root)
     with session:
         session.start()
         for name in specs:

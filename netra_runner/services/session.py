@@ -12,6 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
+from pathlib import Path
 from types import TracebackType
 
 import psutil
@@ -23,6 +24,7 @@ from netra_runner.services.backend import Backend, ServiceInstance
 from netra_runner.services.choice import Choice, open_backend
 from netra_runner.services.external import ExternalInstance
 from netra_runner.services.health import HealthReport, probe_for, wait_healthy
+from netra_runner.services.setup import run_setup
 from netra_runner.services.spec import (
     Redactor,
     RunIdentity,
@@ -61,7 +63,12 @@ class ServiceSession:
         keep: bool,
         say: Callable[[str], None],
         events: EventLog | None = None,
+        root: Path | None = None,
+        log_dir: Path | None = None,
     ) -> None:
+        """`root`: where set-up commands run; `log_dir`: where their logs go."""
+        self.root = root or Path.cwd()
+        self.log_dir = log_dir or self.root / "reports" / "services"
         self.backend = backend
         self.events = events
         self.specs = specs
@@ -156,7 +163,29 @@ class ServiceSession:
         note = " (reused)" if instance.reused else ""
         self.say(f"service {spec.name} healthy in {seconds:.1f}s{note}")
         exports = render_exports(spec, instance.host, instance.ports)
+        # A kept one was set up when it was made; someone else's service, every run.
+        fresh = not instance.reused or isinstance(instance, ExternalInstance)
+        if spec.service.setup and fresh:
+            self._set_up(spec, instance, exports)
         return LiveService(spec.name, exports, seconds, instance.reused, began_at, instance)
+
+    def _set_up(
+        self, spec: ServiceSpec, instance: ServiceInstance, exports: dict[str, str]
+    ) -> None:
+        env = {**self.exports_for(spec.service.depends_on), **exports}
+        log = self.log_dir / f"{spec.name}.setup.log"
+        log.unlink(missing_ok=True)  # this run's set-up only
+        try:
+            seconds = run_setup(spec, env, self.root, log, self._stop)
+        except ServiceError as exc:
+            self._emit("service_failed", service=spec.name, phase="setup")
+            if instance in self._started:
+                self._discard(instance)  # never kept half set up: the next run starts anew
+            raise ServiceError(self.redact(str(exc))) from None
+        self._emit("service_setup", service=spec.name, seconds=round(seconds, 3))
+        self.say(
+            f"service {spec.name} set up in {seconds:.1f}s ({len(spec.service.setup)} commands)"
+        )
 
     def _external(self, spec: ServiceSpec) -> ServiceInstance | None:
         """Someone else's service: checked where it is, never started, kept or removed."""
@@ -241,10 +270,11 @@ def open_session(
     say: Callable[[str], None],
     events: EventLog | None = None,
     choice: Choice = "auto",
+    log_dir: Path | None = None,
 ) -> ServiceSession:
     """Choose the backend first: with none usable, the run stops (exit 3) before anything
     starts."""
     identity = RunIdentity.new(project.file, os.getpid(), psutil.Process().create_time())
     specs = service_specs(project, needed)
     backend = open_backend(choice, identity, project.root, say, list(specs.values()))
-    return ServiceSession(backend, specs, keep, say, events)
+    return ServiceSession(backend, specs, keep, say, events, project.root, log_dir)

@@ -93,14 +93,32 @@ def service_specs(project: Project, names: set[str]) -> dict[str, ServiceSpec]:
         if name in wanted:
             continue
         service = project.config.services[name]
-        wanted[name] = ServiceSpec(name, service, definition_hash(service))
+        wanted[name] = ServiceSpec(name, service, definition_hash(service, project.root))
         pending.extend(service.depends_on)
     return wanted
 
 
-def definition_hash(service: Service) -> str:
+def definition_hash(service: Service, root: Path | None = None) -> str:
+    """The definition, set-up commands included, and what the set-up reads (`setup_inputs`,
+    relative to the project root): a kept service whose migrations changed is set up anew."""
     data = json.dumps(dataclasses.asdict(service), sort_keys=True, default=str)
-    return hashlib.sha256(data.encode()).hexdigest()[:16]
+    digest = hashlib.sha256(data.encode())
+    if root is not None:
+        for name in service.setup_inputs:
+            _hash_tree(digest, root / name)
+    return digest.hexdigest()[:16]
+
+
+def _hash_tree(digest: hashlib._Hash, path: Path) -> None:
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        digest.update(f"{file.relative_to(path.parent)}\0".encode())
+        try:
+            with file.open("rb") as data:
+                for block in iter(lambda: data.read(1 << 20), b""):
+                    digest.update(block)
+        except OSError:
+            digest.update(b"(unreadable)")
 
 
 class Redactor(Masker):

@@ -51,3 +51,19 @@ def test_labels_name_the_owner() -> None:
     assert labels[LABEL_OWNER] == "42" and LABEL_KEEP not in labels
     assert identity.labels("abc", keep=True)[LABEL_KEEP] == "true"
     assert identity.project_id == RunIdentity.new(Path("/a/categories.yaml"), 1, 1).project_id
+
+
+def test_the_set_up_and_what_it_reads_are_part_of_the_definition(tmp_path: Path) -> None:
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations" / "001.sql").write_text("create table a (id int);")
+    service = Service(
+        image="postgres:16", setup=(("alembic", "upgrade", "head"),), setup_inputs=("migrations",)
+    )
+    before = definition_hash(service, tmp_path)
+    assert definition_hash(service, tmp_path) == before
+    (tmp_path / "migrations" / "002.sql").write_text("create table b (id int);")
+    assert definition_hash(service, tmp_path) != before
+    other = Service(
+        image="postgres:16", setup=(("alembic", "upgrade", "+1"),), setup_inputs=("migrations",)
+    )
+    assert definition_hash(other, tmp_path) != definition_hash(service, tmp_path)
