@@ -49,6 +49,7 @@ class Job:
     notes: tuple[str, ...] = ()  # what was changed from the config, and why
     args_span: tuple[int, int] = (0, 0)  # where the category's own `args` are in argv
     setup: tuple[tuple[str, ...], ...] = ()  # the category's set-up commands, run first
+    isolated: tuple[str, ...] = ()  # services of which each worker gets its own copy
 
     @property
     def output_log(self) -> Path:
@@ -132,6 +133,18 @@ def _job(
         notes=notes,
         args_span=span,
         setup=category.setup,
+        isolated=isolated_services(project, entry),
+    )
+
+
+def isolated_services(project: Project, entry: Selected) -> tuple[str, ...]:
+    """A category's `isolate` (worker, none) over each of its services' own."""
+    chosen = entry.category.isolate
+    services = project.config.services
+    return tuple(
+        name
+        for name in entry.category.services
+        if chosen == "worker" or (chosen is None and services[name].isolate == "worker")
     )
 
 

@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 from _pytest.runner import runtestprotocol
 
+from netra_runner import worker_env
 from netra_runner.capture import shrink
 from netra_runner.secrets import MASK_VARIABLE, Masker, capped
 from netra_runner.subtests import description, is_subtest, make_sendable
@@ -65,6 +66,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config) -> Iterator[None]:
+    worker_env.apply()  # before any conftest reads DATABASE_URL
     path = getattr(early_config.known_args_namespace, EVENTS, None)
     if path:
         _watch_conftest_imports(early_config.pluginmanager, Path(path))

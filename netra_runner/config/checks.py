@@ -113,7 +113,7 @@ def _exports(source: Source, name: str, service: Service) -> list[str]:
             problems.append(f"{where}: bad template: {exc}")
             continue
         for field, spec in fields:
-            if field in ("host", "name") and not spec:
+            if field in ("host", "name", "worker") and not spec:
                 continue
             if field == "env" and spec and ENV_NAME.fullmatch(spec):
                 continue
@@ -121,8 +121,8 @@ def _exports(source: Source, name: str, service: Service) -> list[str]:
                 continue
             problems.append(
                 f"{where}: '{{{field}{':' + spec if spec else ''}}}' is not a known placeholder; "
-                f"use {{host}}, {{name}}, {{env:NAME}} or {{port:N}} with N one of ports "
-                f"{sorted(declared)}"
+                f"use {{host}}, {{name}}, {{worker}}, {{env:NAME}} or {{port:N}} with N one "
+                f"of ports {sorted(declared)}"
             )
     return problems
 

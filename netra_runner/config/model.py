@@ -210,6 +210,9 @@ class Service:
     setup: tuple[Argv, ...] = ()
     setup_inputs: tuple[Text, ...] = ()  # files and folders the set-up reads: part of its hash
     setup_timeout: Seconds = 600.0
+    # worker: each worker of a category gets its own copy (a Postgres database cloned from
+    # the set-up one, a Redis database number, or what `{worker}` in its exports names).
+    isolate: Literal["worker"] | None = None
 
     @model_validator(mode="after")
     def _runs_somewhere(self) -> Service:
@@ -238,6 +241,7 @@ class Category:
     junit: Text | None = None
     python: Python | None = None  # the interpreter its pytest runs in (defaults.python)
     setup: tuple[Argv, ...] = ()  # run once before the suite, with its env and exports
+    isolate: Literal["worker", "none"] | None = None  # over its services' own `isolate`
     args: tuple[StrictStr, ...] = ()  # more pytest arguments; {NAME} is a service's export
 
     @model_validator(mode="after")

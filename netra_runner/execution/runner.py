@@ -11,12 +11,15 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
+from netra_runner.errors import ServiceError
 from netra_runner.events import FAILED_OUTCOMES, Event, EventLog
 from netra_runner.execution.processes import ChildProcesses
 from netra_runner.execution.suites import prepare, run_job
 from netra_runner.plan import Job
 from netra_runner.results import CategoryResult, Outcome, Status
 from netra_runner.secrets import MASK_VARIABLE, Masker, secrets_in
+from netra_runner.services.isolation import Copies, worker_ids
+from netra_runner.worker_env import WORKER_ENV
 
 if TYPE_CHECKING:
     from netra_runner.services.session import ServiceSession
@@ -167,11 +170,22 @@ class Runner:
         return Masker(known)
 
     def _run(self, job: Job, env: dict[str, str], mask: Masker) -> None:
+        copies: list[Copies] = []
         try:
+            if job.isolated and self.services is not None:
+                per_worker, copies = self.services.isolated(
+                    job.name, job.isolated, worker_ids(job.workers)
+                )
+                env = {**env, WORKER_ENV: json.dumps(per_worker)}
             events = lambda: self.events.events_of(job.name)  # noqa: E731
             result = run_job(job, self.children, env, events, mask)
+        except ServiceError as exc:  # its copies could not be made: the category cannot run
+            result = CategoryResult(job.name, Status.ERROR, reason=str(exc))
         except BaseException as exc:  # a bug must not leave the main loop waiting forever
             result = CategoryResult(job.name, Status.ERROR, reason=f"netra-run failed: {exc!r}")
+        finally:
+            if copies and self.services is not None:
+                self.services.release(copies)
         self._events.put(result)
 
     def _finish(self, result: CategoryResult) -> None:

@@ -24,6 +24,7 @@ from netra_runner.services.backend import Backend, ServiceInstance
 from netra_runner.services.choice import Choice, open_backend
 from netra_runner.services.external import ExternalInstance
 from netra_runner.services.health import HealthReport, probe_for, wait_healthy
+from netra_runner.services.isolation import Copies, Isolation, exports_for
 from netra_runner.services.setup import run_setup
 from netra_runner.services.spec import (
     Redactor,
@@ -79,6 +80,7 @@ class ServiceSession:
         self._lock = threading.Lock()
         self._started: list[ServiceInstance] = []
         self._futures: dict[str, Future[LiveService]] = {}
+        self._isolation = Isolation()
         self._pool = ThreadPoolExecutor(
             max_workers=max(len(specs), 1), thread_name_prefix="service"
         )
@@ -120,6 +122,34 @@ class ServiceSession:
         for name in names:
             env.update(self._futures[name].result().exports)
         return env
+
+    def isolated(
+        self, category: str, names: tuple[str, ...], workers: list[str]
+    ) -> tuple[dict[str, dict[str, str]], list[Copies]]:
+        """Each worker's own exports for the isolated services among `names` (copies made
+        now, after every set-up), and the copies, to release when the category ends."""
+        made: list[Copies] = []
+        per_worker: dict[str, dict[str, str]] = {w: {} for w in workers}
+        try:
+            for name in names:
+                service = self._futures[name].result()
+                copies = self._isolation.copies(
+                    self.specs[name], service.instance, category, workers
+                )
+                made.append(copies)
+                for worker in workers:
+                    per_worker[worker].update(exports_for(copies, service.exports, worker))
+        except ServiceError as exc:
+            self.release(made)
+            raise ServiceError(self.redact(str(exc))) from None
+        return per_worker, made
+
+    def release(self, copies: list[Copies]) -> None:
+        for each in copies:
+            try:
+                self._isolation.release(each)
+            except ServiceError as exc:  # the service went away: nothing left to drop
+                self.say(self.redact(str(exc)))
 
     def teardown(self) -> None:
         self._stop.set()

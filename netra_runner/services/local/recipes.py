@@ -220,7 +220,10 @@ class PostgresRecipe(ServerRecipe):
     def exec_env(self, place: Place) -> dict[str, str]:
         # pg_isready and psql read these when a check names no port: in the container the
         # server was on 5432, here it is on its own port.
-        return {**super().exec_env(place), "PGHOST": HOST, "PGPORT": str(place.ports[5432])}
+        env = {**super().exec_env(place), "PGHOST": HOST, "PGPORT": str(place.ports[5432])}
+        if self.password:  # the container's socket trusts; a host connection asks
+            env["PGPASSWORD"] = self.password
+        return env
 
     def fallback_probe(self, place: Place) -> Probe | None:
         assert self.install is not None

@@ -1,0 +1,145 @@
+"""Per-worker isolation (`isolate: worker`): each worker of a category gets its own copy of
+a service's data, made after the service's set-up, and its own exports naming it.
+
+- Postgres: `CREATE DATABASE <db>_<n> TEMPLATE <db>`, a file-level copy of the set-up
+  database (milliseconds, not the migrations' seconds), dropped when the category ends;
+  the set-up database itself is never connected to by tests, so it stays a template.
+- Redis: a logical database number per worker, flushed first; past the server's
+  `databases` count is an error that says so.
+- Anything else: `{worker}` in a service's exports (a key prefix, a schema, a bucket).
+
+SQL and commands run through the instance (`docker exec`, or the local installation's
+clients), so both backends behave the same.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+from netra_runner.errors import ServiceError
+from netra_runner.services.backend import ServiceInstance
+from netra_runner.services.local.recipes import image_kind
+from netra_runner.services.spec import ServiceSpec
+
+WORKER = "{worker}"
+_NAME = re.compile(r"[^a-z0-9_]")
+
+
+def worker_ids(workers: int) -> list[str]:
+    """xdist's worker ids; without xdist the one process is 'main'."""
+    return [f"gw{n}" for n in range(workers)] if workers > 1 else ["main"]
+
+
+def kind_of(spec: ServiceSpec) -> str | None:
+    return spec.service.local.kind or image_kind(spec.service.image)
+
+
+@dataclass
+class Copies:
+    """What one category was given of one service: a copy per worker, dropped at its end."""
+
+    spec: ServiceSpec
+    instance: ServiceInstance
+    names: dict[str, str]  # worker id -> its database (name or number)
+
+
+class Isolation:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # one CREATE DATABASE ... TEMPLATE at a time
+
+    def copies(
+        self, spec: ServiceSpec, instance: ServiceInstance, category: str, workers: Sequence[str]
+    ) -> Copies:
+        kind = kind_of(spec)
+        if kind == "postgres":
+            return Copies(spec, instance, self._databases(spec, instance, category, workers))
+        if kind == "redis":
+            return Copies(spec, instance, _numbers(spec, instance, workers))
+        return Copies(spec, instance, {w: str(n) for n, w in enumerate(workers)})
+
+    def release(self, copies: Copies) -> None:
+        if kind_of(copies.spec) == "postgres":
+            for name in copies.names.values():
+                _psql(copies.spec, copies.instance, f'DROP DATABASE IF EXISTS "{name}"')
+
+    def _databases(
+        self, spec: ServiceSpec, instance: ServiceInstance, category: str, workers: Sequence[str]
+    ) -> dict[str, str]:
+        template = _database(spec)
+        names = {w: _NAME.sub("_", f"{template}_{category}_{w}".lower())[:63] for w in workers}
+        with self._lock:
+            for name in names.values():
+                _psql(spec, instance, f'DROP DATABASE IF EXISTS "{name}"')
+                _psql(spec, instance, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        return names
+
+
+def exports_for(copies: Copies, exports: dict[str, str], worker: str) -> dict[str, str]:
+    """The service's exports as this worker sees them: naming its own copy."""
+    name = copies.names[worker]
+    kind = kind_of(copies.spec)
+    rendered = {}
+    for key, value in exports.items():
+        value = value.replace(WORKER, name)
+        if kind == "postgres":
+            value = _with_database(value, _database(copies.spec), name)
+        elif kind == "redis":
+            value = _with_redis_number(value, name)
+        rendered[key] = value
+    return rendered
+
+
+def _database(spec: ServiceSpec) -> str:
+    env = spec.service.env
+    return env.get("POSTGRES_DB") or env.get("POSTGRES_USER") or "postgres"
+
+
+def _psql(spec: ServiceSpec, instance: ServiceInstance, sql: str) -> None:
+    user = spec.service.env.get("POSTGRES_USER") or "postgres"
+    argv = ("psql", "-U", user, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-qc", sql)
+    code, output = instance.exec(argv)
+    if code != 0:
+        raise ServiceError(
+            f"service {spec.name}: isolating a worker failed ({sql}): {output.strip()[-500:]}"
+        )
+
+
+def _numbers(
+    spec: ServiceSpec, instance: ServiceInstance, workers: Sequence[str]
+) -> dict[str, str]:
+    code, said = instance.exec(("redis-cli", "CONFIG", "GET", "databases"))
+    lines = said.split()
+    count = int(lines[-1]) if code == 0 and lines and lines[-1].isdigit() else 16
+    if len(workers) + 1 > count:
+        raise ServiceError(
+            f"service {spec.name}: {len(workers)} workers need {len(workers) + 1} Redis "
+            f"databases (one each, and 0 left alone); the server has {count}: raise its "
+            "`databases` (command: [redis-server, --databases, '64']) or use fewer workers"
+        )
+    numbers = {w: str(n) for n, w in enumerate(workers, start=1)}
+    for number in numbers.values():
+        flushed, output = instance.exec(("redis-cli", "-n", number, "FLUSHDB"))
+        if flushed != 0:
+            raise ServiceError(f"service {spec.name}: FLUSHDB {number} failed: {output.strip()}")
+    return numbers
+
+
+def _with_database(value: str, template: str, name: str) -> str:
+    """postgresql://u:p@h:5432/app?x -> .../app_unit_gw0?x; 'dbname=app' -> 'dbname=...'."""
+    if value.startswith(("postgres://", "postgresql://")):
+        parts = urlsplit(value)
+        if parts.path.lstrip("/") in ("", template):
+            return urlunsplit(parts._replace(path=f"/{name}"))
+        return value
+    return re.sub(rf"\bdbname={re.escape(template)}\b", f"dbname={name}", value)
+
+
+def _with_redis_number(value: str, number: str) -> str:
+    if not value.startswith(("redis://", "rediss://")):
+        return value
+    parts = urlsplit(value)
+    return urlunsplit(parts._replace(path=f"/{number}"))

@@ -1,0 +1,119 @@
+"""Set up once, isolate per worker: real Postgres and Redis, on both backends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import netra
+
+BACKENDS = [
+    pytest.param("docker", marks=pytest.mark.docker),
+    pytest.param("local", marks=pytest.mark.local_services),
+]
+
+CONFIG = """\
+version: 1
+services:
+  postgres:
+    image: netra-offline/postgres:15
+    env: {POSTGRES_USER: app, POSTGRES_PASSWORD: pw-iso-7781, POSTGRES_DB: app}
+    command: [postgres, -c, fsync=off]
+    tmpfs: [/var/lib/postgresql/data]
+    ports: [5432]
+    healthcheck: {exec: [pg_isready, -h, 127.0.0.1, -U, app, -d, app], interval: 0.2}
+    exports: {DATABASE_URL: "postgresql://app:pw-iso-7781@{host}:{port:5432}/app"}
+    setup: [[python, migrate.py]]
+    isolate: worker
+  redis:
+    image: netra-offline/redis:7
+    command: [redis-server, --save, "", --appendonly, "no"]
+    ports: [6379]
+    healthcheck: {exec: [redis-cli, ping], interval: 0.1}
+    exports: {REDIS_URL: "redis://{host}:{port:6379}/0", PREFIX: "run-{worker}:"}
+    isolate: worker
+categories:
+  db:
+    paths: [tests]
+    services: [postgres, redis]
+    workers: 2
+"""
+
+MIGRATE = """\
+import os
+import psycopg
+
+with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+    conn.execute("CREATE TABLE notes (id int PRIMARY KEY, body text)")
+    conn.execute("INSERT INTO notes VALUES (0, 'seed')")
+"""
+
+# Both workers write the same primary key at the same moment: each in its own database.
+TESTS = """\
+import os
+import time
+
+import psycopg
+import pytest
+import redis
+
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.mark.parametrize("n", range(4))
+def test_same_key_in_every_worker(n):
+    url = os.environ["DATABASE_URL"]
+    assert url.endswith(f"/app_db_{WORKER}"), url
+    with psycopg.connect(url, autocommit=True) as conn:
+        seeded = conn.execute("SELECT body FROM notes WHERE id = 0").fetchone()
+        assert seeded == ("seed",)  # the set-up's rows, copied
+        conn.execute("INSERT INTO notes VALUES (1, %s)", (WORKER,))
+        time.sleep(0.2)  # the other worker inserts its id 1 meanwhile
+        rows = conn.execute("SELECT id, body FROM notes ORDER BY id").fetchall()
+        assert rows == [(0, "seed"), (1, WORKER)]
+        conn.execute("DELETE FROM notes WHERE id = 1")
+    redis_url = os.environ["REDIS_URL"]
+    number = redis_url.rsplit("/", 1)[1]
+    assert number in ("1", "2"), redis_url  # its own database; 0 is left alone
+    assert os.environ["PREFIX"] == f"run-{number}:"  # {worker} in an export
+    client = redis.Redis.from_url(redis_url)
+    client.set("k", WORKER)
+    time.sleep(0.1)  # the other worker sets its own k meanwhile
+    assert client.get("k") == WORKER.encode()
+    client.close()
+"""
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "categories.yaml").write_text(CONFIG)
+    (tmp_path / "migrate.py").write_text(MIGRATE)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_isolated.py").write_text(TESTS)
+    return tmp_path
+
+
+def test_each_worker_gets_its_own_copy_of_the_set_up_database(project: Path, backend: str) -> None:
+    ran = netra(project, "--all", "--real-services", "--services", backend, "--plain")
+    assert ran.code == 0, ran.out + ran.err
+    assert ran.last_line.startswith("netra-run: 4 passed, 0 failed")
+    assert "service postgres set up in" in ran.out
+    assert "pw-iso-7781" not in ran.out + ran.err
+    report = (project / "reports" / "report.json").read_text()
+    assert '"workers":2' in report
+
+
+def test_too_many_workers_for_redis_databases_is_a_clear_error(project: Path, backend: str) -> None:
+    config = project / "categories.yaml"
+    text = config.read_text().replace(
+        '[redis-server, --save, "", --appendonly, "no"]', '[redis-server, --databases, "2"]'
+    )
+    config.write_text(text.replace("workers: 2", "workers: 2\n    timeout: 30"))
+    ran = netra(project, "--all", "--real-services", "--services", backend, "--plain", "-n", "2")
+    assert ran.code == 1, ran.out + ran.err
+    assert "2 workers need 3 Redis databases" in ran.out, ran.out
