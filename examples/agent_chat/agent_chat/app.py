@@ -26,8 +26,7 @@ def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await pool.open(wait=True, timeout=30)
-        try:
-            await store.create_schema()
+        try:  # the schema is made before the first start: python -m agent_chat.migrate
             yield
         finally:
             await redis.aclose()

@@ -17,9 +17,8 @@ T = TypeVar("T")
 def with_store(work: Callable[[Store], Awaitable[T]]) -> T:
     async def run() -> T:
         async with open_pool(service_env()["DATABASE_URL"]) as pool:
-            store = Store(pool)
-            await store.create_schema()
-            return await work(store)
+            # The schema comes from the Postgres service's set-up (agent_chat.migrate).
+            return await work(Store(pool))
 
     return asyncio.run(run())
 
@@ -79,3 +78,27 @@ def test_schema_creation_is_safe_from_many_processes_at_once() -> None:
         await asyncio.gather(*(store.create_schema() for _ in range(6)))
 
     with_store(work)
+
+
+SAME_ID = uuid.UUID("00000000-0000-4000-8000-000000000001")
+
+
+@pytest.mark.parametrize("attempt", range(4))
+def test_workers_write_the_same_primary_key_without_a_conflict(attempt: int) -> None:
+    """Each worker has its own copy of the set-up database (isolate: worker): the same
+    primary key, written by both workers at once, never collides."""
+
+    async def run() -> None:
+        async with (
+            open_pool(service_env()["DATABASE_URL"]) as pool,
+            pool.connection() as conn,
+        ):
+            await conn.execute(
+                "INSERT INTO threads (id, owner, title) VALUES (%s, 'worker', 'same id')",
+                (SAME_ID,),
+            )
+            await conn.commit()
+            await asyncio.sleep(0.2)  # the other worker inserts the same id meanwhile
+            await conn.execute("DELETE FROM threads WHERE id = %s", (SAME_ID,))
+
+    asyncio.run(run())
