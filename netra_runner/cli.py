@@ -104,7 +104,9 @@ def main() -> None:
     try:
         words = rewrite(sys.argv[1:], typer.main.get_group(app))
     except UsageError as exc:
-        console(stderr=True).print(f"netra-run: error: {exc}", markup=False, soft_wrap=True)
+        console(stderr=True).print(
+            f"netra-run: error: {exc}", markup=False, emoji=False, soft_wrap=True
+        )
         raise SystemExit(exc.exit_code) from None
     app(args=words, prog_name="netra-run")
 
@@ -188,7 +190,9 @@ def init_command() -> None:
     from netra_runner.starter import write_starter
 
     def run() -> int:
-        console(stderr=False).print(write_starter(Path.cwd()), markup=False, soft_wrap=True)
+        console(stderr=False).print(
+            write_starter(Path.cwd()), markup=False, emoji=False, soft_wrap=True
+        )
         return 0
 
     raise typer.Exit(guard(run, console(stderr=True), Path.cwd() / "reports"))
@@ -225,7 +229,7 @@ def hooks_install() -> None:
     from netra_runner.hooks import install
 
     def run() -> int:
-        console(stderr=False).print(install(Path.cwd()), markup=False, soft_wrap=True)
+        console(stderr=False).print(install(Path.cwd()), markup=False, emoji=False, soft_wrap=True)
         return 0
 
     raise typer.Exit(guard(run, console(stderr=True), Path.cwd() / "reports"))

@@ -80,7 +80,7 @@ def guard(action: Callable[[], int], err: Console, crash_dir: Path | Callable[[]
     try:
         return action()
     except NetraError as exc:
-        err.print(f"netra-run: error: {exc}", markup=False, soft_wrap=True)
+        err.print(f"netra-run: error: {exc}", markup=False, emoji=False, soft_wrap=True)
         return exc.exit_code
     except KeyboardInterrupt:
         err.print("netra-run: interrupted")
@@ -88,7 +88,9 @@ def guard(action: Callable[[], int], err: Console, crash_dir: Path | Callable[[]
     except Exception:
         log = _write_crash_log(crash_dir() if callable(crash_dir) else crash_dir)
         err.print(
-            f"netra-run: internal error (a bug in netra-run); traceback in {log}", markup=False
+            f"netra-run: internal error (a bug in netra-run); traceback in {log}",
+            markup=False,
+            emoji=False,
         )
         return ExitCode.INTERNAL
 
@@ -108,7 +110,7 @@ def _stages(options: RunOptions, out: Console, err: Console) -> int:
     except NothingToRun as exc:
         if not options.allow_empty:
             raise
-        out.print(f"netra-run: {exc} (allowed: exit 0)", markup=False, soft_wrap=True)
+        out.print(f"netra-run: {exc} (allowed: exit 0)", markup=False, emoji=False, soft_wrap=True)
         return ExitCode.OK
 
 
@@ -118,10 +120,10 @@ def _run_selected(context: RunContext, out: Console, err: Console) -> int:
     # Notes go beside JSON, never into it.
     say = err if options.format == "json" else out
     for note in narrowed.notes:
-        say.print(note, markup=False, soft_wrap=True, style="yellow")
+        say.print(note, markup=False, emoji=False, soft_wrap=True, style="yellow")
     jobs = make_jobs(context, narrowed.selection.entries)
     for note in (note for job in jobs for note in job.notes):
-        say.print(note, markup=False, soft_wrap=True, style="yellow")
+        say.print(note, markup=False, emoji=False, soft_wrap=True, style="yellow")
     if options.collect_only:
         return _list_tests(context, narrowed.selection.entries, out)
     if options.plan:
@@ -132,7 +134,7 @@ def _run_selected(context: RunContext, out: Console, err: Console) -> int:
     slowest = SLOWEST if options.durations is None else options.durations
     print_summary(run, out, quiet=options.verbosity < NORMAL, slowest=slowest)
     for problem in unwritten:
-        err.print(f"netra-run: error: {problem}", markup=False, soft_wrap=True)
+        err.print(f"netra-run: error: {problem}", markup=False, emoji=False, soft_wrap=True)
     code = run.exit_code()
     if code is ExitCode.NOTHING_RAN and options.allow_empty:
         code = ExitCode.OK
@@ -144,10 +146,12 @@ def _list_tests(context: RunContext, entries: tuple[Selected, ...], out: Console
     found = collect_each(context, entries, budget(context.options.workers))
     data = collected.listing(entries, found)
     if context.options.format == "json":
-        out.print(collected.as_json(data), markup=False, soft_wrap=True, highlight=False)
+        out.print(
+            collected.as_json(data), markup=False, emoji=False, soft_wrap=True, highlight=False
+        )
     else:
         for line in collected.as_text(data):
-            out.print(line, markup=False, soft_wrap=True)
+            out.print(line, markup=False, emoji=False, soft_wrap=True)
     return collected.exit_code(data)
 
 

@@ -17,16 +17,17 @@ def merge(paths: list[Path], output: Path, out: Console) -> int:
     data, junit = write_merged(inputs, output)
     kinds = [f"{len(inputs.junit)} JUnit"] if inputs.junit else []
     kinds += [f"{len(inputs.json)} JSON"] if inputs.json else []
-    out.print(f"merged {' and '.join(kinds)} reports into {output}", markup=False)
+    out.print(f"merged {' and '.join(kinds)} reports into {output}", markup=False, emoji=False)
     if data is not None:
         for problem in data["shard_problems"]:
-            out.print(f"shards: {problem}", markup=False, soft_wrap=True, style="red")
-        out.print(closing_line(data), markup=False, soft_wrap=True)
+            out.print(f"shards: {problem}", markup=False, emoji=False, soft_wrap=True, style="red")
+        out.print(closing_line(data), markup=False, emoji=False, soft_wrap=True)
         return int(data["exit_code"])
     out.print(
         "note: JUnit files alone cannot show whether every shard is here; merge the report "
         "folders (their report.json carries each shard's manifest)",
         markup=False,
+        emoji=False,
         soft_wrap=True,
     )
     assert junit is not None

@@ -42,7 +42,7 @@ def print_summary(
     """`slowest`: how many of the slowest tests to list (0: all)."""
     if github.active(env):
         for line in github.error_annotations(run):
-            out.print(line, markup=False, highlight=False, soft_wrap=True)
+            out.print(line, markup=False, emoji=False, highlight=False, soft_wrap=True)
         github.append_summary(run, env)
     out.print()
     out.print(render.summary_table(run))
@@ -55,8 +55,8 @@ def print_summary(
     for part in render.failures_by_category(run):
         out.print(part, soft_wrap=True)
     if run.service_error:
-        out.print(run.service_error, style="red", markup=False, soft_wrap=True)
+        out.print(run.service_error, style="red", markup=False, emoji=False, soft_wrap=True)
     if run.exit_code() is ExitCode.NOTHING_RAN:
-        out.print(render.nothing_ran(run), markup=False, soft_wrap=True)
+        out.print(render.nothing_ran(run), markup=False, emoji=False, soft_wrap=True)
     # Never wrapped: CI systems read this line alone on its line.
-    out.print(render.closing_line(run), markup=False, style="bold", soft_wrap=True)
+    out.print(render.closing_line(run), markup=False, emoji=False, style="bold", soft_wrap=True)

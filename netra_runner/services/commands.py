@@ -60,7 +60,7 @@ def _silent(_: str) -> None:
 
 def _lines(out: Console) -> Callable[[str], None]:
     """What a command says as it goes: whole lines, never wrapped, never markup."""
-    return lambda text: out.print(text, soft_wrap=True, markup=False, highlight=False)
+    return lambda text: out.print(text, soft_wrap=True, markup=False, emoji=False, highlight=False)
 
 
 def up(project: Project, names: list[str], choice: Choice, out: Console) -> None:
@@ -129,7 +129,7 @@ def logs(project: Project, name: str, tail: int | None, choice: Choice, out: Con
         raise UsageError(f"service {name} is not running; 'netra-run services up {name}' starts it")
     redact = Redactor(service_specs(project, {name})[name].secrets)
     text = redact(_newest(found).logs(tail=tail))
-    out.print(text, markup=False, highlight=False, end="", soft_wrap=True)
+    out.print(text, markup=False, emoji=False, highlight=False, end="", soft_wrap=True)
 
 
 def _newest(instances: list[ServiceInstance]) -> ServiceInstance:
