@@ -121,6 +121,7 @@ class ServiceTiming:
     seconds_to_healthy: float
     reused: bool
     started_at: float = 0.0  # epoch seconds
+    setup_seconds: float = 0.0  # its set-up commands, after healthy
 
 
 @dataclass(frozen=True)

@@ -224,7 +224,8 @@ def _timings(services: ServiceSession | None) -> tuple[ServiceTiming, ...]:
     if services is None:
         return ()
     return tuple(
-        ServiceTiming(s.name, s.seconds_to_healthy, s.reused, s.started_at) for s in services.live()
+        ServiceTiming(s.name, s.seconds_to_healthy, s.reused, s.started_at, s.setup_seconds)
+        for s in services.live()
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import queue
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
@@ -173,10 +174,11 @@ class Runner:
         copies: list[Copies] = []
         try:
             if job.isolated and self.services is not None:
-                per_worker, copies = self.services.isolated(
-                    job.name, job.isolated, worker_ids(job.workers)
-                )
+                began = time.monotonic()
+                workers = worker_ids(job.workers)
+                per_worker, copies = self.services.isolated(job.name, job.isolated, workers)
                 env = {**env, WORKER_ENV: json.dumps(per_worker)}
+                self._copied(job, len(workers), time.monotonic() - began)
             events = lambda: self.events.events_of(job.name)  # noqa: E731
             result = run_job(job, self.children, env, events, mask)
         except ServiceError as exc:  # its copies could not be made: the category cannot run
@@ -187,6 +189,19 @@ class Runner:
             if copies and self.services is not None:
                 self.services.release(copies)
         self._events.put(result)
+
+    def _copied(self, job: Job, workers: int, seconds: float) -> None:
+        services = ", ".join(job.isolated)
+        self.events.emit(
+            "worker_copies",
+            category=job.name,
+            services=list(job.isolated),
+            workers=workers,
+            seconds=round(seconds, 3),
+        )
+        self.on_event(
+            f"COPIES      {job.name}: {services} for {workers} workers in {seconds:.2f}s", None
+        )
 
     def _finish(self, result: CategoryResult) -> None:
         if result.status is Status.INTERRUPTED and not self.interrupted:

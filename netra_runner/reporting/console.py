@@ -71,7 +71,9 @@ def notes(run: RunResult) -> list[Text]:
     lines = []
     if run.services:
         timings = [
-            f"{s.name} {s.seconds_to_healthy:.1f}s" + (" (reused)" if s.reused else "")
+            f"{s.name} {s.seconds_to_healthy:.1f}s"
+            + (" (reused)" if s.reused else "")
+            + (f", set up in {s.setup_seconds:.1f}s" if s.setup_seconds else "")
             for s in run.services
         ]
         lines.append(Text(f"services healthy: {', '.join(timings)}", style="dim"))

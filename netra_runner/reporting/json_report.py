@@ -36,6 +36,7 @@ def report_data(run: RunResult) -> dict[str, Any]:
                 "name": s.name,
                 "seconds_to_healthy": round(s.seconds_to_healthy, 3),
                 "reused": s.reused,
+                "setup_seconds": round(s.setup_seconds, 3),
                 "started": _offset(s.started_at, run),
             }
             for s in run.services

@@ -46,13 +46,23 @@ def _service_lanes(run: RunResult) -> list[Lane]:
                         "starting",
                         f"{service.name} starting: {service.seconds_to_healthy:.2f}s{note}",
                     ),
+                    *_setup(service.name, ready, service.setup_seconds),
                     Bar(
-                        ready, max(run.duration - ready, 0.0), "healthy", f"{service.name} healthy"
+                        ready + service.setup_seconds,
+                        max(run.duration - ready - service.setup_seconds, 0.0),
+                        "healthy",
+                        f"{service.name} healthy",
                     ),
                 ),
             )
         )
     return result
+
+
+def _setup(name: str, start: float, seconds: float) -> tuple[Bar, ...]:
+    if not seconds:
+        return ()
+    return (Bar(start, seconds, "setup", f"{name} set-up: {seconds:.2f}s"),)
 
 
 def _worker_lanes(run: RunResult) -> list[Lane]:

@@ -54,6 +54,7 @@ class LiveService:
     reused: bool
     started_at: float  # epoch seconds
     instance: ServiceInstance = field(repr=False, compare=False)
+    setup_seconds: float = 0.0
 
 
 class ServiceSession:
@@ -195,13 +196,12 @@ class ServiceSession:
         exports = render_exports(spec, instance.host, instance.ports)
         # A kept one was set up when it was made; someone else's service, every run.
         fresh = not instance.reused or isinstance(instance, ExternalInstance)
-        if spec.service.setup and fresh:
-            self._set_up(spec, instance, exports)
-        return LiveService(spec.name, exports, seconds, instance.reused, began_at, instance)
+        setup = self._set_up(spec, instance, exports) if spec.service.setup and fresh else 0.0
+        return LiveService(spec.name, exports, seconds, instance.reused, began_at, instance, setup)
 
     def _set_up(
         self, spec: ServiceSpec, instance: ServiceInstance, exports: dict[str, str]
-    ) -> None:
+    ) -> float:
         env = {**self.exports_for(spec.service.depends_on), **exports}
         log = self.log_dir / f"{spec.name}.setup.log"
         log.unlink(missing_ok=True)  # this run's set-up only
@@ -216,6 +216,7 @@ class ServiceSession:
         self.say(
             f"service {spec.name} set up in {seconds:.1f}s ({len(spec.service.setup)} commands)"
         )
+        return seconds
 
     def _external(self, spec: ServiceSpec) -> ServiceInstance | None:
         """Someone else's service: checked where it is, never started, kept or removed."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,8 @@ def test_each_worker_gets_its_own_copy_of_the_set_up_database(project: Path, bac
     assert ran.code == 0, ran.out + ran.err
     assert ran.last_line.startswith("netra-run: 4 passed, 0 failed")
     assert "service postgres set up in" in ran.out
+    assert "COPIES      db: postgres, redis for 2 workers in" in ran.out
+    assert re.search(r"services healthy: .*postgres [\d.]+s, set up in [\d.]+s", ran.out)
     assert "pw-iso-7781" not in ran.out + ran.err
     report = (project / "reports" / "report.json").read_text()
     assert '"workers":2' in report
