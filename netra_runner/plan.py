@@ -49,7 +49,7 @@ class Job:
     notes: tuple[str, ...] = ()  # what was changed from the config, and why
     args_span: tuple[int, int] = (0, 0)  # where the category's own `args` are in argv
     setup: tuple[tuple[str, ...], ...] = ()  # the category's set-up commands, run first
-    isolated: tuple[str, ...] = ()  # services of which each worker gets its own copy
+    isolated: tuple[tuple[str, str], ...] = ()  # (service, worker or instance): a copy each
 
     @property
     def output_log(self) -> Path:
@@ -137,15 +137,12 @@ def _job(
     )
 
 
-def isolated_services(project: Project, entry: Selected) -> tuple[str, ...]:
-    """A category's `isolate` (worker, none) over each of its services' own."""
+def isolated_services(project: Project, entry: Selected) -> tuple[tuple[str, str], ...]:
+    """A category's `isolate` (worker, instance, none) over each of its services' own."""
     chosen = entry.category.isolate
     services = project.config.services
-    return tuple(
-        name
-        for name in entry.category.services
-        if chosen == "worker" or (chosen is None and services[name].isolate == "worker")
-    )
+    modes = [(name, chosen or services[name].isolate) for name in entry.category.services]
+    return tuple((name, mode) for name, mode in modes if mode in ("worker", "instance"))
 
 
 def interpreter(project: Project, entry: Selected) -> Interpreter:

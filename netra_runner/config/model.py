@@ -212,7 +212,9 @@ class Service:
     setup_timeout: Seconds = 600.0
     # worker: each worker of a category gets its own copy (a Postgres database cloned from
     # the set-up one, a Redis database number, or what `{worker}` in its exports names).
-    isolate: Literal["worker"] | None = None
+    # instance: a whole instance per worker, each set up the same way, for suites that use
+    # server-wide commands (FLUSHALL, CONFIG SET, users) no database can isolate.
+    isolate: Literal["worker", "instance"] | None = None
 
     @model_validator(mode="after")
     def _runs_somewhere(self) -> Service:
@@ -241,7 +243,7 @@ class Category:
     junit: Text | None = None
     python: Python | None = None  # the interpreter its pytest runs in (defaults.python)
     setup: tuple[Argv, ...] = ()  # run once before the suite, with its env and exports
-    isolate: Literal["worker", "none"] | None = None  # over its services' own `isolate`
+    isolate: Literal["worker", "instance", "none"] | None = None  # over its services' own
     args: tuple[StrictStr, ...] = ()  # more pytest arguments; {NAME} is a service's export
 
     @model_validator(mode="after")

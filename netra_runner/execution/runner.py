@@ -191,11 +191,11 @@ class Runner:
         self._events.put(result)
 
     def _copied(self, job: Job, workers: int, seconds: float) -> None:
-        services = ", ".join(job.isolated)
+        services = ", ".join(name for name, _ in job.isolated)
         self.events.emit(
             "worker_copies",
             category=job.name,
-            services=list(job.isolated),
+            services=[name for name, _ in job.isolated],
             workers=workers,
             seconds=round(seconds, 3),
         )

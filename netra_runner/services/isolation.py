@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
 from netra_runner.errors import ServiceError
@@ -45,6 +45,8 @@ class Copies:
     spec: ServiceSpec
     instance: ServiceInstance
     names: dict[str, str]  # worker id -> its database (name or number)
+    instances: dict[str, ServiceInstance] = field(default_factory=dict)  # isolate: instance
+    exports: dict[str, dict[str, str]] = field(default_factory=dict)  # theirs, by worker
 
 
 class Isolation:
@@ -62,6 +64,8 @@ class Isolation:
         return Copies(spec, instance, {w: str(n) for n, w in enumerate(workers)})
 
     def release(self, copies: Copies) -> None:
+        if copies.instances:
+            return  # whole instances: the session removes them
         if kind_of(copies.spec) == "postgres":
             for name in copies.names.values():
                 _psql(copies.spec, copies.instance, f'DROP DATABASE IF EXISTS "{name}"')
@@ -80,6 +84,10 @@ class Isolation:
 
 def exports_for(copies: Copies, exports: dict[str, str], worker: str) -> dict[str, str]:
     """The service's exports as this worker sees them: naming its own copy."""
+    if copies.exports:
+        return {
+            k: v.replace(WORKER, copies.names[worker]) for k, v in copies.exports[worker].items()
+        }
     name = copies.names[worker]
     kind = kind_of(copies.spec)
     rendered = {}

@@ -4,6 +4,7 @@ checked, handed to categories as they become ready, and always torn down.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import threading
@@ -125,17 +126,20 @@ class ServiceSession:
         return env
 
     def isolated(
-        self, category: str, names: tuple[str, ...], workers: list[str]
+        self, category: str, services: tuple[tuple[str, str], ...], workers: list[str]
     ) -> tuple[dict[str, dict[str, str]], list[Copies]]:
-        """Each worker's own exports for the isolated services among `names` (copies made
-        now, after every set-up), and the copies, to release when the category ends."""
+        """Each worker's own exports for the isolated services (copies made now, after every
+        set-up), and the copies, to release when the category ends."""
         made: list[Copies] = []
         per_worker: dict[str, dict[str, str]] = {w: {} for w in workers}
         try:
-            for name in names:
+            for name, mode in services:
                 service = self._futures[name].result()
-                copies = self._isolation.copies(
-                    self.specs[name], service.instance, category, workers
+                spec = self.specs[name]
+                copies = (
+                    self._instances(spec, service, category, workers)
+                    if mode == "instance"
+                    else self._isolation.copies(spec, service.instance, category, workers)
                 )
                 made.append(copies)
                 for worker in workers:
@@ -145,8 +149,37 @@ class ServiceSession:
             raise ServiceError(self.redact(str(exc))) from None
         return per_worker, made
 
+    def _instances(
+        self, spec: ServiceSpec, first: LiveService, category: str, workers: list[str]
+    ) -> Copies:
+        """isolate: instance: the first worker gets the run's instance, every other one a
+        whole instance of its own, started and set up alongside each other."""
+        names = {w: str(n) for n, w in enumerate(workers)}
+        copies = Copies(spec, first.instance, names, {}, {workers[0]: first.exports})
+        clones = {
+            w: dataclasses.replace(spec, name=f"{spec.name}-{category}-{w}") for w in workers[1:]
+        }
+        with ThreadPoolExecutor(max_workers=max(len(clones), 1)) as pool:
+            started = {w: pool.submit(self._start_one, clone) for w, clone in clones.items()}
+        failed = None
+        for worker, future in started.items():
+            try:
+                live = future.result()
+            except ServiceError as exc:
+                failed = failed or exc
+                continue
+            copies.instances[worker] = live.instance
+            copies.exports[worker] = live.exports
+        if failed is not None:
+            self.release([copies])
+            raise failed
+        return copies
+
     def release(self, copies: list[Copies]) -> None:
         for each in copies:
+            for instance in each.instances.values():
+                if instance in self._started:
+                    self._discard(instance)
             try:
                 self._isolation.release(each)
             except ServiceError as exc:  # the service went away: nothing left to drop

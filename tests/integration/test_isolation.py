@@ -120,3 +120,68 @@ def test_too_many_workers_for_redis_databases_is_a_clear_error(project: Path, ba
     ran = netra(project, "--all", "--real-services", "--services", backend, "--plain", "-n", "2")
     assert ran.code == 1, ran.out + ran.err
     assert "2 workers need 3 Redis databases" in ran.out, ran.out
+
+
+INSTANCES = """\
+version: 1
+services:
+  redis:
+    image: netra-offline/redis:7
+    command: [redis-server, --save, "", --appendonly, "no"]
+    ports: [6379]
+    healthcheck: {exec: [redis-cli, ping], interval: 0.1}
+    exports: {REDIS_URL: "redis://{host}:{port:6379}/0"}
+    setup: [[python, seed.py]]
+    isolate: instance
+categories:
+  server_wide:
+    paths: [tests]
+    services: [redis]
+    workers: 2
+"""
+
+SEED = """\
+import os
+import redis
+
+redis.Redis.from_url(os.environ["REDIS_URL"]).set("seeded", "yes")
+"""
+
+# FLUSHALL and CONFIG SET reach the whole server: only an instance per worker isolates them.
+SERVER_WIDE = """\
+import os
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.mark.parametrize("n", range(4))
+def test_server_wide_commands(n):
+    url = os.environ["REDIS_URL"]
+    seen = Path(f"url-{WORKER}.txt")
+    client = redis.Redis.from_url(url)
+    if not seen.exists():  # this worker's first test: nothing flushed its server yet
+        assert client.get("seeded") == b"yes"  # each instance was set up the same way
+    seen.write_text(url)
+    client.config_set("maxmemory-policy", "allkeys-lru" if WORKER == "gw0" else "noeviction")
+    client.set("mine", WORKER)
+    time.sleep(0.2)  # the other worker flushes everything meanwhile
+    assert client.get("mine") == WORKER.encode()
+    client.flushall()
+    client.close()
+"""
+
+
+def test_instance_isolation_gives_each_worker_a_whole_server(project: Path, backend: str) -> None:
+    (project / "categories.yaml").write_text(INSTANCES)
+    (project / "seed.py").write_text(SEED)
+    (project / "tests" / "test_isolated.py").write_text(SERVER_WIDE)
+    ran = netra(project, "--all", "--real-services", "--services", backend, "--plain")
+    assert ran.code == 0, ran.out + ran.err
+    urls = {p.read_text() for p in project.glob("url-gw*.txt")}
+    assert len(urls) == 2, urls  # two servers, one per worker
+    assert ran.out.count("set up in") >= 2, ran.out  # each instance was set up
