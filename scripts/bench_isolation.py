@@ -25,7 +25,6 @@ import time
 from pathlib import Path
 
 TESTS = 40
-MIGRATIONS = 30
 URL = "postgresql://bench:bench-pw@{host}:{port:5432}/bench"
 
 SERVICE = """\
@@ -47,7 +46,7 @@ categories:
     workers: {workers}
 """
 
-MIGRATE = f"""\
+MIGRATE = """\
 import os
 import sys
 
@@ -55,14 +54,14 @@ import psycopg
 
 def migrate(url):
     with psycopg.connect(url, autocommit=True) as conn:
-        for n in range({MIGRATIONS}):
+        for n in range({migrations}):
             conn.execute(
-                f"CREATE TABLE m{{n}} (id serial PRIMARY KEY, a text, b int, "
+                f"CREATE TABLE m{n} (id serial PRIMARY KEY, a text, b int, "
                 f"c timestamptz DEFAULT now())"
             )
-            conn.execute(f"CREATE INDEX ON m{{n}} (b)")
+            conn.execute(f"CREATE INDEX ON m{n} (b)")
             conn.execute(
-                f"INSERT INTO m{{n}} (a, b) SELECT md5(g::text), g FROM generate_series(1, 2000) g"
+                f"INSERT INTO m{n} (a, b) SELECT md5(g::text), g FROM generate_series(1, 2000) g"
             )
 
 if __name__ == "__main__":
@@ -93,21 +92,21 @@ def own_database():
     yield
 """
 
-TEST = f"""\
+TEST = """\
 import os
 
 import psycopg
 import pytest
 
 
-@pytest.mark.parametrize("n", range({TESTS}))
+@pytest.mark.parametrize("n", range({tests}))
 def test_query(n):
     with psycopg.connect(os.environ["DATABASE_URL"]) as conn:
-        assert conn.execute(f"SELECT count(*) FROM m{{n % {MIGRATIONS}}}").fetchone() == (2000,)
+        assert conn.execute(f"SELECT count(*) FROM m{n % {migrations}}").fetchone() == (2000,)
 """
 
 
-def project(folder: Path, way: str, workers: int) -> Path:
+def project(folder: Path, way: str, workers: int, migrations: int) -> Path:
     folder.mkdir(parents=True)
     extra = ""
     if way in ("shared", "clones"):
@@ -116,16 +115,17 @@ def project(folder: Path, way: str, workers: int) -> Path:
         extra += "    isolate: worker\n"
     config = SERVICE.format(url=URL, extra=extra.rstrip("\n"), workers=workers)
     (folder / "categories.yaml").write_text(config)
-    (folder / "migrate.py").write_text(MIGRATE)
+    (folder / "migrate.py").write_text(MIGRATE.replace("{migrations}", str(migrations)))
     (folder / "tests").mkdir()
-    (folder / "tests" / "test_bench.py").write_text(TEST)
+    test = TEST.replace("{tests}", str(TESTS)).replace("{migrations}", str(migrations))
+    (folder / "tests" / "test_bench.py").write_text(test)
     if way == "fixture":
         (folder / "tests" / "conftest.py").write_text(FIXTURE)
     (folder / "pytest.ini").write_text("[pytest]\npythonpath = .\n")
     return folder
 
 
-def measure(folder: Path, services: str) -> dict[str, float]:
+def measure(folder: Path, services: str, workers: int) -> dict[str, float]:
     began = time.monotonic()
     done = subprocess.run(
         [
@@ -161,14 +161,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, nargs="+", default=[2, 4])
     parser.add_argument("--services", choices=["local", "docker"], default="local")
+    parser.add_argument("--migrations", type=int, default=30)
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory(prefix="netra-bench-isolation-") as tmp:
         for workers in args.workers:
             for way in ("fixture", "shared", "clones"):
-                folder = project(Path(tmp) / f"{way}-{workers}", way, workers)
-                rows.append((workers, way, measure(folder, args.services)))
-    print(f"{TESTS} tests, {MIGRATIONS} migrations, services: {args.services}")
+                folder = project(Path(tmp) / f"{way}-{workers}", way, workers, args.migrations)
+                rows.append((workers, way, measure(folder, args.services, workers)))
+    print(f"{TESTS} tests, {args.migrations} migrations, services: {args.services}")
     print(f"{'workers':>7}  {'way':<8} {'set-up':>8} {'copies':>8} {'per copy':>9} {'wall':>7}")
     for workers, way, got in rows:
         per = got["copies"] / workers if got["copies"] else 0.0

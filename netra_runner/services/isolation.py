@@ -67,18 +67,27 @@ class Isolation:
         if copies.instances:
             return  # whole instances: the session removes them
         if kind_of(copies.spec) == "postgres":
-            for name in copies.names.values():
-                _psql(copies.spec, copies.instance, f'DROP DATABASE IF EXISTS "{name}"')
+            drops = [f'DROP DATABASE IF EXISTS "{n}"' for n in copies.names.values()]
+            _psql(copies.spec, copies.instance, *drops)
 
     def _databases(
         self, spec: ServiceSpec, instance: ServiceInstance, category: str, workers: Sequence[str]
     ) -> dict[str, str]:
         template = _database(spec)
         names = {w: _NAME.sub("_", f"{template}_{category}_{w}".lower())[:63] for w in workers}
+        # One psql for all: a client start costs more than a small copy. FILE_COPY (15+)
+        # copies the files whole instead of through the WAL block by block.
+        strategy = " STRATEGY = FILE_COPY" if _version(spec, instance) >= 150000 else ""
+        statements = [
+            sql
+            for name in names.values()
+            for sql in (
+                f'DROP DATABASE IF EXISTS "{name}"',
+                f'CREATE DATABASE "{name}" TEMPLATE "{template}"{strategy}',
+            )
+        ]
         with self._lock:
-            for name in names.values():
-                _psql(spec, instance, f'DROP DATABASE IF EXISTS "{name}"')
-                _psql(spec, instance, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            _psql(spec, instance, *statements)
         return names
 
 
@@ -106,13 +115,25 @@ def _database(spec: ServiceSpec) -> str:
     return env.get("POSTGRES_DB") or env.get("POSTGRES_USER") or "postgres"
 
 
-def _psql(spec: ServiceSpec, instance: ServiceInstance, sql: str) -> None:
+def _version(spec: ServiceSpec, instance: ServiceInstance) -> int:
     user = spec.service.env.get("POSTGRES_USER") or "postgres"
-    argv = ("psql", "-U", user, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-qc", sql)
+    code, said = instance.exec(
+        ("psql", "-U", user, "-d", "postgres", "-tAc", "SHOW server_version_num")
+    )
+    digits = said.strip().splitlines()[-1] if code == 0 and said.strip() else ""
+    return int(digits) if digits.isdigit() else 0
+
+
+def _psql(spec: ServiceSpec, instance: ServiceInstance, *statements: str) -> None:
+    """One psql for them all, each statement on its own (DROP/CREATE DATABASE cannot run in
+    a transaction block, which one -c of several statements would be)."""
+    user = spec.service.env.get("POSTGRES_USER") or "postgres"
+    commands = [part for sql in statements for part in ("-c", sql)]
+    argv = ("psql", "-U", user, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", *commands)
     code, output = instance.exec(argv)
     if code != 0:
         raise ServiceError(
-            f"service {spec.name}: isolating a worker failed ({sql}): {output.strip()[-500:]}"
+            f"service {spec.name}: isolating a worker failed: {output.strip()[-500:]}"
         )
 
 
