@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from netra_runner.errors import ServiceError
+from netra_runner.services.local.processes import spawn
 from netra_runner.services.spec import ServiceSpec
 
 POLL = 0.2
@@ -31,10 +32,9 @@ def run_setup(
     log.parent.mkdir(parents=True, exist_ok=True)
     deadline = began + spec.service.setup_timeout
     for argv in spec.service.setup:
-        with _owner_only(log) as out:
+        with _owner_only(log) as out:  # made owner-only before anything is written
             out.write(f"$ {shlex.join(argv)}\n".encode())
-            out.flush()
-            code = _run(spec, argv, {**os.environ, **env}, root, out, deadline, stop)
+        code = _run(spec, argv, {**os.environ, **env}, root, log, deadline, stop)
         if code != 0:
             said = _tail(log)
             raise ServiceError(
@@ -49,25 +49,14 @@ def _run(
     argv: tuple[str, ...],
     env: dict[str, str],
     root: Path,
-    out: IO[bytes],
+    log: Path,
     deadline: float,
     stop: threading.Event,
 ) -> int:
-    try:
-        child = subprocess.Popen(
-            argv,
-            cwd=root,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own group: a timeout ends what it started too
-        )
-    except OSError as exc:
-        raise ServiceError(
-            f"service {spec.name}: its set-up `{shlex.join(argv)}` cannot start: "
-            f"{exc.strerror or exc}"
-        ) from None
+    try:  # in its own process group: a timeout ends what it started too
+        child = spawn(list(argv), cwd=root, env=env, log=log, account=None)
+    except ServiceError as exc:
+        raise ServiceError(f"service {spec.name}: its set-up cannot start: {exc}") from None
     while True:
         try:
             return child.wait(timeout=POLL)

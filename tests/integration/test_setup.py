@@ -3,6 +3,7 @@ category's before its suite; a failing one says what it printed."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,7 @@ categories:
 )
 
 READS_SETUP = """\
+import subprocess
 from pathlib import Path
 
 def test_the_set_up_ran_once_before_me():
@@ -147,3 +149,20 @@ def test_a_kept_service_is_set_up_again_only_when_its_set_up_inputs_change(
         assert "(reused)" not in again.out
     finally:
         netra(project, "services", "down", "--services", "local")
+
+
+def test_a_set_up_past_its_timeout_is_ended_with_what_it_started(project: Path) -> None:
+    (project / "migrations" / "apply.py").write_text(
+        "import subprocess, time\n"
+        "subprocess.Popen(['sleep', '287'])  # a child of its own: ended with it\n"
+        "time.sleep(300)\n"
+    )
+    config = project / "categories.yaml"
+    config.write_text(
+        config.read_text().replace("setup_inputs:", "setup_timeout: 1\n    setup_inputs:")
+    )
+    ran = netra(project, "--all", "--real-services", "--plain", timeout=60)
+    assert ran.code == 3, ran.out + ran.err
+    assert "took over 1s (setup_timeout); it was ended" in ran.out + ran.err
+    left = subprocess.run(["pgrep", "-f", "sleep 287"], capture_output=True, text=True).stdout
+    assert not left.strip(), left
