@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
@@ -77,17 +77,15 @@ class Isolation:
         names = {w: _NAME.sub("_", f"{template}_{category}_{w}".lower())[:63] for w in workers}
         # One psql for all: a client start costs more than a small copy. FILE_COPY (15+)
         # copies the files whole instead of through the WAL block by block.
-        strategy = " STRATEGY = FILE_COPY" if _version(spec, instance) >= 150000 else ""
-        statements = [
-            sql
-            for name in names.values()
-            for sql in (
-                f'DROP DATABASE IF EXISTS "{name}"',
-                f'CREATE DATABASE "{name}" TEMPLATE "{template}"{strategy}',
-            )
-        ]
         with self._lock:
-            _psql(spec, instance, *statements)
+            try:
+                _psql(
+                    spec, instance, *_clone_sql(names.values(), template, " STRATEGY = FILE_COPY")
+                )
+            except ServiceError as exc:
+                if "STRATEGY" not in str(exc):
+                    raise
+                _psql(spec, instance, *_clone_sql(names.values(), template, ""))  # before 15
         return names
 
 
@@ -115,13 +113,15 @@ def _database(spec: ServiceSpec) -> str:
     return env.get("POSTGRES_DB") or env.get("POSTGRES_USER") or "postgres"
 
 
-def _version(spec: ServiceSpec, instance: ServiceInstance) -> int:
-    user = spec.service.env.get("POSTGRES_USER") or "postgres"
-    code, said = instance.exec(
-        ("psql", "-U", user, "-d", "postgres", "-tAc", "SHOW server_version_num")
-    )
-    digits = said.strip().splitlines()[-1] if code == 0 and said.strip() else ""
-    return int(digits) if digits.isdigit() else 0
+def _clone_sql(names: Iterable[str], template: str, strategy: str) -> list[str]:
+    return [
+        sql
+        for name in names
+        for sql in (
+            f'DROP DATABASE IF EXISTS "{name}"',
+            f'CREATE DATABASE "{name}" TEMPLATE "{template}"{strategy}',
+        )
+    ]
 
 
 def _psql(spec: ServiceSpec, instance: ServiceInstance, *statements: str) -> None:
