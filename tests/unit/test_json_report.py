@@ -25,7 +25,13 @@ def test_the_report_has_a_version_totals_and_every_category() -> None:
     assert data["categories"][0]["services"] == ["postgres"]
     assert data["categories"][0]["workers"] == 2
     assert data["services"] == [
-        {"name": "postgres", "seconds_to_healthy": 1.5, "reused": False, "setup_seconds": 0.0, "started": 0.1}
+        {
+            "name": "postgres",
+            "seconds_to_healthy": 1.5,
+            "reused": False,
+            "setup_seconds": 0.0,
+            "started": 0.1,
+        }
     ]
 
 
