@@ -211,6 +211,13 @@ def test_the_suites_own_pytest_timeout_settings_win_where_stricter(tmp_path: Pat
     assert tight["outcome"] == "failed" and tight["message"] == "timeout after 0.5s"
     # timeout: none turns netra-run's own timer off; the suite's 2 s allows 1.5 s.
     assert by_category["untimed"]["status"] == "passed", ran.out
+    # pytest-timeout's thread method ends the whole process: that test fails as a crash,
+    # with pytest-timeout's dump, and the rest of the suite still runs.
+    threaded = {t["id"].rsplit("::", 1)[1]: t for t in by_category["threaded"]["tests"]}
+    ended = threaded["test_ended_by_pytest_timeouts_thread"]
+    assert ended["outcome"] == "failed" and "worker crashed" in ended["message"]
+    assert "Timeout" in ended["output"]
+    assert threaded["test_after_it"]["outcome"] == "passed"
 
 
 def test_timeout_none_is_accepted_and_other_words_are_refused(tmp_path: Path) -> None:
