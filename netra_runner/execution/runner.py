@@ -172,15 +172,26 @@ class Runner:
 
     def _run(self, job: Job, env: dict[str, str], mask: Masker) -> None:
         copies: list[Copies] = []
+        services = self.services
+
+        def fresh_copies() -> dict[str, str]:
+            """Each worker's own copies, made anew (the old ones dropped)."""
+            nonlocal copies
+            assert services is not None
+            services.release(copies)
+            copies = []
+            began, workers = time.monotonic(), worker_ids(job.workers)
+            per_worker, copies = services.isolated(job.name, job.isolated, workers)
+            self._copied(job, len(workers), time.monotonic() - began)
+            return {WORKER_ENV: json.dumps(per_worker)}
+
+        isolating = bool(job.isolated) and services is not None
         try:
-            if job.isolated and self.services is not None:
-                began = time.monotonic()
-                workers = worker_ids(job.workers)
-                per_worker, copies = self.services.isolated(job.name, job.isolated, workers)
-                env = {**env, WORKER_ENV: json.dumps(per_worker)}
-                self._copied(job, len(workers), time.monotonic() - began)
+            if isolating:
+                env = {**env, **fresh_copies()}
             events = lambda: self.events.events_of(job.name)  # noqa: E731
-            result = run_job(job, self.children, env, events, mask)
+            restarted = fresh_copies if isolating else None
+            result = run_job(job, self.children, env, events, mask, restarted)
         except ServiceError as exc:  # its copies could not be made: the category cannot run
             result = CategoryResult(job.name, Status.ERROR, reason=str(exc))
         except BaseException as exc:  # a bug must not leave the main loop waiting forever

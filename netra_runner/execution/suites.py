@@ -51,12 +51,15 @@ def run_job(
     extra_env: dict[str, str] | None = None,
     events: Callable[[], list[Event]] | None = None,
     mask: Masker | None = None,
+    restarted: Callable[[], dict[str, str]] | None = None,
 ) -> CategoryResult:
     """`events` gives the suite's events as the run followed them (through a handle held
     on its file); without it they are read from the file. What the tests wrote is masked
-    with `mask` (URL passwords at least) in the result and the output log."""
+    with `mask` (URL passwords at least) in the result and the output log. `restarted`
+    gives what changes in the environment of a process started again after a crash (a
+    fresh copy of an isolated service)."""
     mask = mask or Masker()
-    result = _run_job(job, children, extra_env, events)
+    result = _run_job(job, children, extra_env, events, restarted)
     seal_log(job.output_log, mask)
     if not job.is_pytest:  # the plugin masks a pytest suite's own report
         mask_file(job.report_dir / "junit.xml", mask)
@@ -68,6 +71,7 @@ def _run_job(
     children: ChildProcesses,
     extra_env: dict[str, str] | None,
     events: Callable[[], list[Event]] | None,
+    restarted: Callable[[], dict[str, str]] | None = None,
 ) -> CategoryResult:
     prepare(job)
     env = {**job.env, **(extra_env or {})}
@@ -78,7 +82,7 @@ def _run_job(
         return _broken(job, failed_setup, time.monotonic() - start)
     try:
         attempts = (
-            _run_pytest(job, children, env, read)
+            _run_pytest(job, children, env, read, restarted)
             if job.is_pytest
             else _run_command(job, children, env)
         )
@@ -143,7 +147,11 @@ def _run_command(job: Job, children: ChildProcesses, env: dict[str, str]) -> Att
 
 
 def _run_pytest(
-    job: Job, children: ChildProcesses, env: dict[str, str], read: Callable[[], list[Event]]
+    job: Job,
+    children: ChildProcesses,
+    env: dict[str, str],
+    read: Callable[[], list[Event]],
+    restarted: Callable[[], dict[str, str]] | None = None,
 ) -> Attempts:
     attempts = Attempts()
     argv = job.argv
@@ -178,6 +186,8 @@ def _run_pytest(
         if not left or len(attempts.crashes) > MAX_RESTARTS:
             return attempts
         argv = job.restart_argv(left)
+        if restarted is not None:  # what the dead process left behind is not the next one's
+            env = {**env, **restarted()}
 
 
 def judge_pytest(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -185,3 +186,36 @@ def test_instance_isolation_gives_each_worker_a_whole_server(project: Path, back
     urls = {p.read_text() for p in project.glob("url-gw*.txt")}
     assert len(urls) == 2, urls  # two servers, one per worker
     assert ran.out.count("set up in") >= 2, ran.out  # each instance was set up
+
+
+CRASHING = """\
+import os
+
+import psycopg
+
+
+def test_a_writes_then_its_process_dies():
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+        conn.execute("INSERT INTO notes VALUES (5, 'left behind')")
+    os._exit(1)
+
+
+def test_b_runs_in_a_new_process_on_a_fresh_copy():
+    with psycopg.connect(os.environ["DATABASE_URL"]) as conn:
+        assert conn.execute("SELECT id FROM notes ORDER BY id").fetchall() == [(0,)]
+"""
+
+
+def test_a_process_started_again_after_a_crash_gets_a_fresh_copy(
+    project: Path, backend: str
+) -> None:
+    config = project / "categories.yaml"
+    config.write_text(config.read_text().replace("workers: 2", "workers: 1"))
+    (project / "tests" / "test_isolated.py").write_text(CRASHING)
+    ran = netra(project, "--all", "--real-services", "--services", backend, "--plain")
+    assert ran.code == 1, ran.out + ran.err
+    report = json.loads((project / "reports" / "report.json").read_text())
+    outcomes = {t["id"].rsplit("::", 1)[1]: t for t in report["categories"][0]["tests"]}
+    assert "worker crashed" in outcomes["test_a_writes_then_its_process_dies"]["message"]
+    assert outcomes["test_b_runs_in_a_new_process_on_a_fresh_copy"]["outcome"] == "passed"
+    assert ran.out.count("COPIES      db:") == 2, ran.out  # made again for the new process
