@@ -4,9 +4,10 @@ a service's data, made after the service's set-up, and its own exports naming it
 - Postgres: `CREATE DATABASE <db>_<n> TEMPLATE <db>`, a file-level copy of the set-up
   database (milliseconds, not the migrations' seconds), dropped when the category ends;
   the set-up database itself is never connected to by tests, so it stays a template.
-- Redis: a logical database number per worker, flushed first; past the server's
-  `databases` count is an error that says so.
-- Anything else: `{worker}` in a service's exports (a key prefix, a schema, a bucket).
+- Redis: a logical database number per worker, flushed first, none shared by two
+  categories running at once; past the server's `databases` count is an error that says so.
+- Anything else: `{worker}` in a service's exports (a key prefix, a schema, a bucket),
+  naming the category and the worker.
 
 SQL and commands run through the instance (`docker exec`, or the local installation's
 clients), so both backends behave the same.
@@ -50,8 +51,12 @@ class Copies:
 
 
 class Isolation:
+    """Copies for categories that may run at the same time: each gets names of its own
+    (database names carry the category; Redis numbers are handed out once at a time)."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()  # one CREATE DATABASE ... TEMPLATE at a time
+        self._numbers: dict[str, set[int]] = {}  # Redis numbers in use, by service
 
     def copies(
         self, spec: ServiceSpec, instance: ServiceInstance, category: str, workers: Sequence[str]
@@ -60,15 +65,45 @@ class Isolation:
         if kind == "postgres":
             return Copies(spec, instance, self._databases(spec, instance, category, workers))
         if kind == "redis":
-            return Copies(spec, instance, _numbers(spec, instance, workers))
-        return Copies(spec, instance, {w: str(n) for n, w in enumerate(workers)})
+            return Copies(spec, instance, self._redis_numbers(spec, instance, workers))
+        return Copies(spec, instance, {w: _NAME.sub("_", f"{category}_{w}") for w in workers})
 
     def release(self, copies: Copies) -> None:
         if copies.instances:
             return  # whole instances: the session removes them
-        if kind_of(copies.spec) == "postgres":
+        kind = kind_of(copies.spec)
+        if kind == "postgres":
             drops = [f'DROP DATABASE IF EXISTS "{n}"' for n in copies.names.values()]
             _psql(copies.spec, copies.instance, *drops)
+        elif kind == "redis":
+            self._free(copies.spec, {int(n) for n in copies.names.values()})
+
+    def _redis_numbers(
+        self, spec: ServiceSpec, instance: ServiceInstance, workers: Sequence[str]
+    ) -> dict[str, str]:
+        """The lowest numbers no running category holds (0 is left alone), flushed."""
+        count = _database_count(instance)
+        with self._lock:
+            taken = self._numbers.setdefault(spec.name, set())
+            free = [n for n in range(1, count) if n not in taken][: len(workers)]
+            if len(free) < len(workers):
+                raise ServiceError(_too_few(spec, len(workers), count, len(taken)))
+            taken.update(free)
+        try:
+            for number in free:
+                flushed, output = instance.exec(("redis-cli", "-n", str(number), "FLUSHDB"))
+                if flushed != 0:
+                    raise ServiceError(
+                        f"service {spec.name}: FLUSHDB {number} failed: {output.strip()}"
+                    )
+        except ServiceError:
+            self._free(spec, set(free))
+            raise
+        return {w: str(n) for w, n in zip(workers, free, strict=True)}
+
+    def _free(self, spec: ServiceSpec, numbers: set[int]) -> None:
+        with self._lock:
+            self._numbers.get(spec.name, set()).difference_update(numbers)
 
     def _databases(
         self, spec: ServiceSpec, instance: ServiceInstance, category: str, workers: Sequence[str]
@@ -130,24 +165,19 @@ def _psql(spec: ServiceSpec, instance: ServiceInstance, *statements: str) -> Non
         )
 
 
-def _numbers(
-    spec: ServiceSpec, instance: ServiceInstance, workers: Sequence[str]
-) -> dict[str, str]:
+def _database_count(instance: ServiceInstance) -> int:
     code, said = instance.exec(("redis-cli", "CONFIG", "GET", "databases"))
     lines = said.split()
-    count = int(lines[-1]) if code == 0 and lines and lines[-1].isdigit() else 16
-    if len(workers) + 1 > count:
-        raise ServiceError(
-            f"service {spec.name}: {len(workers)} workers need {len(workers) + 1} Redis "
-            f"databases (one each, and 0 left alone); the server has {count}: raise its "
-            "`databases` (command: [redis-server, --databases, '64']) or use fewer workers"
-        )
-    numbers = {w: str(n) for n, w in enumerate(workers, start=1)}
-    for number in numbers.values():
-        flushed, output = instance.exec(("redis-cli", "-n", number, "FLUSHDB"))
-        if flushed != 0:
-            raise ServiceError(f"service {spec.name}: FLUSHDB {number} failed: {output.strip()}")
-    return numbers
+    return int(lines[-1]) if code == 0 and lines and lines[-1].isdigit() else 16
+
+
+def _too_few(spec: ServiceSpec, workers: int, count: int, taken: int) -> str:
+    others = f" ({taken} held by categories running now)" if taken else ""
+    return (
+        f"service {spec.name}: {workers} workers need {workers + 1} Redis databases (one "
+        f"each, and 0 left alone); the server has {count}{others}: raise its `databases` "
+        "(command: [redis-server, --databases, '64']) or use fewer workers"
+    )
 
 
 def _with_database(value: str, template: str, name: str) -> str:

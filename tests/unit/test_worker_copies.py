@@ -8,7 +8,8 @@ import pytest
 
 from netra_runner import worker_env
 from netra_runner.config import Service
-from netra_runner.services.isolation import Copies, exports_for, worker_ids
+from netra_runner.errors import ServiceError
+from netra_runner.services.isolation import Copies, Isolation, exports_for, worker_ids
 from netra_runner.services.spec import ServiceSpec
 
 
@@ -62,3 +63,37 @@ def test_the_plugin_applies_its_own_workers_entry_only() -> None:
     assert worker_env.apply(alone) == "main" and alone["X"] == "1"
     assert worker_env.apply({worker_env.WORKER_ENV: "not json"}) is None
     assert worker_env.apply({}) is None
+
+
+class FakeRedis:
+    """Answers redis-cli as a server with `databases` numbers would."""
+
+    def __init__(self, databases: int) -> None:
+        self.databases = databases
+        self.flushed: list[str] = []
+
+    def exec(self, argv: tuple[str, ...]) -> tuple[int, str]:
+        if argv[1:] == ("CONFIG", "GET", "databases"):
+            return 0, f"databases\n{self.databases}\n"
+        self.flushed.append(argv[2])
+        return 0, "OK"
+
+
+def test_categories_running_at_once_never_share_a_redis_number() -> None:
+    isolation = Isolation()
+    spec = ServiceSpec("cache", Service(image="redis:7"), "h")
+    server = FakeRedis(databases=5)
+    first = isolation.copies(spec, server, "unit", ["gw0", "gw1"])  # type: ignore[arg-type]
+    second = isolation.copies(spec, server, "api", ["gw0", "gw1"])  # type: ignore[arg-type]
+    assert first.names == {"gw0": "1", "gw1": "2"} and second.names == {"gw0": "3", "gw1": "4"}
+    with pytest.raises(ServiceError, match=r"the server has 5 \(4 held by categories"):
+        isolation.copies(spec, server, "web", ["main"])  # type: ignore[arg-type]
+    isolation.release(first)
+    third = isolation.copies(spec, server, "web", ["main"])  # type: ignore[arg-type]
+    assert third.names == {"main": "1"} and server.flushed == ["1", "2", "3", "4", "1"]
+
+
+def test_worker_placeholders_of_other_services_name_the_category_too() -> None:
+    spec = ServiceSpec("s3", Service(image="minio/minio"), "h")
+    copies = Isolation().copies(spec, FakeRedis(0), "unit", ["gw0"])  # type: ignore[arg-type]
+    assert exports_for(copies, {"BUCKET": "b-{worker}"}, "gw0") == {"BUCKET": "b-unit_gw0"}
