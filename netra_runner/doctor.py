@@ -15,7 +15,7 @@ from rich.text import Text
 
 from netra_runner.config import Project, find_config, load_project
 from netra_runner.errors import ExitCode, NetraError
-from netra_runner.interpreters import probe, resolve
+from netra_runner.interpreters import of_category, probe
 from netra_runner.reporting.text import shown
 from netra_runner.services.spec import RunIdentity, service_specs
 
@@ -50,7 +50,7 @@ def _interpreters(project: Project, out: Console) -> bool:
     for name, category in project.config.categories.items():
         if not category.is_pytest:
             continue
-        python = resolve(category.python or defaults.python, project.root)
+        python = of_category(category, defaults, project.root)
         facts = probe(python.argv)
         problem = facts.unfit()
         fit = fit and problem is None

@@ -20,8 +20,12 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import netra_runner
+
+if TYPE_CHECKING:  # config/paths.py checks interpreters with this module: no cycle
+    from netra_runner.config.model import Category, Defaults
 
 PROBE_TIMEOUT = 60.0
 MIN_PYTEST = (8, 0)
@@ -64,6 +68,14 @@ def resolve(python: tuple[str, ...] | None, root: Path) -> Interpreter:
     if not python:
         return own()
     return Interpreter((str(executable(python[0], root)), *python[1:]), named=True)
+
+
+def of_category(category: Category, defaults: Defaults, root: Path) -> Interpreter:
+    """The interpreter a category's pytest runs in: its own `python`, else the defaults';
+    a command suite names its own."""
+    if not category.is_pytest:
+        return own()
+    return resolve(category.python or defaults.python, root)
 
 
 def executable(name: str, root: Path) -> Path:

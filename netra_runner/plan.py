@@ -14,7 +14,7 @@ from netra_runner.config.checks import render_args
 from netra_runner.context import RunContext
 from netra_runner.errors import UsageError
 from netra_runner.execution.workers import budget, category_workers
-from netra_runner.interpreters import Interpreter, own, probe, resolve
+from netra_runner.interpreters import Interpreter, of_category, own, probe
 from netra_runner.interpreters import environment as interpreter_env
 from netra_runner.options import RunOptions
 from netra_runner.secrets import secrets_in
@@ -146,8 +146,7 @@ def isolated_services(project: Project, entry: Selected) -> tuple[tuple[str, str
 
 
 def interpreter(project: Project, entry: Selected) -> Interpreter:
-    python = entry.category.python or project.config.defaults.python
-    return resolve(python, project.root) if entry.category.is_pytest else own()
+    return of_category(entry.category, project.config.defaults, project.root)
 
 
 def _fit(name: str, python: Interpreter, workers: int) -> tuple[int, tuple[str, ...]]:
