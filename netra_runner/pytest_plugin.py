@@ -386,7 +386,9 @@ class EventWriter(EventFile):
         self.base = base
         self.starts = starts  # False under xdist: the workers write their own starts
         self.attempts: dict[tuple[str, int], list[pytest.TestReport]] = {}
-        self.subtests_passed: dict[tuple[str, int], int] = {}
+        # By test, not attempt: a subtest's report carries no attempt; the test's teardown
+        # closes each attempt's count.
+        self.subtests_passed: dict[str, int] = {}
         self.collected = False
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
@@ -429,7 +431,7 @@ class EventWriter(EventFile):
         self.attempts.setdefault(key, []).append(report)
         if _when(report) in ("teardown", "???"):  # "???": xdist's report for a crashed worker
             summary = summarize(self.attempts.pop(key), attempt, self.base)
-            summary["subtests_passed"] = self.subtests_passed.pop(key, 0)
+            summary["subtests_passed"] = self.subtests_passed.pop(report.nodeid, 0)
             if summary["outcome"] == "crashed":
                 summary |= self._timed_out(summary)
             self.emit("test_finished", **summary)
@@ -437,7 +439,7 @@ class EventWriter(EventFile):
     def _subtest(self, report: pytest.TestReport, key: tuple[str, int]) -> None:
         """A passed subtest is counted on its test; any other is a result of its own."""
         if subtest_outcome(report) == "passed":
-            self.subtests_passed[key] = self.subtests_passed.get(key, 0) + 1
+            self.subtests_passed[report.nodeid] = self.subtests_passed.get(report.nodeid, 0) + 1
             return
         summary = summarize([report], key[1], self.base)
         parent = summary["nodeid"]
