@@ -85,8 +85,9 @@ def test_plain_means_no_escape_codes_even_when_colour_is_forced(mixed: Path) -> 
 def test_the_summary_groups_failures_and_lists_no_test_that_took_no_time(mixed: Path) -> None:
     ran = netra(mixed, "-c", "failing", "-c", "erroring")
     assert "── failing: 1 failed " in ran.out and "── erroring: 1 error " in ran.out
-    # Every test here takes under 5 ms: a list of 0.00 s entries would say nothing.
-    assert "slowest tests" not in ran.out and "0.00s" not in ran.out
+    # A test that took no measurable time is never listed as a slow one (how long these
+    # take depends on the machine's load: only the 0.00 s entries are certain).
+    assert not re.search(r"^ +0\.00s ", ran.out, re.MULTILINE), ran.out
 
 
 def test_on_github_actions_failures_are_annotated_and_summarised(
