@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import signal
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING
 
 from rich.console import Console
 
+from netra_runner import interrupts
 from netra_runner.config import find_config, load_project
 from netra_runner.context import RunContext
 from netra_runner.errors import ExitCode, NetraError, NothingToRun
@@ -85,12 +84,22 @@ def guard(action: Callable[[], int], err: Console, crash_dir: Path | Callable[[]
     except KeyboardInterrupt:
         err.print("netra-run: interrupted")
         return ExitCode.INTERRUPTED
-    except Exception:
+    except Exception as exc:
         log = _write_crash_log(crash_dir() if callable(crash_dir) else crash_dir)
+        what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        if interrupts.received():  # the interrupt's doing: the run still ended by it
+            err.print(
+                f"netra-run: interrupted (cleaning up after it hit {what}; traceback in {log})",
+                markup=False,
+                emoji=False,
+                soft_wrap=True,
+            )
+            return ExitCode.INTERRUPTED
         err.print(
-            f"netra-run: internal error (a bug in netra-run); traceback in {log}",
+            f"netra-run: internal error (a bug in netra-run): {what}; traceback in {log}",
             markup=False,
             emoji=False,
+            soft_wrap=True,
         )
         return ExitCode.INTERNAL
 
@@ -173,7 +182,7 @@ def _run_jobs(context: RunContext, jobs: list[Job], out: Console) -> RunResult:
             "run_started", categories=[job.name for job in jobs], workers=budget(options.workers)
         )
         children = stack.enter_context(ChildProcesses(Mark.new(project.file)))
-        stack.enter_context(_sigterm_as_interrupt())
+        stack.enter_context(interrupts.as_interrupt())
         services = None
         if needed:
             from netra_runner.services.session import open_session  # the Docker SDK: on demand
@@ -249,20 +258,6 @@ def _live(options: RunOptions, out: Console) -> bool:
         return False
     isatty = getattr(out.file, "isatty", None)
     return bool(isatty and isatty())
-
-
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM takes the same path as Ctrl-C: children stopped, reports kept, exit 130."""
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _write_crash_log(folder: Path) -> Path:

@@ -1,15 +1,19 @@
 """What a user sees for bad config and bad flags: one clear line, exit 2, no traceback."""
 
+import os
+import signal
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from helpers import netra
 
 import netra_runner
+from netra_runner import interrupts
 from netra_runner.errors import ExitCode
 from netra_runner.options import RunOptions
-from netra_runner.workflow import execute
+from netra_runner.workflow import execute, guard
 
 
 @pytest.mark.parametrize(
@@ -94,7 +98,36 @@ def test_a_bug_is_exit_4_with_the_traceback_in_a_log(
     assert code == ExitCode.INTERNAL
     log = tmp_path / "reports" / "netra-run-error.log"
     assert "RuntimeError: a bug" in log.read_text()
-    assert "internal error (a bug in netra-run); traceback in" in capsys.readouterr().err
+    assert "internal error (a bug in netra-run): RuntimeError: a bug; traceback in" in (
+        capsys.readouterr().err
+    )
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_an_error_while_cleaning_up_after_an_interrupt_still_exits_130(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sig: signal.Signals
+) -> None:
+    """Python's KeyboardInterrupt can land where the standard library does not survive it
+    (a lock released twice): the run was still interrupted, and says so."""
+
+    def interrupted_then_broken() -> int:
+        with interrupts.as_interrupt():
+            try:
+                os.kill(os.getpid(), sig)
+                time.sleep(5)
+            except KeyboardInterrupt:
+                raise RuntimeError("release unlocked lock") from None
+        return 0
+
+    from rich.console import Console
+
+    before = signal.getsignal(sig)
+    code = guard(interrupted_then_broken, Console(file=sys.stderr), tmp_path)
+    assert code == ExitCode.INTERRUPTED
+    said = capsys.readouterr().err
+    assert "interrupted (cleaning up after it hit RuntimeError: release unlocked lock" in said
+    assert "RuntimeError" in (tmp_path / "netra-run-error.log").read_text()
+    assert signal.getsignal(sig) is before
 
 
 def test_doctor_without_a_config_still_says_what_the_machine_can_run(tmp_path: Path) -> None:
