@@ -120,6 +120,11 @@ def pytest_configure(config: pytest.Config) -> None:
     elif path:
         writer = EventWriter(Path(path), base, starts=not distributed)
         config.pluginmanager.register(writer, "netra-events")
+        if distributed and os.environ.get(worker_env.WORKER_ENV):
+            from netra_runner.replaced_workers import ReplacedWorkers
+
+            replaced = ReplacedWorkers(writer.emit, Path(path))
+            config.pluginmanager.register(replaced, "netra-replaced-workers")
     if path and (config.getoption(TIMEOUT) or 0) > 0 and (is_worker or not distributed):
         guard = HardTimeout(Watchdog(watchdog_file(Path(path), worker)), base)
         config.pluginmanager.register(guard, "netra-watchdog")

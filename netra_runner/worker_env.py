@@ -4,6 +4,8 @@ netra-run hands a suite a JSON map, worker id -> variables, in NETRA_WORKER_ENV;
 plugin applies this process's entry before any conftest is imported, so tests read their
 own DATABASE_URL as they always do. xdist names its workers gw0, gw1, ... in
 PYTEST_XDIST_WORKER before pytest starts in them; a suite without xdist is "main".
+A worker xdist starts in place of a dead one gets a new id, and the entry the controller
+put under REPLACEMENT just before (replaced_workers.py): the dead one's copy, made anew.
 
 Imported by the pytest plugin in every test process: standard library only.
 """
@@ -13,8 +15,10 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import MutableMapping
+from pathlib import Path
 
 WORKER_ENV = "NETRA_WORKER_ENV"
+REPLACEMENT = "replacement"  # not an id xdist gives (gw0, gw1, ...)
 
 
 def apply(env: MutableMapping[str, str] = os.environ) -> str | None:
@@ -24,8 +28,29 @@ def apply(env: MutableMapping[str, str] = os.environ) -> str | None:
     except ValueError:
         return None
     worker = env.get("PYTEST_XDIST_WORKER") or "main"
-    own = table.get(worker) if isinstance(table, dict) else None
+    own = table.get(worker, table.get(REPLACEMENT)) if isinstance(table, dict) else None
     if not isinstance(own, dict):
         return None
     env.update({str(k): str(v) for k, v in own.items()})
     return worker
+
+
+def reply_file(events: Path, worker: str, seq: int) -> Path:
+    """Where netra-run answers the controller's `worker_replacing` event `seq`."""
+    return events.with_name(f".{events.name}.{worker}.{seq}.reply")
+
+
+def answer(path: Path, error: str | None) -> None:
+    """netra-run's answer: written whole, so the controller never reads half of one."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps({"error": error}), encoding="utf-8")
+    partial.replace(path)
+
+
+def read_answer(path: Path) -> str | None:
+    """The error netra-run answered with ("" for none); None while there is no answer."""
+    try:
+        said = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return str(said.get("error") or "") if isinstance(said, dict) else ""

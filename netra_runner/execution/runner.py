@@ -7,20 +7,18 @@ from __future__ import annotations
 import dataclasses
 import json
 import queue
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from netra_runner.errors import ServiceError
 from netra_runner.events import FAILED_OUTCOMES, Event, EventLog
+from netra_runner.execution.copies import CategoryCopies
 from netra_runner.execution.processes import ChildProcesses
 from netra_runner.execution.suites import prepare, run_job
 from netra_runner.plan import Job
 from netra_runner.results import CategoryResult, Outcome, Status
 from netra_runner.secrets import MASK_VARIABLE, Masker, secrets_in
-from netra_runner.services.isolation import Copies, worker_ids
-from netra_runner.worker_env import WORKER_ENV
 
 if TYPE_CHECKING:
     from netra_runner.services.session import ServiceSession
@@ -59,6 +57,11 @@ class Runner:
         self.results: dict[str, CategoryResult] = {}
         self.running: dict[str, int] = {}  # category -> workers it holds
         self.service_error: str | None = None
+        self.copies = (
+            CategoryCopies(services, events, lambda line: on_event(line, None))
+            if services is not None
+            else None
+        )
         self.interrupted = False
         self._stopped: str | None = None  # why nothing more may start
         self._events: queue.Queue[CategoryResult | None] = queue.Queue()
@@ -66,6 +69,8 @@ class Runner:
 
     def run(self) -> list[CategoryResult]:
         self.events.listen(self._watch)
+        if self.copies is not None:
+            self.events.listen(self.copies.on_event)
         if self.services is not None:
             self.services.start()
             for name in self.services.specs:
@@ -171,48 +176,21 @@ class Runner:
         return Masker(known)
 
     def _run(self, job: Job, env: dict[str, str], mask: Masker) -> None:
-        copies: list[Copies] = []
-        services = self.services
-
-        def fresh_copies() -> dict[str, str]:
-            """Each worker's own copies, made anew (the old ones dropped)."""
-            nonlocal copies
-            assert services is not None
-            services.release(copies)
-            copies = []
-            began, workers = time.monotonic(), worker_ids(job.workers)
-            per_worker, copies = services.isolated(job.name, job.isolated, workers)
-            self._copied(job, len(workers), time.monotonic() - began)
-            return {WORKER_ENV: json.dumps(per_worker)}
-
-        isolating = bool(job.isolated) and services is not None
+        copies = self.copies if job.isolated else None
         try:
-            if isolating:
-                env = {**env, **fresh_copies()}
+            if copies is not None:
+                env = {**env, **copies.make(job)}
             events = lambda: self.events.events_of(job.name)  # noqa: E731
-            restarted = fresh_copies if isolating else None
+            restarted = (lambda: copies.make(job)) if copies is not None else None
             result = run_job(job, self.children, env, events, mask, restarted)
         except ServiceError as exc:  # its copies could not be made: the category cannot run
             result = CategoryResult(job.name, Status.ERROR, reason=str(exc))
         except BaseException as exc:  # a bug must not leave the main loop waiting forever
             result = CategoryResult(job.name, Status.ERROR, reason=f"netra-run failed: {exc!r}")
         finally:
-            if copies and self.services is not None:
-                self.services.release(copies)
+            if copies is not None:
+                copies.release(job.name)
         self._events.put(result)
-
-    def _copied(self, job: Job, workers: int, seconds: float) -> None:
-        services = ", ".join(name for name, _ in job.isolated)
-        self.events.emit(
-            "worker_copies",
-            category=job.name,
-            services=[name for name, _ in job.isolated],
-            workers=workers,
-            seconds=round(seconds, 3),
-        )
-        self.on_event(
-            f"COPIES      {job.name}: {services} for {workers} workers in {seconds:.2f}s", None
-        )
 
     def _finish(self, result: CategoryResult) -> None:
         if result.status is Status.INTERRUPTED and not self.interrupted:

@@ -78,6 +78,21 @@ class Isolation:
         elif kind == "redis":
             self._free(copies.spec, {int(n) for n in copies.names.values()})
 
+    def recopy(self, copies: Copies, worker: str) -> None:
+        """This worker's copy made again from the set-up (a whole instance is kept: making
+        one again is a start and a set-up, not a copy)."""
+        if copies.instances or worker not in copies.names:
+            return
+        kind, name = kind_of(copies.spec), copies.names[worker]
+        if kind == "postgres":
+            # The dead worker's sessions may not have ended yet: FORCE ends them (13+).
+            drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+            create = f'CREATE DATABASE "{name}" TEMPLATE "{_database(copies.spec)}"'
+            with self._lock:
+                _psql(copies.spec, copies.instance, drop, create)
+        elif kind == "redis":
+            _flush(copies.spec, copies.instance, name)
+
     def _redis_numbers(
         self, spec: ServiceSpec, instance: ServiceInstance, workers: Sequence[str]
     ) -> dict[str, str]:
@@ -91,11 +106,7 @@ class Isolation:
             taken.update(free)
         try:
             for number in free:
-                flushed, output = instance.exec(("redis-cli", "-n", str(number), "FLUSHDB"))
-                if flushed != 0:
-                    raise ServiceError(
-                        f"service {spec.name}: FLUSHDB {number} failed: {output.strip()}"
-                    )
+                _flush(spec, instance, str(number))
         except ServiceError:
             self._free(spec, set(free))
             raise
@@ -163,6 +174,12 @@ def _psql(spec: ServiceSpec, instance: ServiceInstance, *statements: str) -> Non
         raise ServiceError(
             f"service {spec.name}: isolating a worker failed: {output.strip()[-500:]}"
         )
+
+
+def _flush(spec: ServiceSpec, instance: ServiceInstance, number: str) -> None:
+    flushed, output = instance.exec(("redis-cli", "-n", number, "FLUSHDB"))
+    if flushed != 0:
+        raise ServiceError(f"service {spec.name}: FLUSHDB {number} failed: {output.strip()}")
 
 
 def _database_count(instance: ServiceInstance) -> int:

@@ -185,6 +185,15 @@ class ServiceSession:
             except ServiceError as exc:  # the service went away: nothing left to drop
                 self.say(self.redact(str(exc)))
 
+    def recopy(self, copies: list[Copies], worker: str) -> None:
+        """One worker's copies made anew: its process died, and what it left is not for the
+        process that takes its place."""
+        try:
+            for each in copies:
+                self._isolation.recopy(each, worker)
+        except ServiceError as exc:
+            raise ServiceError(self.redact(str(exc))) from None
+
     def teardown(self) -> None:
         self._stop.set()
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -219,3 +219,48 @@ def test_a_process_started_again_after_a_crash_gets_a_fresh_copy(
     assert "worker crashed" in outcomes["test_a_writes_then_its_process_dies"]["message"]
     assert outcomes["test_b_runs_in_a_new_process_on_a_fresh_copy"]["outcome"] == "passed"
     assert ran.out.count("COPIES      db:") == 2, ran.out  # made again for the new process
+
+
+REPLACED = """\
+import os
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def test_a_writes_then_its_worker_dies():
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+        conn.execute("INSERT INTO notes VALUES (5, 'left behind')")
+    os._exit(1)
+
+
+@pytest.mark.parametrize("n", range(12))
+def test_every_other_test_sees_only_the_set_up_rows(n):
+    url = os.environ["DATABASE_URL"]
+    Path(f"ran-{WORKER}.txt").write_text(url)
+    assert not url.endswith("/app"), url  # never the set-up database itself
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT id FROM notes ORDER BY id").fetchall() == [(0,)]
+    time.sleep(0.3)
+"""
+
+
+def test_a_worker_xdist_replaces_after_a_crash_gets_a_fresh_copy(
+    project: Path, backend: str
+) -> None:
+    (project / "tests" / "test_isolated.py").write_text(REPLACED)
+    ran = netra(project, "--all", "--real-services", "--services", backend, "--plain")
+    assert ran.code == 1, ran.out + ran.err
+    report = json.loads((project / "reports" / "report.json").read_text())
+    tests = report["categories"][0]["tests"]
+    failed = [t["id"] for t in tests if t["outcome"] != "passed"]
+    assert failed == ["tests/test_isolated.py::test_a_writes_then_its_worker_dies"], ran.out
+    ran_in = {p.stem.removeprefix("ran-"): p.read_text() for p in project.glob("ran-gw*.txt")}
+    replacements = set(ran_in) - {"gw0", "gw1"}
+    assert replacements, ran_in  # xdist's new worker ran tests, and they passed
+    assert {ran_in[w].rsplit("_", 1)[1] for w in replacements} <= {"gw0", "gw1"}, ran_in
+    assert "COPY        db: a fresh copy for the worker replacing gw" in ran.out, ran.out

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from netra_runner import worker_env
 from netra_runner.config import Service
 from netra_runner.errors import ServiceError
+from netra_runner.replaced_workers import ReplacedWorkers
 from netra_runner.services.isolation import Copies, Isolation, exports_for, worker_ids
 from netra_runner.services.spec import ServiceSpec
 
@@ -97,3 +99,56 @@ def test_worker_placeholders_of_other_services_name_the_category_too() -> None:
     spec = ServiceSpec("s3", Service(image="minio/minio"), "h")
     copies = Isolation().copies(spec, FakeRedis(0), "unit", ["gw0"])  # type: ignore[arg-type]
     assert exports_for(copies, {"BUCKET": "b-{worker}"}, "gw0") == {"BUCKET": "b-unit_gw0"}
+
+
+class Gateway:
+    def __init__(self, worker: str) -> None:
+        self.id = worker
+
+
+class Node:
+    """What xdist's controller hands its hooks: a worker, named by its gateway."""
+
+    def __init__(self, worker: str) -> None:
+        self.gateway = Gateway(worker)
+
+
+def test_a_replacement_worker_gets_the_dead_ones_entry_after_netra_run_answers(
+    tmp_path: Path,
+) -> None:
+    events = tmp_path / "events.ndjson"
+    table = {"gw0": {"DATABASE_URL": "db_gw0"}, "gw1": {"DATABASE_URL": "db_gw1"}}
+    env = {worker_env.WORKER_ENV: json.dumps(table)}
+    asked: list[dict[str, object]] = []
+
+    def emit(event: str, **fields: object) -> None:
+        asked.append({"event": event, **fields})
+        worker_env.answer(worker_env.reply_file(events, str(fields["worker"]), 1), None)
+
+    replaced = ReplacedWorkers(emit, events, env)
+    for worker in ("gw0", "gw1"):
+        replaced.pytest_configure_node(Node(worker))
+    replaced.pytest_testnodedown(Node("gw0"), None)  # finished: nothing to do
+    assert asked == []
+    replaced.pytest_testnodedown(Node("gw1"), "crashed")
+    assert asked == [{"event": "worker_replacing", "worker": "gw1", "dead": "gw1", "seq": 1}]
+    replaced.pytest_configure_node(Node("gw2"))
+    started = {**env, "PYTEST_XDIST_WORKER": "gw2"}
+    assert worker_env.apply(started) == "gw2"
+    assert started["DATABASE_URL"] == "db_gw1"  # the dead one's copy, never the set-up one
+    assert not list(tmp_path.glob(".*.reply"))  # the answer is read and removed
+
+
+def test_a_replacement_of_a_replacement_asks_for_the_first_ones_copy(tmp_path: Path) -> None:
+    table = {"gw0": {"X": "0"}}
+    env = {worker_env.WORKER_ENV: json.dumps(table)}
+    asked: list[object] = []
+    replaced = ReplacedWorkers(
+        lambda event, **f: asked.append(f["worker"]), tmp_path / "e", env, 0.05
+    )
+    replaced.pytest_configure_node(Node("gw0"))
+    replaced.pytest_testnodedown(Node("gw0"), "crashed")  # no answer: it waits, then goes on
+    replaced.pytest_configure_node(Node("gw1"))
+    replaced.pytest_testnodedown(Node("gw1"), "crashed")
+    assert asked == ["gw0", "gw0"]
+    assert json.loads(env[worker_env.WORKER_ENV])[worker_env.REPLACEMENT] == {"X": "0"}
