@@ -67,6 +67,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config) -> Iterator[None]:
     worker_env.apply()  # before any conftest reads DATABASE_URL
+    not_ready = worker_env.wait_gate()
+    if not_ready is not None:
+        if os.environ.get("PYTEST_XDIST_WORKER"):  # netra-run is stopping the suite
+            time.sleep(worker_env.STOP_WAIT)  # an error here would have xdist start it again
+        raise pytest.UsageError(not_ready)
     path = getattr(early_config.known_args_namespace, EVENTS, None)
     if path:
         _watch_conftest_imports(early_config.pluginmanager, Path(path))

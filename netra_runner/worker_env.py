@@ -4,8 +4,12 @@ netra-run hands a suite a JSON map, worker id -> variables, in NETRA_WORKER_ENV;
 plugin applies this process's entry before any conftest is imported, so tests read their
 own DATABASE_URL as they always do. xdist names its workers gw0, gw1, ... in
 PYTEST_XDIST_WORKER before pytest starts in them; a suite without xdist is "main".
-A worker xdist starts in place of a dead one gets a new id, and the entry the controller
-put under REPLACEMENT just before (replaced_workers.py): the dead one's copy, made anew.
+A suite may start while its services' set-up runs and its copies are made
+(NETRA_WORKER_GATE: the answer file to wait for, and whether xdist's workers or the one
+process wait): its test processes wait before any conftest is imported, so their start-up
+is not on the run's critical path. A worker xdist starts in place of a dead one gets a new
+id, and the entry the controller put under REPLACEMENT just before (replaced_workers.py):
+the dead one's copy, made anew.
 
 Imported by the pytest plugin in every test process: standard library only.
 """
@@ -14,11 +18,16 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import MutableMapping
 from pathlib import Path
 
 WORKER_ENV = "NETRA_WORKER_ENV"
 REPLACEMENT = "replacement"  # not an id xdist gives (gw0, gw1, ...)
+GATE = "NETRA_WORKER_GATE"
+GATE_TIMEOUT = 1800.0  # seconds: the longest set-up netra-run allows
+POLL = 0.01
+STOP_WAIT = 30.0  # seconds a worker waits to be stopped after netra-run said it cannot run
 
 
 def apply(env: MutableMapping[str, str] = os.environ) -> str | None:
@@ -54,3 +63,24 @@ def read_answer(path: Path) -> str | None:
     except (OSError, ValueError):
         return None
     return str(said.get("error") or "") if isinstance(said, dict) else ""
+
+
+def wait_gate(env: MutableMapping[str, str] = os.environ) -> str | None:
+    """Wait, in a process that runs tests, for netra-run to open the gate: the error it
+    answered with, or None (also when there is no gate here)."""
+    try:
+        gate = json.loads(env.get(GATE) or "{}")
+    except ValueError:
+        return None
+    if not isinstance(gate, dict) or "path" not in gate:
+        return None
+    in_worker = bool(env.get("PYTEST_XDIST_WORKER"))
+    if in_worker != (gate.get("who") == "xdist"):
+        return None  # the xdist controller runs no test: it goes on starting the workers
+    path, deadline = Path(str(gate["path"])), time.monotonic() + GATE_TIMEOUT
+    while time.monotonic() < deadline:
+        said = read_answer(path)
+        if said is not None:
+            return said or None
+        time.sleep(POLL)
+    return f"netra-run did not say within {GATE_TIMEOUT:.0f}s that this suite's services are ready"

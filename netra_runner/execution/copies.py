@@ -1,9 +1,14 @@
-"""Each isolated category's copies (services/isolation.py), held while it runs.
+"""What a category is handed of its services before its tests run: each worker's copy of an
+isolated service (services/isolation.py), and the wait for the services' set-up.
 
-Made when the category starts; made anew for a process netra-run starts again after a
-crash; and, for one worker, when xdist starts a worker in place of a dead one: its
-controller asks through the event stream (`worker_replacing`, replaced_workers.py) and
-waits for the answer file, so the new worker's first test already sees a fresh copy.
+A pytest suite starts as soon as its services are healthy. Their set-up and the copies are
+made meanwhile, and its test processes wait at a gate (worker_env.py) before importing any
+conftest: the interpreter's and xdist's start-up is not on the critical path. A command
+suite, or one with a `setup:` of its own (which must see the services set up), waits
+before it starts instead; so does one with whole instances per worker (their ports are only
+known once they run). Copies are made anew for a process netra-run starts again after a
+crash, and, for one worker, when xdist starts a worker in place of a dead one: its
+controller asks through the event stream (`worker_replacing`, replaced_workers.py).
 """
 
 from __future__ import annotations
@@ -12,43 +17,73 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import CancelledError
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from netra_runner.errors import ServiceError
 from netra_runner.events import Event, EventLog
+from netra_runner.execution.processes import ChildProcesses
 from netra_runner.plan import Job
 from netra_runner.services.isolation import Copies, worker_ids
-from netra_runner.worker_env import WORKER_ENV, answer, reply_file
+from netra_runner.worker_env import GATE, WORKER_ENV, answer, reply_file
 
 if TYPE_CHECKING:
     from netra_runner.services.session import ServiceSession
 
+GATE_FILE = ".netra-ready"
+
+
+def gated(job: Job) -> bool:
+    """Whether the suite may start before its services are set up: its test processes then
+    wait at the gate."""
+    return job.is_pytest and not job.setup and all(m != "instance" for _, m in job.isolated)
+
 
 class CategoryCopies:
     def __init__(
-        self, services: ServiceSession, events: EventLog, say: Callable[[str], None]
+        self,
+        services: ServiceSession,
+        children: ChildProcesses,
+        events: EventLog,
+        say: Callable[[str], None],
     ) -> None:
         self.services = services
+        self.children = children
         self.events = events
         self.say = say
         self._lock = threading.Lock()
         self._held: dict[str, list[Copies]] = {}
         self._jobs: dict[str, Job] = {}
+        self._failed: dict[str, str] = {}
 
-    def make(self, job: Job) -> dict[str, str]:
-        """Each worker's own copies, made anew (the old ones dropped), as the environment
-        that hands them to the suite."""
+    def prepare(self, job: Job, wait: bool = False) -> dict[str, str]:
+        """The environment that hands the suite its copies. Gated (unless `wait`), they are
+        made after the services' set-up while it starts; else now (the set-up is done)."""
         self.release(job.name)
-        began, workers = time.monotonic(), worker_ids(job.workers)
-        per_worker, copies = self.services.isolated(job.name, job.isolated, workers)
+        copies: list[Copies] = []
+        env: dict[str, str] = {}
+        if job.isolated:
+            per_worker, copies = self.services.isolated(
+                job.name, job.isolated, worker_ids(job.workers)
+            )
+            env[WORKER_ENV] = json.dumps(per_worker)
         with self._lock:
             self._held[job.name], self._jobs[job.name] = copies, job
-        seconds = time.monotonic() - began
-        self._emit(job, seconds, workers=len(workers))
-        self.say(
-            f"COPIES      {job.name}: {_names(job)} for {len(workers)} workers in {seconds:.2f}s"
-        )
-        return {WORKER_ENV: json.dumps(per_worker)}
+        setting_up = not all(self.services.future(name).done() for name in job.services)
+        if wait or not gated(job) or not (copies or setting_up):
+            self._fill(job, copies)
+            return env
+        gate = job.report_dir / GATE_FILE
+        gate.unlink(missing_ok=True)
+        threading.Thread(target=self._open, args=(job, copies, gate), daemon=True).start()
+        who = "xdist" if job.workers > 1 else "main"
+        return {**env, GATE: json.dumps({"path": str(gate), "who": who})}
+
+    def failed(self, category: str) -> str | None:
+        """Why the category's copies could not be made, once its suite was started."""
+        with self._lock:
+            return self._failed.get(category)
 
     def release(self, category: str) -> None:
         with self._lock:
@@ -60,6 +95,33 @@ class CategoryCopies:
         """A listener of the event stream; the copy is made off the thread that polls it."""
         if event["event"] == "worker_replacing":
             threading.Thread(target=self._replace, args=(event,), daemon=True).start()
+
+    def _open(self, job: Job, copies: list[Copies], gate: Path) -> None:
+        try:
+            for name in job.services:
+                self.services.future(name).result()
+        except (ServiceError, CancelledError):  # the runner stops the run for a failed set-up
+            answer(gate, "a service this suite uses failed")
+            return
+        try:
+            self._fill(job, copies)
+        except Exception as exc:  # the suite's processes wait for an answer, whatever it was
+            error = str(exc) if isinstance(exc, ServiceError) else f"netra-run failed: {exc!r}"
+            with self._lock:
+                self._failed[job.name] = error
+            answer(gate, error)
+            self.children.stop(job.name, error)
+            return
+        answer(gate, None)
+
+    def _fill(self, job: Job, copies: list[Copies]) -> None:
+        if not copies:
+            return
+        began = time.monotonic()
+        self.services.fill(copies)
+        seconds, workers = time.monotonic() - began, len(copies[0].names)
+        self._emit(job, seconds, workers=workers)
+        self.say(f"COPIES      {job.name}: {_names(job)} for {workers} workers in {seconds:.2f}s")
 
     def _replace(self, event: Event) -> None:
         category, worker, seq = str(event.get("category")), str(event["worker"]), event["seq"]

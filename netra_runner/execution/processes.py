@@ -23,6 +23,7 @@ import psutil
 from netra_runner.execution.marks import VARIABLE, Mark, stop_marked, stop_orphans
 
 INTERRUPT_GRACE = 3.0
+STOPPED = -2  # the exit code of a child never started: its category was stopped first
 TERMINATE_GRACE = 2.0
 
 
@@ -35,9 +36,10 @@ class ChildProcesses:
     nor, when given a mark (marks.py), any process descended from them."""
 
     def __init__(self, mark: Mark | None = None) -> None:
-        self._running: set[subprocess.Popen[bytes]] = set()
+        self._running: dict[subprocess.Popen[bytes], str] = {}  # -> its category
         self._lock = threading.Lock()
         self.stopping: str | None = None  # why stop_all ran: exits after that were our doing
+        self._stopped: dict[str, str] = {}  # categories stopped on their own, and why
         self.mark = mark
 
     def __enter__(self) -> ChildProcesses:
@@ -65,6 +67,8 @@ class ChildProcesses:
         """Run to completion with output to `log`. Past `timeout` the tree is stopped and
         CategoryTimeout raised; an interrupt stops the tree too, then re-raises. Whatever it
         started that is still running afterwards (a daemon) is stopped too."""
+        if self.why_stopped(category):
+            return STOPPED  # stopped before it started: nothing of it may run now
         mark = self.mark.of(category) if self.mark is not None else None
         if mark is not None:
             env = {**env, VARIABLE: str(mark)}
@@ -80,7 +84,7 @@ class ChildProcesses:
                 start_new_session=True,
             )
             with self._lock:
-                self._running.add(proc)
+                self._running[proc] = category
             try:
                 return proc.wait(timeout=None if timeout is None else max(timeout, 0.0))
             except subprocess.TimeoutExpired:
@@ -89,7 +93,7 @@ class ChildProcesses:
             finally:
                 stop_tree(proc)
                 with self._lock:
-                    self._running.discard(proc)
+                    self._running.pop(proc, None)
                 if mark is not None and mark.category:
                     stop_marked(mark)
                 _put_back(out, log)
@@ -99,9 +103,19 @@ class ChildProcesses:
             self.stopping = self.stopping or reason
         self._stop_running()
 
-    def _stop_running(self) -> None:
+    def stop(self, category: str, reason: str) -> None:
+        """Stop one category's processes (and any it starts later), the others run on."""
         with self._lock:
-            running = list(self._running)
+            self._stopped.setdefault(category, reason)
+        self._stop_running(category)
+
+    def why_stopped(self, category: str) -> str | None:
+        with self._lock:
+            return self.stopping or self._stopped.get(category)
+
+    def _stop_running(self, category: str | None = None) -> None:
+        with self._lock:
+            running = [p for p, of in self._running.items() if category in (None, of)]
         for proc in running:
             stop_tree(proc)
 

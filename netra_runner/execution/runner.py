@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from netra_runner.errors import ServiceError
 from netra_runner.events import FAILED_OUTCOMES, Event, EventLog
-from netra_runner.execution.copies import CategoryCopies
+from netra_runner.execution.copies import CategoryCopies, gated
 from netra_runner.execution.processes import ChildProcesses
 from netra_runner.execution.suites import prepare, run_job
 from netra_runner.plan import Job
@@ -46,6 +46,7 @@ class Runner:
             dataclasses.replace(job, gates=tuple(g for g in job.gates if g in names))
             for job in jobs
         ]
+        self._jobs = {job.name: job for job in self.pending}
         self.children = children
         self.services = services
         self.events = events
@@ -58,7 +59,7 @@ class Runner:
         self.running: dict[str, int] = {}  # category -> workers it holds
         self.service_error: str | None = None
         self.copies = (
-            CategoryCopies(services, events, lambda line: on_event(line, None))
+            CategoryCopies(services, children, events, lambda line: on_event(line, None))
             if services is not None
             else None
         )
@@ -95,10 +96,24 @@ class Runner:
             event = self._events.get(timeout=POLL)
         except queue.Empty:
             return
-        if event is not None:
-            self.running.pop(event.name, None)
-            self.events.unfollow(event.name)
-            self._finish(event)
+        if event is None:  # a service is ready, or failed
+            self._check_services()
+            return
+        self.running.pop(event.name, None)
+        self.events.unfollow(event.name)
+        self._finish(event)
+
+    def _check_services(self) -> None:
+        """A service whose set-up failed while suites that use it run stops the run."""
+        if self.services is None or self._stopped:
+            return
+        for name in self.services.specs:
+            future = self.services.future(name)
+            error = future.exception() if future.done() and not future.cancelled() else None
+            if error is not None and any(name in self._jobs[c].services for c in self.running):
+                self.service_error = str(error)
+                self._stop(f"service {name} failed")
+                return
 
     def _schedule(self, pool: ThreadPoolExecutor) -> None:
         for job in list(self.pending):
@@ -156,15 +171,17 @@ class Runner:
     def _service_env(self, job: Job) -> dict[str, str] | None:
         if not job.services or self.services is None:
             return {}
-        futures = [self.services.future(name) for name in job.services]
-        if not all(f.done() for f in futures):
-            return None
-        for future in futures:
+        ready = [self.services.future(name) for name in job.services]
+        # A gated suite starts once they are healthy: it waits for their set-up itself.
+        needed = [self.services.healthy(n) for n in job.services] if gated(job) else ready
+        for future in (f for f in [*needed, *ready] if f.done()):
             error = future.exception()
             if error is not None:
                 self.service_error = str(error)
                 self._stop(f"service {_failed_name(error, job.services)} failed")
                 return None
+        if not all(f.done() for f in needed):
+            return None
         return self.services.exports_for(job.services)
 
     def _masker(self, job: Job, exports: dict[str, str]) -> Masker:
@@ -176,13 +193,17 @@ class Runner:
         return Masker(known)
 
     def _run(self, job: Job, env: dict[str, str], mask: Masker) -> None:
-        copies = self.copies if job.isolated else None
+        copies = self.copies if job.services else None
         try:
             if copies is not None:
-                env = {**env, **copies.make(job)}
+                env = {**env, **copies.prepare(job)}
             events = lambda: self.events.events_of(job.name)  # noqa: E731
-            restarted = (lambda: copies.make(job)) if copies is not None else None
+            again = copies if job.isolated else None
+            restarted = (lambda: again.prepare(job, wait=True)) if again is not None else None
             result = run_job(job, self.children, env, events, mask, restarted)
+            failed = copies.failed(job.name) if copies is not None else None
+            if failed is not None:  # made while the suite started: it was stopped
+                result = dataclasses.replace(result, status=Status.ERROR, reason=failed)
         except ServiceError as exc:  # its copies could not be made: the category cannot run
             result = CategoryResult(job.name, Status.ERROR, reason=str(exc))
         except BaseException as exc:  # a bug must not leave the main loop waiting forever

@@ -141,8 +141,7 @@ def _run_command(job: Job, children: ChildProcesses, env: dict[str, str]) -> Att
         )
     except CategoryTimeout:
         attempts.stopped = _timed_out(job)
-    if children.stopping:
-        attempts.stopped = children.stopping
+    attempts.stopped = children.why_stopped(job.name) or attempts.stopped
     return attempts
 
 
@@ -169,8 +168,7 @@ def _run_pytest(
             )
         except CategoryTimeout:
             attempts.stopped = _timed_out(job)
-        if children.stopping:
-            attempts.stopped = children.stopping
+        attempts.stopped = children.why_stopped(job.name) or attempts.stopped
         events = read()
         suite = SuiteEvents.of(events)
         running = suite.running(attempts.crashed_ids)

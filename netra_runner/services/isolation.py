@@ -55,18 +55,38 @@ class Isolation:
     (database names carry the category; Redis numbers are handed out once at a time)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()  # one CREATE DATABASE ... TEMPLATE at a time
+        self._lock = threading.Lock()  # the Redis numbers
+        self._cloning = threading.Lock()  # one CREATE DATABASE ... TEMPLATE at a time
         self._numbers: dict[str, set[int]] = {}  # Redis numbers in use, by service
 
     def copies(
         self, spec: ServiceSpec, instance: ServiceInstance, category: str, workers: Sequence[str]
     ) -> Copies:
+        """Each worker's copy named (Redis numbers held): nothing is made yet, see `fill`."""
         kind = kind_of(spec)
         if kind == "postgres":
-            return Copies(spec, instance, self._databases(spec, instance, category, workers))
+            names = {
+                w: _NAME.sub("_", f"{_database(spec)}_{category}_{w}".lower())[:63] for w in workers
+            }
+            return Copies(spec, instance, names)
         if kind == "redis":
             return Copies(spec, instance, self._redis_numbers(spec, instance, workers))
         return Copies(spec, instance, {w: _NAME.sub("_", f"{category}_{w}") for w in workers})
+
+    def fill(self, copies: Copies) -> None:
+        """Make the named copies from the set-up data (after the service's set-up)."""
+        if copies.instances:
+            return
+        kind = kind_of(copies.spec)
+        if kind == "postgres":
+            # One psql for all: a client start costs more than a small copy. Postgres 15+
+            # copies through the WAL (no checkpoint of the set-up's pages first).
+            sql = _clone_sql(copies.names.values(), _database(copies.spec))
+            with self._cloning:
+                _psql(copies.spec, copies.instance, *sql)
+        elif kind == "redis":
+            for number in copies.names.values():
+                _flush(copies.spec, copies.instance, number)
 
     def release(self, copies: Copies) -> None:
         if copies.instances:
@@ -88,7 +108,7 @@ class Isolation:
             # The dead worker's sessions may not have ended yet: FORCE ends them (13+).
             drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
             create = f'CREATE DATABASE "{name}" TEMPLATE "{_database(copies.spec)}"'
-            with self._lock:
+            with self._cloning:
                 _psql(copies.spec, copies.instance, drop, create)
         elif kind == "redis":
             _flush(copies.spec, copies.instance, name)
@@ -96,7 +116,7 @@ class Isolation:
     def _redis_numbers(
         self, spec: ServiceSpec, instance: ServiceInstance, workers: Sequence[str]
     ) -> dict[str, str]:
-        """The lowest numbers no running category holds (0 is left alone), flushed."""
+        """The lowest numbers no running category holds (0 is left alone)."""
         count = _database_count(instance)
         with self._lock:
             taken = self._numbers.setdefault(spec.name, set())
@@ -104,28 +124,11 @@ class Isolation:
             if len(free) < len(workers):
                 raise ServiceError(_too_few(spec, len(workers), count, len(taken)))
             taken.update(free)
-        try:
-            for number in free:
-                _flush(spec, instance, str(number))
-        except ServiceError:
-            self._free(spec, set(free))
-            raise
         return {w: str(n) for w, n in zip(workers, free, strict=True)}
 
     def _free(self, spec: ServiceSpec, numbers: set[int]) -> None:
         with self._lock:
             self._numbers.get(spec.name, set()).difference_update(numbers)
-
-    def _databases(
-        self, spec: ServiceSpec, instance: ServiceInstance, category: str, workers: Sequence[str]
-    ) -> dict[str, str]:
-        template = _database(spec)
-        names = {w: _NAME.sub("_", f"{template}_{category}_{w}".lower())[:63] for w in workers}
-        # One psql for all: a client start costs more than a small copy. Postgres 15+
-        # copies through the WAL (no checkpoint of the set-up's pages first).
-        with self._lock:
-            _psql(spec, instance, *_clone_sql(names.values(), template))
-        return names
 
 
 def exports_for(copies: Copies, exports: dict[str, str], worker: str) -> dict[str, str]:
@@ -178,7 +181,7 @@ def _psql(spec: ServiceSpec, instance: ServiceInstance, *statements: str) -> Non
 
 def _flush(spec: ServiceSpec, instance: ServiceInstance, number: str) -> None:
     flushed, output = instance.exec(("redis-cli", "-n", number, "FLUSHDB"))
-    if flushed != 0:
+    if flushed != 0 or output.strip() != "OK":  # redis-cli exits 0 on an error reply too
         raise ServiceError(f"service {spec.name}: FLUSHDB {number} failed: {output.strip()}")
 
 

@@ -81,7 +81,8 @@ class ServiceSession:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._started: list[ServiceInstance] = []
-        self._futures: dict[str, Future[LiveService]] = {}
+        self._futures: dict[str, Future[LiveService]] = {}  # healthy and set up
+        self._healthy: dict[str, Future[LiveService]] = {}  # healthy: its exports work
         self._isolation = Isolation()
         self._pool = ThreadPoolExecutor(
             max_workers=max(len(specs), 1), thread_name_prefix="service"
@@ -102,10 +103,16 @@ class ServiceSession:
             self.say(f"removed {len(reaped)} services left by runs that died: {', '.join(reaped)}")
         order = TopologicalSorter({n: s.service.depends_on for n, s in self.specs.items()})
         for name in order.static_order():  # a dependency's future exists before its dependents'
+            self._healthy[name] = Future()
             self._futures[name] = self._pool.submit(self._start_one, self.specs[name])
 
     def future(self, name: str) -> Future[LiveService]:
+        """Done when the service is healthy and set up (or failed)."""
         return self._futures[name]
+
+    def healthy(self, name: str) -> Future[LiveService]:
+        """Done when the service is healthy (or failed before): its set-up may still run."""
+        return self._healthy[name]
 
     def live(self) -> list[LiveService]:
         return [f.result() for f in self._futures.values() if f.done() and f.exception() is None]
@@ -122,19 +129,20 @@ class ServiceSession:
     def exports_for(self, names: tuple[str, ...]) -> dict[str, str]:
         env: dict[str, str] = {}
         for name in names:
-            env.update(self._futures[name].result().exports)
+            env.update(self._healthy[name].result().exports)
         return env
 
     def isolated(
         self, category: str, services: tuple[tuple[str, str], ...], workers: list[str]
     ) -> tuple[dict[str, dict[str, str]], list[Copies]]:
-        """Each worker's own exports for the isolated services (copies made now, after every
-        set-up), and the copies, to release when the category ends."""
+        """Each worker's own exports for the isolated services, and the copies (named, to
+        `fill` after the set-up; whole instances started and set up now), to release when
+        the category ends."""
         made: list[Copies] = []
         per_worker: dict[str, dict[str, str]] = {w: {} for w in workers}
         try:
             for name, mode in services:
-                service = self._futures[name].result()
+                service = (self._futures if mode == "instance" else self._healthy)[name].result()
                 spec = self.specs[name]
                 copies = (
                     self._instances(spec, service, category, workers)
@@ -148,6 +156,14 @@ class ServiceSession:
             self.release(made)
             raise ServiceError(self.redact(str(exc))) from None
         return per_worker, made
+
+    def fill(self, copies: list[Copies]) -> None:
+        """Make the copies `isolated` named: after their services' set-up."""
+        try:
+            for each in copies:
+                self._isolation.fill(each)
+        except ServiceError as exc:
+            raise ServiceError(self.redact(str(exc))) from None
 
     def _instances(
         self, spec: ServiceSpec, first: LiveService, category: str, workers: list[str]
@@ -197,6 +213,9 @@ class ServiceSession:
     def teardown(self) -> None:
         self._stop.set()
         self._pool.shutdown(wait=True, cancel_futures=True)
+        for healthy in self._healthy.values():  # of a cancelled start: nobody waits forever
+            if not healthy.done():
+                healthy.set_exception(ServiceError("not started: the run is stopping"))
         if self.keep:
             self.backend.close(keep=True)
             return
@@ -210,6 +229,15 @@ class ServiceSession:
         self.backend.close(keep=False)
 
     def _start_one(self, spec: ServiceSpec) -> LiveService:
+        healthy = self._healthy.get(spec.name, Future())  # a clone's: nobody waits on it
+        try:
+            return self._start_and_set_up(spec, healthy)
+        except BaseException as exc:
+            if not healthy.done():
+                healthy.set_exception(exc)
+            raise
+
+    def _start_and_set_up(self, spec: ServiceSpec, healthy: Future[LiveService]) -> LiveService:
         for dep in spec.service.depends_on:
             if self._futures[dep].exception() is not None:
                 raise ServiceError(f"service {spec.name} needs {dep}, which did not start")
@@ -236,10 +264,13 @@ class ServiceSession:
         note = " (reused)" if instance.reused else ""
         self.say(f"service {spec.name} healthy in {seconds:.1f}s{note}")
         exports = render_exports(spec, instance.host, instance.ports)
+        live = LiveService(spec.name, exports, seconds, instance.reused, began_at, instance)
+        healthy.set_result(live)
         # A kept one was set up when it was made; someone else's service, every run.
         fresh = not instance.reused or isinstance(instance, ExternalInstance)
-        setup = self._set_up(spec, instance, exports) if spec.service.setup and fresh else 0.0
-        return LiveService(spec.name, exports, seconds, instance.reused, began_at, instance, setup)
+        if not (spec.service.setup and fresh):
+            return live
+        return dataclasses.replace(live, setup_seconds=self._set_up(spec, instance, exports))
 
     def _set_up(
         self, spec: ServiceSpec, instance: ServiceInstance, exports: dict[str, str]

@@ -264,3 +264,51 @@ def test_a_worker_xdist_replaces_after_a_crash_gets_a_fresh_copy(
     assert replacements, ran_in  # xdist's new worker ran tests, and they passed
     assert {ran_in[w].rsplit("_", 1)[1] for w in replacements} <= {"gw0", "gw1"}, ran_in
     assert "COPY        db: a fresh copy for the worker replacing gw" in ran.out, ran.out
+
+
+SLOW_MIGRATE = """\
+import os
+import time
+
+import psycopg
+
+time.sleep(3)  # longer than the suite's start-up: its workers wait for it
+with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+    conn.execute("CREATE TABLE notes (id int PRIMARY KEY, body text)")
+    conn.execute("INSERT INTO notes VALUES (0, 'seed')")
+"""
+
+
+def events_of(project: Path) -> list[dict[str, object]]:
+    lines = (project / "reports" / "events.ndjson").read_text().splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def test_the_suite_starts_while_the_set_up_runs_and_its_tests_wait_for_it(
+    project: Path, backend: str
+) -> None:
+    (project / "migrate.py").write_text(SLOW_MIGRATE)
+    ran = netra(project, "--all", "--real-services", "--services", backend, "--plain")
+    assert ran.code == 0, ran.out + ran.err
+    assert ran.last_line.startswith("netra-run: 4 passed, 0 failed")
+    order = [e["event"] for e in events_of(project)]
+    # Started when healthy, before the set-up ended; copies after it; every test after both.
+    assert order.index("category_started") < order.index("service_setup")
+    assert order.index("service_setup") < order.index("worker_copies")
+    assert order.index("worker_copies") < order.index("test_started")
+
+
+def test_copies_that_cannot_be_made_while_the_suite_starts_stop_it_with_the_reason(
+    project: Path, backend: str
+) -> None:
+    config = project / "categories.yaml"
+    no_flush = '[redis-server, --rename-command, FLUSHDB, ""]'
+    text = config.read_text().replace('[redis-server, --save, "", --appendonly, "no"]', no_flush)
+    config.write_text(text)
+    ran = netra(project, "--all", "--real-services", "--services", backend, "--plain", timeout=90)
+    assert ran.code == 1, ran.out + ran.err
+    report = json.loads((project / "reports" / "report.json").read_text())
+    category = report["categories"][0]
+    assert category["status"] == "error", category
+    assert "FLUSHDB 1 failed" in category["reason"], category
+    assert not category["tests"]  # no test ran on a database that was not its own
