@@ -48,6 +48,7 @@ class Copies:
     names: dict[str, str]  # worker id -> its database (name or number)
     instances: dict[str, ServiceInstance] = field(default_factory=dict)  # isolate: instance
     exports: dict[str, dict[str, str]] = field(default_factory=dict)  # theirs, by worker
+    begun: bool = False  # `fill` began making them: there may be something to drop
 
 
 class Isolation:
@@ -77,6 +78,7 @@ class Isolation:
         """Make the named copies from the set-up data (after the service's set-up)."""
         if copies.instances:
             return
+        copies.begun = True
         kind = kind_of(copies.spec)
         if kind == "postgres":
             # One psql for all: a client start costs more than a small copy. Postgres 15+
@@ -92,7 +94,7 @@ class Isolation:
         if copies.instances:
             return  # whole instances: the session removes them
         kind = kind_of(copies.spec)
-        if kind == "postgres":
+        if kind == "postgres" and copies.begun:  # only named: the service may be gone
             drops = [f'DROP DATABASE IF EXISTS "{n}"' for n in copies.names.values()]
             _psql(copies.spec, copies.instance, *drops)
         elif kind == "redis":
