@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -106,6 +107,9 @@ def test_query(n):
 """
 
 
+KEYS = ("setup", "copies", "wall")
+
+
 def project(folder: Path, way: str, workers: int, migrations: int) -> Path:
     folder.mkdir(parents=True)
     extra = ""
@@ -162,21 +166,26 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[2, 4])
     parser.add_argument("--services", choices=["local", "docker"], default="local")
     parser.add_argument("--migrations", type=int, default=30)
+    parser.add_argument("--repeat", type=int, default=3, help="rounds; medians are shown")
     args = parser.parse_args()
-    rows = []
+    runs: dict[tuple[int, str], list[dict[str, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="netra-bench-isolation-") as tmp:
-        for workers in args.workers:
-            for way in ("fixture", "shared", "clones"):
-                folder = project(Path(tmp) / f"{way}-{workers}", way, workers, args.migrations)
-                rows.append((workers, way, measure(folder, args.services, workers)))
-    print(f"{TESTS} tests, {args.migrations} migrations, services: {args.services}")
+        for round_ in range(args.repeat):  # the ways take turns: load hits them alike
+            for workers in args.workers:
+                for way in ("fixture", "shared", "clones"):
+                    name = f"{way}-{workers}-{round_}"
+                    folder = project(Path(tmp) / name, way, workers, args.migrations)
+                    got = measure(folder, args.services, workers)
+                    runs.setdefault((workers, way), []).append(got)
+    print(
+        f"{TESTS} tests, {args.migrations} migrations, services: {args.services}, "
+        f"median of {args.repeat}"
+    )
     print(f"{'workers':>7}  {'way':<8} {'set-up':>8} {'copies':>8} {'per copy':>9} {'wall':>7}")
-    for workers, way, got in rows:
-        per = got["copies"] / workers if got["copies"] else 0.0
-        print(
-            f"{workers:>7}  {way:<8} {got['setup']:>7.2f}s {got['copies']:>7.2f}s "
-            f"{per:>8.3f}s {got['wall']:>6.2f}s"
-        )
+    for (workers, way), got in runs.items():
+        setup, copies, wall = (statistics.median(g[k] for g in got) for k in KEYS)
+        per = copies / workers if copies else 0.0
+        print(f"{workers:>7}  {way:<8} {setup:>7.2f}s {copies:>7.2f}s {per:>8.3f}s {wall:>6.2f}s")
 
 
 if __name__ == "__main__":
