@@ -56,10 +56,12 @@ class CategoryCopies:
         self._held: dict[str, list[Copies]] = {}
         self._jobs: dict[str, Job] = {}
         self._failed: dict[str, str] = {}
+        self._gated: set[str] = set()  # categories whose copies the gate's thread makes
 
     def prepare(self, job: Job, wait: bool = False) -> dict[str, str]:
         """The environment that hands the suite its copies. Gated (unless `wait`), they are
-        made after the services' set-up while it starts; else now (the set-up is done)."""
+        made after the services' set-up while it starts; else by `make`, which the runner
+        calls after the category's own set-up (the services' is done)."""
         self.release(job.name)
         copies: list[Copies] = []
         env: dict[str, str] = {}
@@ -68,17 +70,24 @@ class CategoryCopies:
                 job.name, job.isolated, worker_ids(job.workers)
             )
             env[WORKER_ENV] = json.dumps(per_worker)
+        setting_up = not all(self.services.future(name).done() for name in job.services)
+        gating = not wait and gated(job) and bool(copies or setting_up)
         with self._lock:
             self._held[job.name], self._jobs[job.name] = copies, job
-        setting_up = not all(self.services.future(name).done() for name in job.services)
-        if wait or not gated(job) or not (copies or setting_up):
-            self._fill(job, copies)
+            (self._gated.add if gating else self._gated.discard)(job.name)
+        if not gating:
             return env
         gate = job.report_dir / GATE_FILE
         gate.unlink(missing_ok=True)
         threading.Thread(target=self._open, args=(job, copies, gate), daemon=True).start()
         who = "xdist" if job.workers > 1 else "main"
         return {**env, GATE: json.dumps({"path": str(gate), "who": who})}
+
+    def make(self, job: Job) -> None:
+        """Make the copies `prepare` named, now; those of a gated suite are made already."""
+        with self._lock:
+            copies = [] if job.name in self._gated else self._held.get(job.name, [])
+        self._fill(job, copies)
 
     def failed(self, category: str) -> str | None:
         """Why the category's copies could not be made, once its suite was started."""

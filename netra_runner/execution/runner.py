@@ -199,8 +199,9 @@ class Runner:
                 env = {**env, **copies.prepare(job)}
             events = lambda: self.events.events_of(job.name)  # noqa: E731
             again = copies if job.isolated else None
-            restarted = (lambda: again.prepare(job, wait=True)) if again is not None else None
-            result = run_job(job, self.children, env, events, mask, restarted)
+            restarted = (lambda: _made_anew(again, job)) if again is not None else None
+            before = (lambda: again.make(job)) if again is not None else None
+            result = run_job(job, self.children, env, events, mask, restarted, before)
             failed = copies.failed(job.name) if copies is not None else None
             if failed is not None:  # made while the suite started: it was stopped
                 result = dataclasses.replace(result, status=Status.ERROR, reason=failed)
@@ -239,6 +240,13 @@ class Runner:
         if not self._stopped:
             self._stopped = reason
             self.children.stop_all(reason)
+
+
+def _made_anew(copies: CategoryCopies, job: Job) -> dict[str, str]:
+    """For a process started again after a crash: what the dead one left is not its."""
+    env = copies.prepare(job, wait=True)
+    copies.make(job)
+    return env
 
 
 def _stopped_after(count: int) -> str:

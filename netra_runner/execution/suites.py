@@ -52,14 +52,16 @@ def run_job(
     events: Callable[[], list[Event]] | None = None,
     mask: Masker | None = None,
     restarted: Callable[[], dict[str, str]] | None = None,
+    before_suite: Callable[[], None] | None = None,
 ) -> CategoryResult:
     """`events` gives the suite's events as the run followed them (through a handle held
     on its file); without it they are read from the file. What the tests wrote is masked
     with `mask` (URL passwords at least) in the result and the output log. `restarted`
     gives what changes in the environment of a process started again after a crash (a
-    fresh copy of an isolated service)."""
+    fresh copy of an isolated service); `before_suite` runs after the category's own
+    set-up, before its suite (its copies are made then: they carry what the set-up wrote)."""
     mask = mask or Masker()
-    result = _run_job(job, children, extra_env, events, restarted)
+    result = _run_job(job, children, extra_env, events, restarted, before_suite)
     seal_log(job.output_log, mask)
     if not job.is_pytest:  # the plugin masks a pytest suite's own report
         mask_file(job.report_dir / "junit.xml", mask)
@@ -72,6 +74,7 @@ def _run_job(
     extra_env: dict[str, str] | None,
     events: Callable[[], list[Event]] | None,
     restarted: Callable[[], dict[str, str]] | None = None,
+    before_suite: Callable[[], None] | None = None,
 ) -> CategoryResult:
     prepare(job)
     env = {**job.env, **(extra_env or {})}
@@ -80,6 +83,8 @@ def _run_job(
     failed_setup = _set_up(job, children, env)
     if failed_setup is not None:
         return _broken(job, failed_setup, time.monotonic() - start)
+    if before_suite is not None:
+        before_suite()
     try:
         attempts = (
             _run_pytest(job, children, env, read, restarted)

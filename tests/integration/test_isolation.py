@@ -312,3 +312,38 @@ def test_copies_that_cannot_be_made_while_the_suite_starts_stop_it_with_the_reas
     assert category["status"] == "error", category
     assert "FLUSHDB 1 failed" in category["reason"], category
     assert not category["tests"]  # no test ran on a database that was not its own
+
+
+CATEGORY_SEED = """\
+import os
+
+import psycopg
+
+with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+    conn.execute("INSERT INTO notes VALUES (7, 'from the category set-up')")
+"""
+
+SEES_CATEGORY_SEED = """\
+import os
+
+import psycopg
+
+
+def test_the_copy_carries_the_categorys_set_up():
+    with psycopg.connect(os.environ["DATABASE_URL"]) as conn:
+        assert conn.execute("SELECT id FROM notes ORDER BY id").fetchall() == [(0,), (7,)]
+"""
+
+
+def test_a_categorys_own_set_up_runs_before_its_copies_are_made(
+    project: Path, backend: str
+) -> None:
+    config = project / "categories.yaml"
+    config.write_text(
+        config.read_text().replace("workers: 2", "workers: 2\n    setup: [[python, seed.py]]")
+    )
+    (project / "seed.py").write_text(CATEGORY_SEED)
+    (project / "tests" / "test_isolated.py").write_text(SEES_CATEGORY_SEED)
+    ran = netra(project, "--all", "--real-services", "--services", backend, "--plain")
+    assert ran.code == 0, ran.out + ran.err
+    assert ran.last_line.startswith("netra-run: 1 passed, 0 failed")
