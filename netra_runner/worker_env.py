@@ -25,6 +25,7 @@ from pathlib import Path
 WORKER_ENV = "NETRA_WORKER_ENV"
 REPLACEMENT = "replacement"  # not an id xdist gives (gw0, gw1, ...)
 GATE = "NETRA_WORKER_GATE"
+GATE_FILE_VARIABLE = "NETRA_WORKER_GATE_FILE"  # in a worker's entry: the gate of its copies
 GATE_TIMEOUT = 1800.0  # seconds: the longest set-up netra-run allows
 POLL = 0.01
 STOP_WAIT = 30.0  # seconds a worker waits to be stopped after netra-run said it cannot run
@@ -77,7 +78,8 @@ def wait_gate(env: MutableMapping[str, str] = os.environ) -> str | None:
     in_worker = bool(env.get("PYTEST_XDIST_WORKER"))
     if in_worker != (gate.get("who") == "xdist"):
         return None  # the xdist controller runs no test: it goes on starting the workers
-    path, deadline = Path(str(gate["path"])), time.monotonic() + GATE_TIMEOUT
+    path = Path(env.get(GATE_FILE_VARIABLE) or str(gate["path"]))
+    deadline = time.monotonic() + GATE_TIMEOUT
     while time.monotonic() < deadline:
         said = read_answer(path)
         if said is not None:

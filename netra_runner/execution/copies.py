@@ -26,7 +26,14 @@ from netra_runner.events import Event, EventLog
 from netra_runner.execution.processes import ChildProcesses
 from netra_runner.plan import Job
 from netra_runner.services.isolation import Copies, worker_ids
-from netra_runner.worker_env import GATE, WORKER_ENV, answer, reply_file
+from netra_runner.worker_env import (
+    GATE,
+    GATE_FILE_VARIABLE,
+    WORKER_ENV,
+    answer,
+    read_answer,
+    reply_file,
+)
 
 if TYPE_CHECKING:
     from netra_runner.services.session import ServiceSession
@@ -60,28 +67,33 @@ class CategoryCopies:
 
     def prepare(self, job: Job, wait: bool = False) -> dict[str, str]:
         """The environment that hands the suite its copies. Gated (unless `wait`), they are
-        made after the services' set-up while it starts; else by `make`, which the runner
-        calls after the category's own set-up (the services' is done)."""
+        made after the services' set-up while it starts, and each worker goes on once its
+        own are made; else by `make`, which the runner calls after the category's own
+        set-up (the services' is done)."""
         self.release(job.name)
         copies: list[Copies] = []
-        env: dict[str, str] = {}
+        per_worker: dict[str, dict[str, str]] = {}
         if job.isolated:
             per_worker, copies = self.services.isolated(
                 job.name, job.isolated, worker_ids(job.workers)
             )
-            env[WORKER_ENV] = json.dumps(per_worker)
         setting_up = not all(self.services.future(name).done() for name in job.services)
         gating = not wait and gated(job) and bool(copies or setting_up)
         with self._lock:
             self._held[job.name], self._jobs[job.name] = copies, job
             (self._gated.add if gating else self._gated.discard)(job.name)
         if not gating:
-            return env
-        gate = job.report_dir / GATE_FILE
-        gate.unlink(missing_ok=True)
-        threading.Thread(target=self._open, args=(job, copies, gate), daemon=True).start()
+            return {WORKER_ENV: json.dumps(per_worker)} if per_worker else {}
+        gates = {w: job.report_dir / f"{GATE_FILE}.{w}" for w in per_worker}
+        gates[""] = job.report_dir / GATE_FILE  # without copies: one for all
+        for worker, gate in gates.items():
+            gate.unlink(missing_ok=True)
+            if worker:
+                per_worker[worker][GATE_FILE_VARIABLE] = str(gate)
+        threading.Thread(target=self._open, args=(job, copies, gates), daemon=True).start()
         who = "xdist" if job.workers > 1 else "main"
-        return {**env, GATE: json.dumps({"path": str(gate), "who": who})}
+        env = {GATE: json.dumps({"path": str(gates[""]), "who": who})}
+        return {**env, WORKER_ENV: json.dumps(per_worker)} if per_worker else env
 
     def make(self, job: Job) -> None:
         """Make the copies `prepare` named, now; those of a gated suite are made already."""
@@ -105,30 +117,41 @@ class CategoryCopies:
         if event["event"] == "worker_replacing":
             threading.Thread(target=self._replace, args=(event,), daemon=True).start()
 
-    def _open(self, job: Job, copies: list[Copies], gate: Path) -> None:
+    def _open(self, job: Job, copies: list[Copies], gates: dict[str, Path]) -> None:
+        """After the services' set-up, each worker's copies, and its gate opened at once."""
         try:
             for name in job.services:
                 self.services.future(name).result()
         except (ServiceError, CancelledError):  # the runner stops the run for a failed set-up
-            answer(gate, "a service this suite uses failed")
+            for gate in gates.values():
+                answer(gate, "a service this suite uses failed")
             return
+        began = time.monotonic()
         try:
-            self._fill(job, copies)
+            for worker, gate in gates.items():
+                if worker:
+                    self.services.fill(copies, [worker])
+                answer(gate, None)
         except Exception as exc:  # the suite's processes wait for an answer, whatever it was
             error = str(exc) if isinstance(exc, ServiceError) else f"netra-run failed: {exc!r}"
             with self._lock:
                 self._failed[job.name] = error
-            answer(gate, error)
             self.children.stop(job.name, error)
+            for gate in gates.values():
+                if read_answer(gate) is None:
+                    answer(gate, error)
             return
-        answer(gate, None)
+        if copies:
+            self._made(job, time.monotonic() - began, len(gates) - 1)
 
     def _fill(self, job: Job, copies: list[Copies]) -> None:
         if not copies:
             return
         began = time.monotonic()
         self.services.fill(copies)
-        seconds, workers = time.monotonic() - began, len(copies[0].names)
+        self._made(job, time.monotonic() - began, len(copies[0].names))
+
+    def _made(self, job: Job, seconds: float, workers: int) -> None:
         self._emit(job, seconds, workers=workers)
         self.say(f"COPIES      {job.name}: {_names(job)} for {workers} workers in {seconds:.2f}s")
 

@@ -74,20 +74,22 @@ class Isolation:
             return Copies(spec, instance, self._redis_numbers(spec, instance, workers))
         return Copies(spec, instance, {w: _NAME.sub("_", f"{category}_{w}") for w in workers})
 
-    def fill(self, copies: Copies) -> None:
-        """Make the named copies from the set-up data (after the service's set-up)."""
+    def fill(self, copies: Copies, workers: Sequence[str] | None = None) -> None:
+        """Make the named copies (of `workers`, or all) from the set-up data, after the
+        service's set-up."""
         if copies.instances:
             return
         copies.begun = True
+        names = [copies.names[w] for w in (copies.names if workers is None else workers)]
         kind = kind_of(copies.spec)
         if kind == "postgres":
-            # One psql for all: a client start costs more than a small copy. Postgres 15+
+            # One psql for them: a client start costs more than a small copy. Postgres 15+
             # copies through the WAL (no checkpoint of the set-up's pages first).
-            sql = _clone_sql(copies.names.values(), _database(copies.spec))
+            sql = _clone_sql(names, _database(copies.spec))
             with self._cloning:
                 _psql(copies.spec, copies.instance, *sql)
         elif kind == "redis":
-            for number in copies.names.values():
+            for number in names:
                 _flush(copies.spec, copies.instance, number)
 
     def release(self, copies: Copies) -> None:

@@ -157,11 +157,12 @@ class ServiceSession:
             raise ServiceError(self.redact(str(exc))) from None
         return per_worker, made
 
-    def fill(self, copies: list[Copies]) -> None:
-        """Make the copies `isolated` named: after their services' set-up."""
+    def fill(self, copies: list[Copies], workers: list[str] | None = None) -> None:
+        """Make the copies `isolated` named (of `workers`, or all): after their services'
+        set-up."""
         try:
             for each in copies:
-                self._isolation.fill(each)
+                self._isolation.fill(each, workers)
         except ServiceError as exc:
             raise ServiceError(self.redact(str(exc))) from None
 
