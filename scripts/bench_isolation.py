@@ -182,8 +182,8 @@ def main() -> None:
         f"median of {args.repeat}"
     )
     print(f"{'workers':>7}  {'way':<8} {'set-up':>8} {'copies':>8} {'per copy':>9} {'wall':>7}")
-    for (workers, way), got in runs.items():
-        setup, copies, wall = (statistics.median(g[k] for g in got) for k in KEYS)
+    for (workers, way), rounds in runs.items():
+        setup, copies, wall = (statistics.median(r[k] for r in rounds) for k in KEYS)
         per = copies / workers if copies else 0.0
         print(f"{workers:>7}  {way:<8} {setup:>7.2f}s {copies:>7.2f}s {per:>8.3f}s {wall:>6.2f}s")
 
