@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import warnings
@@ -43,6 +44,12 @@ class Ran:
 # The fixture projects need no third-party pytest plugin; the ones a machine happens to have
 # (hypothesis, anyio, ...) cost up to 1.6 s in every pytest process these tests start.
 # test_run.py covers a run with autoloading on.
+def sigint_as_in_a_terminal() -> None:
+    """For a child these tests send SIGINT to: a shell's background job (a CI script's)
+    ignores it, and so would everything it starts."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 QUIET = {"NO_COLOR": "1", "COLUMNS": "200", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 
 

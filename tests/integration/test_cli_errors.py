@@ -121,8 +121,13 @@ def test_an_error_while_cleaning_up_after_an_interrupt_still_exits_130(
 
     from rich.console import Console
 
+    # As in a terminal: an xdist worker running this test ignores SIGINT.
+    ignored = signal.signal(signal.SIGINT, signal.default_int_handler)
     before = signal.getsignal(sig)
-    code = guard(interrupted_then_broken, Console(file=sys.stderr), tmp_path)
+    try:
+        code = guard(interrupted_then_broken, Console(file=sys.stderr), tmp_path)
+    finally:
+        signal.signal(signal.SIGINT, ignored)
     assert code == ExitCode.INTERRUPTED
     said = capsys.readouterr().err
     assert "interrupted (cleaning up after it hit RuntimeError: release unlocked lock" in said

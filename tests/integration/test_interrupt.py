@@ -9,7 +9,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from helpers import QUIET, junit_properties
+from helpers import QUIET, junit_properties, sigint_as_in_a_terminal
 
 
 def start(project: Path, pidfile: Path) -> subprocess.Popen[str]:
@@ -18,6 +18,7 @@ def start(project: Path, pidfile: Path) -> subprocess.Popen[str]:
         [sys.executable, "-m", "netra_runner", "-c", "after_slow"],
         cwd=project,
         env=env,
+        preexec_fn=sigint_as_in_a_terminal,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from helpers import QUIET, Ran, leftovers, netra
+from helpers import QUIET, Ran, leftovers, netra, sigint_as_in_a_terminal
 from junitparser import JUnitXml
 
 SECRET = "pw-Zq81-never-shown"
@@ -41,6 +41,7 @@ def start(
         [sys.executable, "-m", "netra_runner", "--real-services", "--services", backend, *args],
         cwd=project,
         env=env,
+        preexec_fn=sigint_as_in_a_terminal,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
