@@ -190,6 +190,8 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
         with _deadline(timeout), _hard(guard, item.nodeid, bound):
             reports = runtestprotocol(item, nextitem=nextitem, log=False)
         again = attempt <= retries and any(r.failed for r in reports)
+        # A retry is for the test: none while a service it uses is down.
+        again = again and worker_env.services_up_since(time.time())
         for report in reports:
             report.netra_attempt = attempt  # type: ignore[attr-defined]
             if again and report.failed:

@@ -18,10 +18,11 @@ class Outcome(str, Enum):
     XFAILED = "xfailed"  # failed as its xfail mark expected
     XPASSED = "xpassed"  # passed despite a (non-strict) xfail mark
     NOT_RUN = "not run"  # collected, never finished: the category was stopped or killed
+    INFRA = "infrastructure"  # failed while a service it used was down: not the test's fault
 
     @property
     def is_bad(self) -> bool:
-        return self in (Outcome.FAILED, Outcome.ERROR)
+        return self in (Outcome.FAILED, Outcome.ERROR, Outcome.INFRA)
 
 
 class Status(str, Enum):
@@ -140,7 +141,8 @@ class RunResult:
         """The outcomes a summary table shows: the usual four, the rare ones when present."""
         usual = [Outcome.PASSED, Outcome.FAILED, Outcome.SKIPPED, Outcome.ERROR]
         totals = self.totals()
-        return usual + [o for o in (Outcome.XFAILED, Outcome.XPASSED, Outcome.NOT_RUN) if totals[o]]
+        rare = (Outcome.XFAILED, Outcome.XPASSED, Outcome.NOT_RUN, Outcome.INFRA)
+        return usual + [o for o in rare if totals[o]]
 
     def subtests_passed(self) -> int:
         return sum(t.subtests_passed for cat in self.categories for t in cat.tests)

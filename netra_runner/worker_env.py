@@ -25,6 +25,8 @@ from pathlib import Path
 WORKER_ENV = "NETRA_WORKER_ENV"
 REPLACEMENT = "replacement"  # not an id xdist gives (gw0, gw1, ...)
 GATE = "NETRA_WORKER_GATE"
+HEALTH_VARIABLE = "NETRA_SERVICES_HEALTH"  # files of netra-run's verdicts on the services
+HEALTH_WAIT = 5.0  # seconds a retry waits for a verdict on the services after its failure
 GATE_FILE_VARIABLE = "NETRA_WORKER_GATE_FILE"  # in a worker's entry: the gate of its copies
 GATE_TIMEOUT = 1800.0  # seconds: the longest set-up netra-run allows
 POLL = 0.01
@@ -86,3 +88,34 @@ def wait_gate(env: MutableMapping[str, str] = os.environ) -> str | None:
             return said or None
         time.sleep(POLL)
     return f"netra-run did not say within {GATE_TIMEOUT:.0f}s that this suite's services are ready"
+
+
+def services_up_since(moment: float, env: MutableMapping[str, str] = os.environ) -> bool:
+    """Whether a check of netra-run's after `moment` (epoch seconds) found every service of
+    this suite up: False when one is down, True when none answers in HEALTH_WAIT (nothing
+    watches them). Waits for that check: a retry before it would be spent on an outage."""
+    try:
+        files = json.loads(env.get(HEALTH_VARIABLE) or "[]")
+    except ValueError:
+        return True
+    pending = [Path(str(f)) for f in files] if isinstance(files, list) else []
+    deadline = time.monotonic() + HEALTH_WAIT
+    while pending and time.monotonic() < deadline:
+        for path in list(pending):
+            said = _verdict(path)
+            if "down" in said:
+                return False
+            up_at = said.get("up_at", 0)
+            if isinstance(up_at, (int, float)) and up_at > moment:
+                pending.remove(path)
+        if pending:
+            time.sleep(POLL)
+    return True
+
+
+def _verdict(path: Path) -> dict[str, object]:
+    try:
+        said = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return said if isinstance(said, dict) else {}

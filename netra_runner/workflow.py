@@ -206,7 +206,7 @@ def _run_jobs(context: RunContext, jobs: list[Job], out: Console) -> RunResult:
         run = RunResult(
             ordered,
             time.monotonic() - start,
-            runner.service_error,
+            runner.service_error or runner.infrastructure_note(),
             _timings(services),
             runner.interrupted,
             started_at,

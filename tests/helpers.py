@@ -286,3 +286,24 @@ services:
     healthcheck: {{tcp: 6379}}
     exports: {{REDIS_URL: "redis://{{host}}:{{port:6379}}/0"}}
 """
+
+
+def kill_service(project: Path, backend: str, service: str) -> None:
+    """What an OOM kill does to a service in the middle of a run: SIGKILL, no clean-up."""
+    if backend == "docker":
+        import docker
+
+        label = _project_label(project)
+        for container in docker.from_env().containers.list(filters={"label": label}):
+            if container.labels.get("netra.service") == service:
+                container.kill()
+                return
+        raise AssertionError(f"no running container of {service}")
+    from netra_runner.services.local.state import Record
+
+    for folder in local_folder(project).iterdir():
+        record = Record.load(folder)
+        if record is not None and record.service == service and record.pid:
+            os.kill(record.pid, signal.SIGKILL)
+            return
+    raise AssertionError(f"no local server of {service}")

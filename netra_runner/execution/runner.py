@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import queue
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
@@ -14,11 +15,14 @@ from typing import TYPE_CHECKING
 from netra_runner.errors import ServiceError
 from netra_runner.events import FAILED_OUTCOMES, Event, EventLog
 from netra_runner.execution.copies import CategoryCopies, gated
+from netra_runner.execution.infrastructure import attribute, describe, infrastructure_note
 from netra_runner.execution.processes import ChildProcesses
 from netra_runner.execution.suites import prepare, run_job
 from netra_runner.plan import Job
 from netra_runner.results import CategoryResult, Outcome, Status
 from netra_runner.secrets import MASK_VARIABLE, Masker, secrets_in
+from netra_runner.services.watch import Outage, ServiceWatch
+from netra_runner.worker_env import HEALTH_VARIABLE
 
 if TYPE_CHECKING:
     from netra_runner.services.session import ServiceSession
@@ -65,22 +69,37 @@ class Runner:
         )
         self.interrupted = False
         self._stopped: str | None = None  # why nothing more may start
-        self._events: queue.Queue[CategoryResult | None] = queue.Queue()
+        self._events: queue.Queue[CategoryResult | Outage | None] = queue.Queue()
+        self.began = time.time()
+        self.watch: ServiceWatch | None = None
+        self.outages: dict[str, Outage] = {}  # services that went down, by name
         self._waiting: set[str] = set()  # categories said to wait for the worker budget
 
     def run(self) -> list[CategoryResult]:
         self.events.listen(self._watch)
         if self.copies is not None:
             self.events.listen(self.copies.on_event)
+        self.began = time.time()
         if self.services is not None:
             self.services.start()
             for name in self.services.specs:
                 self.services.future(name).add_done_callback(lambda _: self._events.put(None))
+            self.watch = ServiceWatch(self.services, self._events.put).start()
+        try:
+            self._loop()
+        finally:
+            if self.watch is not None:
+                self.watch.close()
+        return list(self.results.values())
+
+    def _loop(self) -> None:
         with ThreadPoolExecutor(
             max_workers=max(len(self.pending), 1), thread_name_prefix="category"
         ) as pool:
             while self.pending or self.running:
                 try:
+                    if self.watch is not None:
+                        self.watch.use({s for c in self.running for s in self._jobs[c].services})
                     self._schedule(pool)
                     self._next_event()
                     self.events.poll()
@@ -89,7 +108,6 @@ class Runner:
                 except KeyboardInterrupt:
                     self.interrupted = True
                     self._stop(INTERRUPTED)
-        return list(self.results.values())
 
     def _next_event(self) -> None:
         try:
@@ -99,9 +117,30 @@ class Runner:
         if event is None:  # a service is ready, or failed
             self._check_services()
             return
+        if isinstance(event, Outage):
+            self._went_down(event)
+            return
         self.running.pop(event.name, None)
         self.events.unfollow(event.name)
         self._finish(event)
+
+    def _went_down(self, outage: Outage) -> None:
+        """Its categories are stopped (what they run now cannot pass), none starts again,
+        and their test processes retry nothing."""
+        self.outages[outage.service] = outage
+        said = describe(outage, self.began)
+        self.events.emit(
+            "service_down",
+            service=outage.service,
+            at=round(outage.detected - self.began, 3),
+            since=round(outage.since - self.began, 3),
+            reason=outage.reason,
+            logs=outage.logs,
+        )
+        self.on_event(f"DOWN        {said}", None)
+        for name in list(self.running):
+            if outage.service in self._jobs[name].services:
+                self.children.stop(name, said)
 
     def _check_services(self) -> None:
         """A service whose set-up failed while suites that use it run stops the run."""
@@ -132,6 +171,9 @@ class Runner:
                 workers = f" ({job.workers} workers)" if job.workers > 1 else ""
                 self.on_event(f"START       {job.name}{workers}", None)
                 env = {**decision, MASK_VARIABLE: json.dumps(mask.values)}
+                if self.watch is not None and job.services:
+                    health = [str(self.watch.health_file(name)) for name in job.services]
+                    env[HEALTH_VARIABLE] = json.dumps(health)
                 pool.submit(self._run, job.rendered(decision), env, mask)
 
     def _decide(self, job: Job) -> str | CategoryResult | dict[str, str]:
@@ -140,6 +182,10 @@ class Runner:
             return CategoryResult(job.name, Status.SKIPPED, reason=f"not run: {self._stopped}")
         if job.skip:
             return CategoryResult(job.name, Status.SKIPPED, reason=job.skip)
+        down = [self.outages[s] for s in job.services if s in self.outages]
+        if down:
+            reason = f"not run: {describe(down[0], self.began)}"
+            return CategoryResult(job.name, Status.SKIPPED, reason=reason)
         if any(gate not in self.results for gate in job.gates):
             return WAIT
         blocked = [self.results[g] for g in job.gates if not self.results[g].ok]
@@ -217,6 +263,9 @@ class Runner:
     def _finish(self, result: CategoryResult) -> None:
         if result.status is Status.INTERRUPTED and not self.interrupted:
             result = dataclasses.replace(result, status=Status.STOPPED)
+        job = self._jobs.get(result.name)
+        if job is not None and self.outages:
+            result = attribute(result, job.services, self.outages, self.began)
         self.results[result.name] = result
         self.events.emit(
             "category_finished",
@@ -231,8 +280,20 @@ class Runner:
             self._failures += 1  # a suite that failed without a failed test counts once
         self.on_event("", result)
 
+    def _services_of(self, event: Event) -> tuple[str, ...]:
+        job = self._jobs.get(str(event.get("category", "")))
+        return job.services if job is not None else ()
+
+    def infrastructure_note(self) -> str | None:
+        return infrastructure_note(self.outages, self.results.values(), self.began)
+
     def _watch(self, event: Event) -> None:
-        if event["event"] == "test_finished" and event.get("outcome") in FAILED_OUTCOMES:
+        if self.outages and any(s in self.outages for s in self._services_of(event)):
+            return  # failures while its service is down are not the tests': no --maxfail
+        failed = event["event"] == "test_finished" and event.get("outcome") in FAILED_OUTCOMES
+        if failed and self.watch is not None and self._services_of(event):
+            self.watch.check_soon()
+        if failed:
             self._failures += 1
             self._failing.add(str(event.get("category", "")))
 

@@ -24,6 +24,7 @@ class SuiteEvents:
     collected: list[str] = field(default_factory=list)
     attempts: dict[str, list[Event]] = field(default_factory=dict)
     started: list[str] = field(default_factory=list)
+    start_times: dict[str, float] = field(default_factory=dict)  # epoch seconds, by test
     collect_errors: list[Event] = field(default_factory=list)
     session_finished: bool = False
     importing: dict[tuple[int, str], None] = field(default_factory=dict)  # (pid, conftest)
@@ -40,6 +41,7 @@ class SuiteEvents:
                 suite.collected += [t for t in event.get("tests", []) if t not in known]
             elif kind == "test_started":
                 suite.started.append(event["nodeid"])
+                suite.start_times.setdefault(event["nodeid"], float(event.get("t", 0.0)))
             elif kind == "test_finished":
                 suite.attempts.setdefault(event["nodeid"], []).append(event)
             elif kind == "collect_error":

@@ -8,6 +8,7 @@ code is always the cross-check: a non-zero exit is never reported as a pass.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import re
 import shlex
@@ -109,8 +110,8 @@ def prepare(job: Job) -> None:
     for stale in (job.junit_source, job.events_file, job.output_log):
         if stale is not None:
             stale.unlink(missing_ok=True)
-    for stale_watchdog in job.report_dir.glob("watchdog-*.txt"):
-        stale_watchdog.unlink(missing_ok=True)
+    for stale in job.report_dir.glob("watchdog-*.txt"):
+        stale.unlink(missing_ok=True)
 
 
 def _set_up(job: Job, children: ChildProcesses, env: dict[str, str]) -> str | None:
@@ -216,7 +217,12 @@ def judge_pytest(
     ]
     unfinished = suite.unfinished(attempts.crashed_ids)
     reason = attempts.stopped or _ended_early(job, attempts.code, len(unfinished))
-    tests += [not_run(job.name, n, f"not run: {reason}") for n in unfinished]
+    tests += [
+        dataclasses.replace(
+            not_run(job.name, n, f"not run: {reason}"), started=suite.start_times.get(n)
+        )
+        for n in unfinished
+    ]
     if attempts.stopped:
         return _cut_short(job, attempts, duration, tuple(tests))
     return _by_tests(

@@ -22,6 +22,7 @@ _OUTCOME_STYLE = {
     "rerun": "yellow",
     "xfailed": "yellow",
     "xpassed": "yellow",
+    "infrastructure": "magenta",
 }
 _STYLE = {
     Status.PASSED: "green",
@@ -164,7 +165,7 @@ def test_line(event: dict[str, object]) -> Text:
 
 
 def failure_report(test: TestResult) -> RenderableType:
-    kind = "ERROR" if test.outcome is Outcome.ERROR else "FAILED"
+    kind = {Outcome.ERROR: "ERROR", Outcome.INFRA: "INFRA"}.get(test.outcome, "FAILED")
     head = Text(f"{kind} ", style="bold red")
     head.append(f"[{test.category}] {test.location} {test.test_id}", style="bold")
     parts: list[RenderableType] = [head]
@@ -200,6 +201,9 @@ def closing_text(counts: Mapping[str, int], duration: float, categories_not_run:
     errors = counts.get("error", 0)
     if errors:
         text += f", {errors} {'error' if errors == 1 else 'errors'}"
+    infra = counts.get("infrastructure", 0)
+    if infra:  # failed because a service was down: apart from the tests' own failures
+        text += f", {infra} infrastructure {'failure' if infra == 1 else 'failures'}"
     for key in ("not run", "flaky"):
         if counts.get(key):
             text += f", {counts[key]} {key}"

@@ -28,7 +28,7 @@ border-right:1px solid #fff}
 .bar:hover{outline:2px solid #1f2328;z-index:1}
 .k-passed{background:#2da44e}.k-failed,.k-error{background:#cf222e}.k-skipped{background:#bf8700}
 .k-flaky{background:#fb8500}.k-not-run{background:#8c959f}
-.k-xfailed{background:#9a6700}.k-xpassed{background:#4ac26b}
+.k-xfailed{background:#9a6700}.k-xpassed{background:#4ac26b}.k-infrastructure{background:#8250df}
 .k-starting{background:#8250df}.k-healthy{background:#d8c6f5}.k-setup{background:#0969da}
 .legend span{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}
 .axis{display:flex;justify-content:space-between;margin-left:220px;font-size:11px;color:#57606a}

@@ -28,9 +28,10 @@ _RESULT = {
     Outcome.ERROR: Error,
     Outcome.SKIPPED: Skipped,
     Outcome.XFAILED: Skipped,
+    Outcome.INFRA: Error,  # an error, never a failure: the test did not fail its assertions
 }
 # JUnit has no xfail: pytest's own JUnit writes a skip of this type, readers know it.
-_TYPE = {Outcome.XFAILED: "pytest.xfail"}
+_TYPE = {Outcome.XFAILED: "pytest.xfail", Outcome.INFRA: "netra.infrastructure"}
 COUNTED = ("xfailed", "xpassed", "not-run", "subtests-passed")  # JUnit lacks them: properties
 NOT_RUN_LISTED = 200  # ids of tests that did not run, named in a suite's system-out
 
@@ -46,7 +47,7 @@ def write_junit(run: RunResult, path: Path) -> None:
     totals = run.totals()
     root.tests = sum(len(_cases(c)) for c in run.categories)
     root.failures = totals[Outcome.FAILED]
-    root.errors = totals[Outcome.ERROR]
+    root.errors = totals[Outcome.ERROR] + totals[Outcome.INFRA]
     root.time = _seconds(run.duration)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
@@ -87,7 +88,7 @@ def _suite(category: CategoryResult, service_logs: str = "") -> TestSuite:
         suite.append(SystemOut(clean(note)))  # type: ignore[no-untyped-call]
     suite.tests = len(cases)
     suite.failures = sum(t.outcome is Outcome.FAILED for t in cases)
-    suite.errors = sum(t.outcome is Outcome.ERROR for t in cases)
+    suite.errors = sum(t.outcome in (Outcome.ERROR, Outcome.INFRA) for t in cases)
     suite.skipped = sum(t.outcome in (Outcome.SKIPPED, Outcome.XFAILED) for t in cases)
     suite.time = _seconds(category.duration)
     return suite

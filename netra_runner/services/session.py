@@ -24,7 +24,7 @@ from netra_runner.events import EventLog
 from netra_runner.services.backend import Backend, ServiceInstance
 from netra_runner.services.choice import Choice, open_backend
 from netra_runner.services.external import ExternalInstance
-from netra_runner.services.health import HealthReport, probe_for, wait_healthy
+from netra_runner.services.health import HealthReport, Probe, probe_for, wait_healthy
 from netra_runner.services.isolation import Copies, Isolation, exports_for
 from netra_runner.services.setup import run_setup
 from netra_runner.services.spec import (
@@ -125,6 +125,15 @@ class ServiceSession:
                 text = service.instance.logs(tail=lines).rstrip() or "(no output)"
                 tails[service.name] = self.redact(text)
         return tails
+
+    def probe(self, name: str) -> tuple[Probe, float]:
+        """The health probe of a healthy service, and its timeout."""
+        spec, instance = self.specs[name], self._healthy[name].result().instance
+        if isinstance(instance, ExternalInstance):
+            probe, _, timeout = probe_for(spec.service)
+        else:
+            probe, _, timeout = self.backend.probe(spec, instance)
+        return probe, timeout
 
     def exports_for(self, names: tuple[str, ...]) -> dict[str, str]:
         env: dict[str, str] = {}

@@ -18,6 +18,7 @@ def test_the_report_has_a_version_totals_and_every_category() -> None:
         "xfailed": 0,
         "xpassed": 0,
         "not run": 0,
+        "infrastructure": 0,
         "flaky": 1,
         "subtests passed": 0,
     }

@@ -1,0 +1,159 @@
+"""Services watched while suites that use them run: one that exits, or whose health probe
+keeps failing, is *down*, said at once with why and its last log lines, so the failures of
+the tests that were using it are not read as test failures (execution/infrastructure.py).
+
+A check is cheap (the container's or the process's state, then the probe it was started
+with) and runs once a second for the services a running category uses. A probe that only
+made sense while starting (a log line, "still running", the image's HEALTHCHECK) is not
+repeated: those services are watched for staying up. Each check's verdict is written to a
+file per service (`health_file`): a suite's plugin reads it before it retries a failed
+test, and retries only once a check after the failure found its services up
+(worker_env.services_up_since).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from netra_runner.services.health import EngineProbe, LogProbe, Probe, RunningProbe
+
+if TYPE_CHECKING:
+    from netra_runner.services.session import ServiceSession
+
+INTERVAL = 1.0  # seconds between checks of one service
+DOWN_AFTER = 10.0  # seconds a running service's probe may fail in a row (at most its timeout)
+LOG_LINES = 20
+_START_ONLY = (LogProbe, RunningProbe, EngineProbe)
+
+
+@dataclass(frozen=True)
+class Outage:
+    service: str
+    since: float  # epoch seconds of its last good check: what failed after was its doing
+    detected: float  # epoch seconds
+    reason: str  # "exited with code 137", "unhealthy for 10s: ..."
+    logs: str  # its last lines, secrets masked
+
+
+class ServiceWatch:
+    def __init__(
+        self,
+        session: ServiceSession,
+        on_down: Callable[[Outage], None],
+        interval: float = INTERVAL,
+    ) -> None:
+        self.session = session
+        self.folder = session.log_dir / ".health"
+        self.on_down = on_down
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._in_use: set[str] = set()
+        self._down: dict[str, Outage] = {}
+        self._last_ok: dict[str, float] = {}
+        self._failing_since: dict[str, float] = {}
+        self._probes: dict[str, tuple[Probe, float]] = {}
+        self._stop = threading.Event()
+        self._soon = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="service-watch", daemon=True)
+
+    def start(self) -> ServiceWatch:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for stale in self.folder.iterdir():  # an earlier run's verdicts
+            stale.unlink(missing_ok=True)
+        self._thread.start()
+        return self
+
+    def health_file(self, name: str) -> Path:
+        return self.folder / name
+
+    def close(self) -> None:
+        self._stop.set()
+        self._soon.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
+
+    def use(self, names: set[str]) -> None:
+        """The services running categories use now: only those are checked."""
+        with self._lock:
+            for name in names - self._in_use:
+                self._last_ok[name] = time.time()  # healthy when the category started
+                self._verdict(name, {"up_at": self._last_ok[name]})
+            self._in_use = set(names)
+
+    def check_soon(self) -> None:
+        """A test failed: check now, so that a failure of its own is told apart from an
+        outage to within a moment, and a retry waiting for a verdict waits less."""
+        self._soon.set()
+
+    def outages(self) -> dict[str, Outage]:
+        with self._lock:
+            return dict(self._down)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._soon.wait(self.interval)
+            self._soon.clear()
+            if self._stop.is_set():
+                return
+            with self._lock:
+                watched = sorted(self._in_use - set(self._down))
+            for name in watched:
+                reason = self._check(name)
+                if reason is not None and not self._stop.is_set():
+                    self._mark(name, reason)
+
+    def _check(self, name: str) -> str | None:
+        """Why the service is down, or None."""
+        future = self.session.healthy(name)
+        if not future.done() or future.exception() is not None:
+            return None
+        instance = future.result().instance
+        now = time.time()
+        running, state = instance.state()
+        if not running:
+            return state
+        probe, timeout = self._probe(name)
+        ok, detail = (True, "") if isinstance(probe, _START_ONLY) else probe.check(instance)
+        with self._lock:
+            if ok:
+                self._last_ok[name] = now
+                self._failing_since.pop(name, None)
+                self._verdict(name, {"up_at": now})
+                return None
+            first = self._failing_since.setdefault(name, now)
+        failing = now - first
+        return (
+            f"unhealthy for {failing:.0f}s: {detail}"
+            if failing >= min(timeout, DOWN_AFTER)
+            else None
+        )
+
+    def _probe(self, name: str) -> tuple[Probe, float]:
+        if name not in self._probes:
+            self._probes[name] = self.session.probe(name)
+        return self._probes[name]
+
+    def _mark(self, name: str, reason: str) -> None:
+        instance = self.session.healthy(name).result().instance
+        logs = self.session.redact(instance.logs(tail=LOG_LINES).rstrip())
+        with self._lock:
+            since = self._last_ok.get(name, time.time())
+            outage = Outage(name, since, time.time(), self.session.redact(reason), logs)
+            self._down[name] = outage
+        self._verdict(name, {"down": outage.reason})
+        self.on_down(outage)
+
+    def _verdict(self, name: str, said: dict[str, object]) -> None:
+        path = self.health_file(name)
+        partial = path.with_name(f".{name}.partial")
+        try:
+            partial.write_text(json.dumps(said), encoding="utf-8")
+            partial.replace(path)  # a reader never sees half of one
+        except OSError:
+            pass  # a test deleted the reports folder: the plugin then retries as before
