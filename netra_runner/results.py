@@ -67,6 +67,7 @@ class TestResult:
     started: float | None = None  # epoch seconds when the first attempt began
     subtests_passed: int = 0  # its passed subtests (pytest counts them apart)
     parent: str = ""  # a subtest's own test (the id --last-failed runs again)
+    after_restart: bool = False  # ran again after its service went down and was restarted
 
     @property
     def flaky(self) -> bool:

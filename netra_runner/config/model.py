@@ -215,11 +215,17 @@ class Service:
     # instance: a whole instance per worker, each set up the same way, for suites that use
     # server-wide commands (FLUSHALL, CONFIG SET, users) no database can isolate.
     isolate: Literal["worker", "instance"] | None = None
+    # on-failure: one that goes down mid-run is started (and set up) again, and the tests
+    # its outage failed run once more; at most restart_limit times in a run.
+    restart: Literal["no", "on-failure"] = "no"
+    restart_limit: Annotated[StrictInt, Field(ge=1, le=10)] = 1
 
     @model_validator(mode="after")
     def _runs_somewhere(self) -> Service:
         if not self.image and self.external is None:
             raise ValueError("needs 'image' (a service netra-run runs) or 'external'")
+        if self.external is not None and self.restart != "no":
+            raise ValueError("an external service is someone else's: netra-run cannot restart it")
         check = self.healthcheck
         if self.external is not None and check is not None and (check.log or check.docker):
             raise ValueError("an external service is checked by exec, tcp or http only")

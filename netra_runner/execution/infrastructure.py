@@ -60,12 +60,33 @@ def _attributed(test: TestResult, outages: list[Outage], began: float) -> TestRe
     return test
 
 
+def merged(first: CategoryResult, again: CategoryResult) -> CategoryResult:
+    """A category's first result with the tests its service's outage failed, run again
+    once the service was back, in place of theirs."""
+    ran_again = {t.test_id for t in again.tests}
+    kept = [t for t in first.tests if t.test_id not in ran_again]
+    retried = [
+        dataclasses.replace(t, after_restart=True) if t.outcome is Outcome.PASSED else t
+        for t in again.tests
+    ]
+    tests = (*kept, *retried)
+    status: Status
+    if again.status in (Status.ERROR, Status.STOPPED, Status.INTERRUPTED):
+        status, reason = again.status, again.reason
+    elif any(t.outcome.is_bad or t.outcome is Outcome.NOT_RUN for t in tests):
+        status, reason = Status.FAILED, ""
+    else:
+        status, reason = Status.PASSED, ""
+    return dataclasses.replace(
+        first, status=status, reason=reason, tests=tests, duration=first.duration + again.duration
+    )
+
+
 def infrastructure_note(
-    outages: dict[str, Outage], results: Iterable[CategoryResult], began: float
+    outages: dict[str, Outage], dead: set[str], results: Iterable[CategoryResult], began: float
 ) -> str | None:
-    """What leads the summary: each outage, the tests it failed, and its last log lines."""
-    if not outages:
-        return None
+    """Why the run failed (exit 3): each outage that was not recovered from, or that still
+    failed tests when they ran again, with those tests' count and its last log lines."""
     results = list(results)
     lines = []
     for outage in sorted(outages.values(), key=lambda o: o.detected):
@@ -75,8 +96,10 @@ def infrastructure_note(
             for t in r.tests
             if t.outcome is Outcome.INFRA and t.message.startswith(f"service {outage.service} ")
         ]
+        if not counted and outage.service not in dead:
+            continue  # started again, and what it failed passed when run again
         tests = f"{len(counted)} {'test' if len(counted) == 1 else 'tests'}"
         lines.append(f"{describe(outage, began)}: {tests} failed while it was down")
         lines.append("  (infrastructure failures, not test failures; its last log lines:)")
         lines += [f"    {line}" for line in (outage.logs or "(no output)").splitlines()[-10:]]
-    return "\n".join(lines)
+    return "\n".join(lines) or None

@@ -109,6 +109,11 @@ class ChildProcesses:
             self._stopped.setdefault(category, reason)
         self._stop_running(category)
 
+    def allow(self, category: str) -> None:
+        """The category may run again (its service was started anew)."""
+        with self._lock:
+            self._stopped.pop(category, None)
+
     def why_stopped(self, category: str) -> str | None:
         with self._lock:
             return self.stopping or self._stopped.get(category)

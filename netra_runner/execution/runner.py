@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING
 from netra_runner.errors import ServiceError
 from netra_runner.events import FAILED_OUTCOMES, Event, EventLog
 from netra_runner.execution.copies import CategoryCopies, gated
-from netra_runner.execution.infrastructure import attribute, describe, infrastructure_note
+from netra_runner.execution.infrastructure import (
+    attribute,
+    describe,
+    infrastructure_note,
+    merged,
+)
 from netra_runner.execution.processes import ChildProcesses
 from netra_runner.execution.suites import prepare, run_job
 from netra_runner.plan import Job
@@ -27,6 +32,7 @@ from netra_runner.worker_env import HEALTH_VARIABLE
 if TYPE_CHECKING:
     from netra_runner.services.session import ServiceSession
 
+_AGAIN = (Outcome.INFRA, Outcome.NOT_RUN)  # what a restarted service's categories run again
 POLL = 0.2  # the main thread wakes this often: Ctrl-C, fail-fast and progress stay prompt
 WAIT = "wait"
 INTERRUPTED = "the run was interrupted"
@@ -73,6 +79,10 @@ class Runner:
         self.began = time.time()
         self.watch: ServiceWatch | None = None
         self.outages: dict[str, Outage] = {}  # services that went down, by name
+        self._dead: set[str] = set()  # down, and not started again
+        self._restarts: dict[str, int] = {}
+        self._first: dict[str, CategoryResult] = {}  # of categories running again
+        self._again_since: dict[str, float] = {}  # when each was queued to run again
         self._waiting: set[str] = set()  # categories said to wait for the worker budget
 
     def run(self) -> list[CategoryResult]:
@@ -138,9 +148,49 @@ class Runner:
             logs=outage.logs,
         )
         self.on_event(f"DOWN        {said}", None)
+        self._restart(outage.service)
         for name in list(self.running):
             if outage.service in self._jobs[name].services:
                 self.children.stop(name, said)
+
+    def _restart(self, name: str) -> None:
+        """`restart: on-failure`: started and set up anew; its categories run what its
+        outage failed once more, when it is back (`_again`)."""
+        service = self.services.specs[name].service if self.services else None
+        done = self._restarts.get(name, 0)
+        if service is None or service.restart != "on-failure" or done >= service.restart_limit:
+            self._dead.add(name)
+            return
+        assert self.services is not None and self.watch is not None
+        self._restarts[name] = done + 1
+        self.watch.forget(name)
+        self.services.restart(name).add_done_callback(lambda _: self._events.put(None))
+        self.events.emit("service_restarting", service=name, attempt=done + 1)
+        self.on_event(
+            f"RESTART     service {name} ({done + 1} of {service.restart_limit}): what its "
+            "outage failed runs again once it is back",
+            None,
+        )
+
+    def _again(self, job: Job, result: CategoryResult) -> bool:
+        """Queue the tests its restarted service's outage failed (or stopped) to run once
+        more: True when they were."""
+        restarted = [s for s in job.services if s in self.outages and s not in self._dead]
+        if not restarted or not job.is_pytest or result.name in self._again_since:
+            return False
+        ids = [t.nodeid for t in result.tests if t.outcome in _AGAIN and t.nodeid]
+        if not ids:
+            return False
+        self._first[result.name] = result
+        self._again_since[result.name] = time.time()
+        self.children.allow(result.name)
+        if job.output_log.is_file():  # the first run's output, kept beside the second's
+            job.output_log.replace(job.output_log.with_name("output.before-restart.log"))
+        again = dataclasses.replace(job, argv=job.restart_argv(ids))
+        self.pending.insert(0, dataclasses.replace(again, targets=(again.argv[-1],)))
+        services = ", ".join(restarted)
+        self.on_event(f"AGAIN       {job.name}: {len(ids)} tests once {services} is back", None)
+        return True
 
     def _check_services(self) -> None:
         """A service whose set-up failed while suites that use it run stops the run."""
@@ -182,7 +232,7 @@ class Runner:
             return CategoryResult(job.name, Status.SKIPPED, reason=f"not run: {self._stopped}")
         if job.skip:
             return CategoryResult(job.name, Status.SKIPPED, reason=job.skip)
-        down = [self.outages[s] for s in job.services if s in self.outages]
+        down = [self.outages[s] for s in job.services if s in self._dead]
         if down:
             reason = f"not run: {describe(down[0], self.began)}"
             return CategoryResult(job.name, Status.SKIPPED, reason=reason)
@@ -265,7 +315,14 @@ class Runner:
             result = dataclasses.replace(result, status=Status.STOPPED)
         job = self._jobs.get(result.name)
         if job is not None and self.outages:
-            result = attribute(result, job.services, self.outages, self.began)
+            since = self._again_since.get(result.name, 0.0)  # a second run: later outages
+            later = {n: o for n, o in self.outages.items() if o.detected > since}
+            result = attribute(result, job.services, later, self.began)
+        first = self._first.pop(result.name, None)
+        if first is not None:
+            result = merged(first, result)
+        elif job is not None and self._again(job, result):
+            return
         self.results[result.name] = result
         self.events.emit(
             "category_finished",
@@ -285,7 +342,7 @@ class Runner:
         return job.services if job is not None else ()
 
     def infrastructure_note(self) -> str | None:
-        return infrastructure_note(self.outages, self.results.values(), self.began)
+        return infrastructure_note(self.outages, self._dead, self.results.values(), self.began)
 
     def _watch(self, event: Event) -> None:
         if self.outages and any(s in self.outages for s in self._services_of(event)):

@@ -113,6 +113,13 @@ def flaky_line(test: TestResult) -> Text:
     return line
 
 
+def after_restart_line(test: TestResult) -> Text:
+    line = Text("AFTER RESTART ", style="bold magenta")
+    line.append(f"[{test.category}] {test.location} {test.test_id}", style="bold")
+    line.append("  passed when run again, once the service that went down was back")
+    return line
+
+
 def slowest(run: RunResult, count: int = SLOWEST) -> list[TestResult]:
     """The slowest tests that took measurable time (0: all of them), as pytest's
     --durations lists them."""
@@ -183,6 +190,7 @@ def closing_line(run: RunResult) -> str:
     """The line CI systems read: 'netra-run: N passed, N failed, N skipped in Xs'."""
     counts = {o.value: n for o, n in run.totals().items()} | {
         "flaky": len(run.flaky),
+        "passed after a restart": sum(t.after_restart for c in run.categories for t in c.tests),
         "subtests passed": run.subtests_passed(),
     }
     skipped = sum(1 for cat in run.categories if cat.status is Status.SKIPPED)
@@ -204,7 +212,7 @@ def closing_text(counts: Mapping[str, int], duration: float, categories_not_run:
     infra = counts.get("infrastructure", 0)
     if infra:  # failed because a service was down: apart from the tests' own failures
         text += f", {infra} infrastructure {'failure' if infra == 1 else 'failures'}"
-    for key in ("not run", "flaky"):
+    for key in ("not run", "flaky", "passed after a restart"):
         if counts.get(key):
             text += f", {counts[key]} {key}"
     if categories_not_run:

@@ -96,6 +96,8 @@ def _test(test: TestResult, run: RunResult) -> dict[str, Any]:
         record["parent"] = test.parent
     if test.subtests_passed:
         record["subtests_passed"] = test.subtests_passed
+    if test.after_restart:  # passed once its service was back: not flaky, not the test's
+        record["after_restart"] = True
     if test.reruns:
         record["flaky"] = test.flaky
         record["reruns"] = [

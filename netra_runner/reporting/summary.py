@@ -52,6 +52,8 @@ def print_summary(
         out.print(slow, soft_wrap=True)
     for test in run.flaky:
         out.print(render.flaky_line(test), soft_wrap=True)
+    for test in (t for c in run.categories for t in c.tests if t.after_restart):
+        out.print(render.after_restart_line(test), soft_wrap=True)
     for part in render.failures_by_category(run):
         out.print(part, soft_wrap=True)
     if run.service_error:

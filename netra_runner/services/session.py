@@ -106,6 +106,19 @@ class ServiceSession:
             self._healthy[name] = Future()
             self._futures[name] = self._pool.submit(self._start_one, self.specs[name])
 
+    def restart(self, name: str) -> Future[LiveService]:
+        """Start a service that went down anew (and set it up again): new futures, which
+        categories that start from now on wait for."""
+        down = self._healthy[name].result().instance
+        self._healthy[name] = Future()
+        self._futures[name] = self._pool.submit(self._start_again, self.specs[name], down)
+        return self._futures[name]
+
+    def _start_again(self, spec: ServiceSpec, down: ServiceInstance) -> LiveService:
+        if down in self._started:
+            self._discard(down)  # its logs were read when it went down
+        return self._start_one(spec)
+
     def future(self, name: str) -> Future[LiveService]:
         """Done when the service is healthy and set up (or failed)."""
         return self._futures[name]

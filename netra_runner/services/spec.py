@@ -101,7 +101,10 @@ def service_specs(project: Project, names: set[str]) -> dict[str, ServiceSpec]:
 def definition_hash(service: Service, root: Path | None = None) -> str:
     """The definition, set-up commands included, and what the set-up reads (`setup_inputs`,
     relative to the project root): a kept service whose migrations changed is set up anew."""
-    data = json.dumps(dataclasses.asdict(service), sort_keys=True, default=str)
+    fields = dataclasses.asdict(service)
+    for what_a_run_does in ("restart", "restart_limit"):  # not what the service is
+        fields.pop(what_a_run_does)
+    data = json.dumps(fields, sort_keys=True, default=str)
     digest = hashlib.sha256(data.encode())
     if root is not None:
         for name in service.setup_inputs:

@@ -91,6 +91,14 @@ class ServiceWatch:
         outage to within a moment, and a retry waiting for a verdict waits less."""
         self._soon.set()
 
+    def forget(self, name: str) -> None:
+        """It is being started again: watched anew once it is healthy."""
+        with self._lock:
+            self._down.pop(name, None)
+            self._failing_since.pop(name, None)
+            self._probes.pop(name, None)
+            self._last_ok[name] = time.time()
+
     def outages(self) -> dict[str, Outage]:
         with self._lock:
             return dict(self._down)

@@ -143,3 +143,35 @@ def test_a_service_that_dies_mid_run_fails_its_tests_as_infrastructure(
     summary = out[out.index("netra-run summary") :]
     assert "service postgres went down at" in summary
     assert "infrastructure failure" in out.splitlines()[-1], out.splitlines()[-1]
+
+
+def test_a_service_restarted_on_failure_comes_back_and_its_failed_tests_pass_again(
+    project: Path, backend: str
+) -> None:
+    config = project / "categories.yaml"
+    config.write_text(
+        config.read_text().replace(
+            "    exports: {DATABASE_URL",
+            "    restart: on-failure\n    restart_limit: 1\n    exports: {DATABASE_URL",
+        )
+    )
+    tests = project / "tests" / "test_db.py"
+    # Run again, the test that asked for the outage passes: it is past it.
+    tests.write_text(tests.read_text().replace("def test_1_a", "def skip_1_a"))
+    again = tests.read_text().replace(
+        '    SIGNAL.write_text("kill it")',
+        '    if SIGNAL.read_text() == "killed":\n'
+        "        return query()\n"
+        '    SIGNAL.write_text("kill it")',
+    )
+    tests.write_text(again)
+    code, out = run_and_kill(project, backend)
+    assert code == 0, out
+    assert "RESTART     service postgres (1 of 1)" in out, out
+    assert "AGAIN       db:" in out, out
+    results = outcomes(project)
+    assert {t["outcome"] for t in results.values()} == {"passed"}, results
+    again_ran = [name for name, t in results.items() if t.get("after_restart")]
+    assert "test_2_the_service_dies_meanwhile" in again_ran, results
+    assert not [t for t in results.values() if t.get("flaky")]
+    assert "passed after a restart" in out.splitlines()[-1], out.splitlines()[-1]
