@@ -124,6 +124,8 @@ class ServiceTiming:
     reused: bool
     started_at: float = 0.0  # epoch seconds
     setup_seconds: float = 0.0  # its set-up commands, after healthy
+    down_at: float | None = None  # epoch seconds it went down mid-run (its last good check)
+    down_reason: str = ""
 
 
 @dataclass(frozen=True)

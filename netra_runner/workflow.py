@@ -40,6 +40,7 @@ from netra_runner.selection.narrowing import narrow, select
 
 if TYPE_CHECKING:
     from netra_runner.services.session import ServiceSession
+    from netra_runner.services.watch import Outage
 
 CRASH_LOG = "netra-run-error.log"
 SHARD_HISTORY = "durations.json"
@@ -207,7 +208,7 @@ def _run_jobs(context: RunContext, jobs: list[Job], out: Console) -> RunResult:
             ordered,
             time.monotonic() - start,
             runner.service_error or runner.infrastructure_note(),
-            _timings(services),
+            _timings(services, runner.outages),
             runner.interrupted,
             started_at,
             _failing_service_logs(services, ordered),
@@ -229,13 +230,31 @@ def _history_out(context: RunContext) -> Path:
     return kept
 
 
-def _timings(services: ServiceSession | None) -> tuple[ServiceTiming, ...]:
+def _timings(
+    services: ServiceSession | None, outages: dict[str, Outage]
+) -> tuple[ServiceTiming, ...]:
     if services is None:
         return ()
-    return tuple(
-        ServiceTiming(s.name, s.seconds_to_healthy, s.reused, s.started_at, s.setup_seconds)
-        for s in services.live()
-    )
+    timings = []
+    for s in services.live():
+        down = outages.get(s.name)
+        timings.append(
+            ServiceTiming(
+                s.name,
+                s.seconds_to_healthy,
+                s.reused,
+                s.started_at,
+                s.setup_seconds,
+                down.since if down is not None and down.since >= s.started_at else None,
+                down.reason if down is not None else "",
+            )
+        )
+    for name, down in outages.items():  # it went down and is gone: its lane shows it
+        if name not in {t.name for t in timings}:
+            timings.append(
+                ServiceTiming(name, 0.0, False, down.since, 0.0, down.since, down.reason)
+            )
+    return tuple(timings)
 
 
 def _with_job(result: CategoryResult, job: Job) -> CategoryResult:

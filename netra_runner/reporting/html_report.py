@@ -28,7 +28,7 @@ border-right:1px solid #fff}
 .bar:hover{outline:2px solid #1f2328;z-index:1}
 .k-passed{background:#2da44e}.k-failed,.k-error{background:#cf222e}.k-skipped{background:#bf8700}
 .k-flaky{background:#fb8500}.k-not-run{background:#8c959f}
-.k-xfailed{background:#9a6700}.k-xpassed{background:#4ac26b}.k-infrastructure{background:#8250df}
+.k-xfailed{background:#9a6700}.k-xpassed{background:#4ac26b}.k-infrastructure{background:#8250df}.k-down{background:#a40e26}
 .k-starting{background:#8250df}.k-healthy{background:#d8c6f5}.k-setup{background:#0969da}
 .legend span{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}
 .axis{display:flex;justify-content:space-between;margin-left:220px;font-size:11px;color:#57606a}
@@ -36,7 +36,17 @@ details{margin:6px 0;border:1px solid #d0d7de;border-radius:6px;padding:6px 10px
 summary{cursor:pointer;font-family:ui-monospace,monospace}
 pre{white-space:pre-wrap;font-size:12px;background:#f6f8fa;padding:8px;overflow:auto}
 """
-LEGEND = ("passed", "failed", "skipped", "flaky", "starting", "setup", "healthy")
+LEGEND = (
+    "passed",
+    "failed",
+    "skipped",
+    "flaky",
+    "infrastructure",
+    "starting",
+    "setup",
+    "healthy",
+    "down",
+)
 
 
 def render_html(run: RunResult) -> str:

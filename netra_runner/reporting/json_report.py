@@ -38,6 +38,8 @@ def report_data(run: RunResult) -> dict[str, Any]:
                 "reused": s.reused,
                 "setup_seconds": round(s.setup_seconds, 3),
                 "started": _offset(s.started_at, run),
+                "down": _offset(s.down_at, run),
+                "down_reason": s.down_reason,
             }
             for s in run.services
         ],

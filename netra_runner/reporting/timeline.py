@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from netra_runner.results import RunResult
+from netra_runner.results import RunResult, ServiceTiming
 
 
 @dataclass(frozen=True)
@@ -49,14 +49,27 @@ def _service_lanes(run: RunResult) -> list[Lane]:
                     *_setup(service.name, ready, service.setup_seconds),
                     Bar(
                         ready + service.setup_seconds,
-                        max(run.duration - ready - service.setup_seconds, 0.0),
+                        max(_until(service, run) - ready - service.setup_seconds, 0.0),
                         "healthy",
                         f"{service.name} healthy",
                     ),
+                    *_down(service, run),
                 ),
             )
         )
     return result
+
+
+def _until(service: ServiceTiming, run: RunResult) -> float:
+    return run.duration if service.down_at is None else service.down_at - run.started_at
+
+
+def _down(service: ServiceTiming, run: RunResult) -> tuple[Bar, ...]:
+    if service.down_at is None:
+        return ()
+    start = max(service.down_at - run.started_at, 0.0)
+    label = f"{service.name} down: {service.down_reason}"
+    return (Bar(start, max(run.duration - start, 0.0), "down", label),)
 
 
 def _setup(name: str, start: float, seconds: float) -> tuple[Bar, ...]:

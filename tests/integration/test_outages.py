@@ -143,6 +143,10 @@ def test_a_service_that_dies_mid_run_fails_its_tests_as_infrastructure(
     summary = out[out.index("netra-run summary") :]
     assert "service postgres went down at" in summary
     assert "infrastructure failure" in out.splitlines()[-1], out.splitlines()[-1]
+    (service,) = report["services"]
+    assert service["down"] is not None and service["down_reason"], service
+    html = (project / "reports" / "report.html").read_text()
+    assert "bar k-down" in html and "bar k-infrastructure" in html
 
 
 def test_a_service_restarted_on_failure_comes_back_and_its_failed_tests_pass_again(

@@ -32,6 +32,8 @@ def test_the_report_has_a_version_totals_and_every_category() -> None:
             "reused": False,
             "setup_seconds": 0.0,
             "started": 0.1,
+            "down": None,
+            "down_reason": "",
         }
     ]
 
