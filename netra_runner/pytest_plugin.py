@@ -18,8 +18,10 @@ import os
 import shlex
 import signal
 import sys
+import threading
 import time
-from collections.abc import Iterator
+import traceback
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
@@ -45,9 +47,41 @@ FLAGS = "netra_python_flags"
 
 
 class TestTimeout(Exception):
-    """Raised inside a test that ran past its timeout, so the traceback shows where it was."""
+    """Raised inside a test that ran past its timeout, so the traceback shows where it was;
+    `context` is what else was going on then (its other threads, its services)."""
 
     __test__ = False
+
+    def __init__(self, message: str, context: str = "") -> None:
+        super().__init__(message)
+        self.context = context
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if call.excinfo is not None and isinstance(call.excinfo.value, TestTimeout):
+        context = call.excinfo.value.context
+        if context:  # a hang on a dead database reads as that
+            report.sections.append(("at the timeout", context))
+    return report
+
+
+def _at_timeout() -> str:
+    """The stacks of the test's other threads and its services' last verdicts."""
+    main = threading.main_thread().ident
+    names = {t.ident: t.name for t in threading.enumerate()}
+    parts = [
+        f"thread {names.get(ident, ident)}:\n{''.join(traceback.format_stack(frame)).rstrip()}"
+        for ident, frame in sys._current_frames().items()
+        if ident != main
+    ]
+    services = worker_env.services_state()
+    if services:
+        parts.append("services:\n" + services)
+    return "\n\n".join(parts)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -235,7 +269,7 @@ def _deadline(seconds: float) -> Iterator[None]:
         return
 
     def expire(signum: int, frame: FrameType | None) -> None:
-        raise TestTimeout(f"timeout after {seconds:g}s")
+        raise TestTimeout(f"timeout after {seconds:g}s", _at_timeout())
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)

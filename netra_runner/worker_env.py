@@ -119,3 +119,22 @@ def _verdict(path: Path) -> dict[str, object]:
     except (OSError, ValueError):
         return {}
     return said if isinstance(said, dict) else {}
+
+
+def services_state(env: MutableMapping[str, str] = os.environ) -> str:
+    """One line per service of this suite, as netra-run's last check found it."""
+    try:
+        files = json.loads(env.get(HEALTH_VARIABLE) or "[]")
+    except ValueError:
+        return ""
+    lines = []
+    for path in (Path(str(f)) for f in files) if isinstance(files, list) else ():
+        said = _verdict(path)
+        up_at = said.get("up_at")
+        if "down" in said:
+            lines.append(f"  {path.name}: DOWN ({said['down']})")
+        elif isinstance(up_at, (int, float)):
+            lines.append(f"  {path.name}: up at its last check, {time.time() - up_at:.1f}s ago")
+        else:
+            lines.append(f"  {path.name}: not checked yet")
+    return "\n".join(lines)

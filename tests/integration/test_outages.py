@@ -179,3 +179,33 @@ def test_a_service_restarted_on_failure_comes_back_and_its_failed_tests_pass_aga
     assert "test_2_the_service_dies_meanwhile" in again_ran, results
     assert not [t for t in results.values() if t.get("flaky")]
     assert "passed after a restart" in out.splitlines()[-1], out.splitlines()[-1]
+
+
+HANGS = """\
+import threading
+import time
+
+
+def test_hangs_with_a_helper_thread():
+    threading.Thread(target=time.sleep, args=(30,), name="helper", daemon=True).start()
+    time.sleep(30)
+"""
+
+
+def test_a_timeout_carries_the_other_threads_and_the_services_state(
+    project: Path, backend: str
+) -> None:
+    config = project / "categories.yaml"
+    config.write_text(config.read_text().replace("workers: 1", "workers: 1\n    timeout: 3"))
+    (project / "tests" / "test_db.py").write_text(HANGS)
+    env = {**os.environ, **QUIET}
+    command = [sys.executable, "-m", "netra_runner", "--all", "--real-services", "--plain"]
+    ran = subprocess.run(
+        [*command, "--services", backend], cwd=project, env=env, capture_output=True, text=True
+    )
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    (test,) = outcomes(project).values()
+    assert test["message"] == "timeout after 3s", test
+    assert "--- at the timeout ---" in test["output"], test
+    assert "thread helper:" in test["output"], test
+    assert "postgres: up at its last check" in test["output"], test
