@@ -206,6 +206,7 @@ def test_a_timeout_carries_the_other_threads_and_the_services_state(
     assert ran.returncode == 1, ran.stdout + ran.stderr
     (test,) = outcomes(project).values()
     assert test["message"] == "timeout after 3s", test
-    assert "--- at the timeout ---" in test["output"], test
-    assert "thread helper:" in test["output"], test
-    assert "postgres: up at its last check" in test["output"], test
+    output = str(test["output"])
+    assert "--- at the timeout ---" in output, test
+    assert "thread helper:" in output, test
+    assert "postgres: up at its last check" in output, test
