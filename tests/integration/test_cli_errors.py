@@ -126,13 +126,14 @@ def test_an_error_while_cleaning_up_after_an_interrupt_still_exits_130(
     before = signal.getsignal(sig)
     try:
         code = guard(interrupted_then_broken, Console(file=sys.stderr), tmp_path)
+        restored = signal.getsignal(sig)
     finally:
         signal.signal(signal.SIGINT, ignored)
     assert code == ExitCode.INTERRUPTED
     said = capsys.readouterr().err
     assert "interrupted (cleaning up after it hit RuntimeError: release unlocked lock" in said
     assert "RuntimeError" in (tmp_path / "netra-run-error.log").read_text()
-    assert signal.getsignal(sig) is before
+    assert restored is before
 
 
 def test_doctor_without_a_config_still_says_what_the_machine_can_run(tmp_path: Path) -> None:
