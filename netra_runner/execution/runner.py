@@ -26,6 +26,7 @@ from netra_runner.execution.suites import prepare, run_job
 from netra_runner.plan import Job
 from netra_runner.results import CategoryResult, Outcome, Status
 from netra_runner.secrets import MASK_VARIABLE, Masker, secrets_in
+from netra_runner.services.isolation import with_worker_env
 from netra_runner.services.watch import Outage, ServiceWatch
 from netra_runner.worker_env import HEALTH_VARIABLE
 
@@ -293,6 +294,7 @@ class Runner:
         try:
             if copies is not None:
                 env = {**env, **copies.prepare(job)}
+            env = with_worker_env({**job.env, **env}, job.name, job.workers)
             events = lambda: self.events.events_of(job.name)  # noqa: E731
             again = copies if job.isolated else None
             restarted = (lambda: _made_anew(again, job)) if again is not None else None
@@ -364,7 +366,7 @@ def _made_anew(copies: CategoryCopies, job: Job) -> dict[str, str]:
     """For a process started again after a crash: what the dead one left is not its."""
     env = copies.prepare(job, wait=True)
     copies.make(job)
-    return env
+    return with_worker_env({**job.env, **env}, job.name, job.workers)
 
 
 def _stopped_after(count: int) -> str:

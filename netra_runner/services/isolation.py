@@ -15,6 +15,7 @@ clients), so both backends behave the same.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Iterable, Sequence
@@ -25,6 +26,7 @@ from netra_runner.errors import ServiceError
 from netra_runner.services.backend import ServiceInstance
 from netra_runner.services.local.recipes import image_kind
 from netra_runner.services.spec import ServiceSpec
+from netra_runner.worker_env import WORKER_ENV
 
 WORKER = "{worker}"
 _NAME = re.compile(r"[^a-z0-9_]")
@@ -33,6 +35,26 @@ _NAME = re.compile(r"[^a-z0-9_]")
 def worker_ids(workers: int) -> list[str]:
     """xdist's worker ids; without xdist the one process is 'main'."""
     return [f"gw{n}" for n in range(workers)] if workers > 1 else ["main"]
+
+
+def worker_name(category: str, worker: str) -> str:
+    """What `{worker}` stands for: unique to the category and the worker, usable as a name."""
+    return _NAME.sub("_", f"{category}_{worker}")
+
+
+def with_worker_env(env: dict[str, str], category: str, workers: int) -> dict[str, str]:
+    """`{worker}` in a category's own env, rendered for each worker into its entry of
+    NETRA_WORKER_ENV (a key prefix, a schema, a bucket of its own)."""
+    templated = {k: v for k, v in env.items() if WORKER in v and k != WORKER_ENV}
+    if not templated:
+        return env
+    table: dict[str, dict[str, str]] = json.loads(env.get(WORKER_ENV) or "{}")
+    for worker in worker_ids(workers):
+        name = worker_name(category, worker)
+        table.setdefault(worker, {}).update(
+            {k: v.replace(WORKER, name) for k, v in templated.items()}
+        )
+    return {**env, WORKER_ENV: json.dumps(table)}
 
 
 def kind_of(spec: ServiceSpec) -> str | None:
@@ -72,7 +94,7 @@ class Isolation:
             return Copies(spec, instance, names)
         if kind == "redis":
             return Copies(spec, instance, self._redis_numbers(spec, instance, workers))
-        return Copies(spec, instance, {w: _NAME.sub("_", f"{category}_{w}") for w in workers})
+        return Copies(spec, instance, {w: worker_name(category, w) for w in workers})
 
     def fill(self, copies: Copies, workers: Sequence[str] | None = None) -> None:
         """Make the named copies (of `workers`, or all) from the set-up data, after the

@@ -347,3 +347,30 @@ def test_a_categorys_own_set_up_runs_before_its_copies_are_made(
     ran = netra(project, "--all", "--real-services", "--services", backend, "--plain")
     assert ran.code == 0, ran.out + ran.err
     assert ran.last_line.startswith("netra-run: 1 passed, 0 failed")
+
+
+NAMESPACED = """\
+import os
+
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def test_a_namespace_of_its_own_a():
+    assert os.environ["CACHE_PREFIX"] == f"app:plain_{WORKER}:"
+
+
+def test_a_namespace_of_its_own_b():
+    assert os.environ["CACHE_PREFIX"] == f"app:plain_{WORKER}:"
+"""
+
+
+def test_worker_in_a_categorys_env_names_each_workers_namespace(tmp_path: Path) -> None:
+    (tmp_path / "categories.yaml").write_text(
+        "version: 1\ncategories:\n  plain:\n    paths: [tests]\n    workers: 2\n"
+        '    env: {CACHE_PREFIX: "app:{worker}:"}\n'
+    )
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_namespaced.py").write_text(NAMESPACED)
+    ran = netra(tmp_path, "--all", "--plain")
+    assert ran.code == 0, ran.out + ran.err
+    assert ran.last_line.startswith("netra-run: 2 passed, 0 failed")
