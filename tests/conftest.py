@@ -53,6 +53,18 @@ def write_config(tmp_path: Path) -> Callable[..., Path]:
     return write
 
 
+BACKENDS = [
+    pytest.param("docker", marks=pytest.mark.docker),
+    pytest.param("local", marks=pytest.mark.local_services),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each service backend in turn: everything about services holds for both."""
+    return str(request.param)
+
+
 @pytest.fixture
 def services_project(tmp_path: Path) -> Path:
     """A private copy of the services fixture project."""

@@ -9,11 +9,6 @@ from pathlib import Path
 import pytest
 from helpers import netra
 
-BACKENDS = [
-    pytest.param("docker", marks=pytest.mark.docker),
-    pytest.param("local", marks=pytest.mark.local_services),
-]
-
 CONFIG = """\
 version: 1
 services:
@@ -84,11 +79,6 @@ def test_same_key_in_every_worker(n):
     assert client.get("k") == WORKER.encode()
     client.close()
 """
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture

@@ -13,11 +13,6 @@ from pathlib import Path
 import pytest
 from helpers import QUIET, kill_service
 
-BACKENDS = [
-    pytest.param("docker", marks=pytest.mark.docker),
-    pytest.param("local", marks=pytest.mark.local_services),
-]
-
 CONFIG = """\
 version: 1
 services:
@@ -74,11 +69,6 @@ def test_3_after_it(n):
     time.sleep(0.5)
     query()
 """
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture

@@ -18,15 +18,6 @@ from helpers import QUIET, Ran, leftovers, netra, sigint_as_in_a_terminal
 from junitparser import JUnitXml
 
 SECRET = "pw-Zq81-never-shown"
-BACKENDS = [
-    pytest.param("docker", marks=pytest.mark.docker),
-    pytest.param("local", marks=pytest.mark.local_services),
-]
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def real(project: Path, backend: str, *args: str, **kwargs: object) -> Ran:
