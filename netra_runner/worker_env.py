@@ -16,6 +16,7 @@ Imported by the pytest plugin in every test process: standard library only.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -27,6 +28,7 @@ REPLACEMENT = "replacement"  # not an id xdist gives (gw0, gw1, ...)
 GATE = "NETRA_WORKER_GATE"
 HEALTH_VARIABLE = "NETRA_SERVICES_HEALTH"  # files of netra-run's verdicts on the services
 HEALTH_WAIT = 5.0  # seconds a retry waits for a verdict on the services after its failure
+ASK = ".asked"  # touched beside the verdicts: netra-run then probes at its next look
 GATE_FILE_VARIABLE = "NETRA_WORKER_GATE_FILE"  # in a worker's entry: the gate of its copies
 GATE_TIMEOUT = 1800.0  # seconds: the longest set-up netra-run allows
 POLL = 0.01
@@ -99,6 +101,9 @@ def services_up_since(moment: float, env: MutableMapping[str, str] = os.environ)
     except ValueError:
         return True
     pending = [Path(str(f)) for f in files] if isinstance(files, list) else []
+    if pending:  # the folder may be gone (a test deleted it): the periodic probe answers
+        with contextlib.suppress(OSError):
+            (pending[0].parent / ASK).touch()
     deadline = time.monotonic() + HEALTH_WAIT
     while pending and time.monotonic() < deadline:
         for path in list(pending):

@@ -1,8 +1,8 @@
 """Failures that were the infrastructure's, not the tests'.
 
 A test of a category whose service went down (services/watch.py) that failed or errored
-after the service's last good check (less a short grace: a server dies before its last
-client notices) is an `infrastructure` outcome: its own count, JUnit errors naming the
+after the service's last good check (the window runs from there to when it was found down)
+is an `infrastructure` outcome: its own count, JUnit errors naming the
 service, exit 3. Tests that failed before stay test failures. The category is an error
 when nothing but its service's outage failed it.
 """
@@ -15,7 +15,9 @@ from collections.abc import Iterable
 from netra_runner.results import CategoryResult, Outcome, Status, TestResult
 from netra_runner.services.watch import Outage
 
-GRACE = 0.5  # seconds before a service's last good check that still count as its outage
+# The window opens at the service's last good check, not before: a probe that passed after
+# a failure proves the service was up then (a failing test asks for one at once).
+GRACE = 0.0
 
 
 def describe(outage: Outage, began: float) -> str:

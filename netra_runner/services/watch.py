@@ -22,11 +22,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from netra_runner.services.health import EngineProbe, LogProbe, Probe, RunningProbe
+from netra_runner.worker_env import ASK
 
 if TYPE_CHECKING:
     from netra_runner.services.session import ServiceSession
 
-INTERVAL = 1.0  # seconds between checks of one service
+INTERVAL = 1.0  # seconds between looks at whether a service still runs (cheap)
+PROBE_EVERY = (
+    5.0  # seconds between its health probes (a `docker exec` is not), unless a test failed
+)
 DOWN_AFTER = 10.0  # seconds a running service's probe may fail in a row (at most its timeout)
 LOG_LINES = 20
 _START_ONLY = (LogProbe, RunningProbe, EngineProbe)
@@ -58,6 +62,8 @@ class ServiceWatch:
         self._last_ok: dict[str, float] = {}
         self._failing_since: dict[str, float] = {}
         self._probes: dict[str, tuple[Probe, float]] = {}
+        self._probed_at: dict[str, float] = {}
+        self._answered = 0.0  # the last ask for a verdict answered
         self._stop = threading.Event()
         self._soon = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="service-watch", daemon=True)
@@ -97,6 +103,7 @@ class ServiceWatch:
             self._down.pop(name, None)
             self._failing_since.pop(name, None)
             self._probes.pop(name, None)
+            self._probed_at.pop(name, None)
             self._last_ok[name] = time.time()
 
     def outages(self) -> dict[str, Outage]:
@@ -105,19 +112,20 @@ class ServiceWatch:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            self._soon.wait(self.interval)
+            asked = self._soon.wait(self.interval) or self._asked()
             self._soon.clear()
             if self._stop.is_set():
                 return
             with self._lock:
                 watched = sorted(self._in_use - set(self._down))
             for name in watched:
-                reason = self._check(name)
+                reason = self._check(name, asked)
                 if reason is not None and not self._stop.is_set():
                     self._mark(name, reason)
 
-    def _check(self, name: str) -> str | None:
-        """Why the service is down, or None."""
+    def _check(self, name: str, asked: bool) -> str | None:
+        """Why the service is down, or None. Its probe runs when due, when a test failed,
+        and while it fails; only a probe that passed moves its last good check."""
         future = self.session.healthy(name)
         if not future.done() or future.exception() is not None:
             return None
@@ -127,6 +135,12 @@ class ServiceWatch:
         if not running:
             return state
         probe, timeout = self._probe(name)
+        with self._lock:
+            due = asked or name in self._failing_since
+            due = due or now - self._probed_at.get(name, 0.0) >= PROBE_EVERY
+        if not due and not isinstance(probe, _START_ONLY):
+            return None
+        self._probed_at[name] = now
         ok, detail = (True, "") if isinstance(probe, _START_ONLY) else probe.check(instance)
         with self._lock:
             if ok:
@@ -141,6 +155,17 @@ class ServiceWatch:
             if failing >= min(timeout, DOWN_AFTER)
             else None
         )
+
+    def _asked(self) -> bool:
+        """A suite's plugin asks for a verdict before it retries a test (worker_env.ASK)."""
+        try:
+            asked = (self.folder / ASK).stat().st_mtime
+        except OSError:
+            return False
+        if asked <= self._answered:
+            return False
+        self._answered = asked
+        return True
 
     def _probe(self, name: str) -> tuple[Probe, float]:
         if name not in self._probes:
