@@ -137,39 +137,64 @@ class Runner:
 
     def _went_down(self, outage: Outage) -> None:
         """Its categories are stopped (what they run now cannot pass), none starts again,
-        and their test processes retry nothing."""
-        self.outages[outage.service] = outage
-        said = describe(outage, self.began)
-        self.events.emit(
-            "service_down",
-            service=outage.service,
-            at=round(outage.detected - self.began, 3),
-            since=round(outage.since - self.began, 3),
-            reason=outage.reason,
-            logs=outage.logs,
-        )
-        self.on_event(f"DOWN        {said}", None)
-        self._restart(outage.service)
-        for name in list(self.running):
-            if outage.service in self._jobs[name].services:
-                self.children.stop(name, said)
+        and their test processes retry nothing. The services that depend on it (their
+        exports name it) go down with it, and are started again with it."""
+        if outage.service in self._dead:
+            return  # it went down with what it depends on, and was said then
+        down = [outage, *self._dependents_of(outage)]
+        restart = self._may_restart(outage.service)
+        attempt = self._restarts.get(outage.service, 0) + 1
+        for each in down:
+            self.outages[each.service] = each
+            said = describe(each, self.began)
+            self.events.emit(
+                "service_down",
+                service=each.service,
+                at=round(each.detected - self.began, 3),
+                since=round(each.since - self.began, 3),
+                reason=each.reason,
+                logs=each.logs,
+            )
+            self.on_event(f"DOWN        {said}", None)
+            if restart:
+                self._restart(each.service, attempt)
+            else:
+                self._dead.add(each.service)
+            for name in list(self.running):
+                if each.service in self._jobs[name].services:
+                    self.children.stop(name, said)
 
-    def _restart(self, name: str) -> None:
-        """`restart: on-failure`: started and set up anew; its categories run what its
-        outage failed once more, when it is back (`_again`)."""
+    def _dependents_of(self, outage: Outage) -> list[Outage]:
+        if self.services is None:
+            return []
+        specs, found, queue_ = self.services.specs, [], [outage.service]
+        while queue_:
+            name = queue_.pop(0)
+            for other, spec in specs.items():
+                if name in spec.service.depends_on and other not in found:
+                    found.append(other)
+                    queue_.append(other)
+        reason = f"it depends on {outage.service}, which went down"
+        return [dataclasses.replace(outage, service=name, reason=reason, logs="") for name in found]
+
+    def _may_restart(self, name: str) -> bool:
         service = self.services.specs[name].service if self.services else None
-        done = self._restarts.get(name, 0)
-        if service is None or service.restart != "on-failure" or done >= service.restart_limit:
-            self._dead.add(name)
-            return
+        if service is None or service.restart != "on-failure":
+            return False
+        return self._restarts.get(name, 0) < service.restart_limit
+
+    def _restart(self, name: str, attempt: int) -> None:
+        """`restart: on-failure`: started and set up anew (a dependent, after what it
+        depends on); its categories run what its outage failed once more, when it is back
+        (`_again`)."""
         assert self.services is not None and self.watch is not None
-        self._restarts[name] = done + 1
+        self._restarts[name] = self._restarts.get(name, 0) + 1
         self.watch.forget(name)
         self.services.restart(name).add_done_callback(lambda _: self._events.put(None))
-        self.events.emit("service_restarting", service=name, attempt=done + 1)
+        self.events.emit("service_restarting", service=name, attempt=attempt)
         self.on_event(
-            f"RESTART     service {name} ({done + 1} of {service.restart_limit}): what its "
-            "outage failed runs again once it is back",
+            f"RESTART     service {name} (restart {attempt}): what its outage failed runs "
+            "again once it is back",
             None,
         )
 

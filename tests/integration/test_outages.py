@@ -161,7 +161,7 @@ def test_a_service_restarted_on_failure_comes_back_and_its_failed_tests_pass_aga
     tests.write_text(again)
     code, out = run_and_kill(project, backend)
     assert code == 0, out
-    assert "RESTART     service postgres (1 of 1)" in out, out
+    assert "RESTART     service postgres (restart 1)" in out, out
     assert "AGAIN       db:" in out, out
     results = outcomes(project)
     assert {t["outcome"] for t in results.values()} == {"passed"}, results
@@ -200,3 +200,42 @@ def test_a_timeout_carries_the_other_threads_and_the_services_state(
     assert "--- at the timeout ---" in output, test
     assert "thread helper:" in output, test
     assert "postgres: up at its last check" in output, test
+
+
+@pytest.mark.local_services
+def test_the_services_that_depend_on_one_that_went_down_restart_with_it(project: Path) -> None:
+    config = project / "categories.yaml"
+    text = config.read_text().replace(
+        "    exports: {DATABASE_URL",
+        "    restart: on-failure\n    exports: {DATABASE_URL",
+    )
+    text = text.replace(
+        "categories:",
+        "  front:  # what it runs names the database it was started with\n"
+        "    image: netra-test/front:1\n"
+        "    depends_on: [postgres]\n"
+        "    ports: [8000]\n"
+        "    local:\n"
+        '      command: [sh, -c, \'echo "upstream $DATABASE_URL"; '
+        "exec python3 -m http.server {port:8000} --bind {host}']\n"
+        "    healthcheck: {http: {path: /}, interval: 0.1}\n"
+        '    exports: {FRONT_URL: "http://{host}:{port:8000}/"}\n'
+        "categories:",
+    )
+    config.write_text(text.replace("services: [postgres]", "services: [postgres, front]"))
+    tests = project / "tests" / "test_db.py"
+    source = tests.read_text().replace("def test_1_a", "def skip_1_a")
+    tests.write_text(
+        source.replace(
+            '    SIGNAL.write_text("kill it")',
+            '    if SIGNAL.read_text() == "killed":\n'
+            "        return query()\n"
+            '    SIGNAL.write_text("kill it")',
+        )
+    )
+    code, out = run_and_kill(project, "local")
+    assert code == 0, out
+    assert "DOWN        service front went down at" in out, out
+    assert "it depends on postgres, which went down" in out, out
+    assert "RESTART     service front (restart 1)" in out, out
+    assert {t["outcome"] for t in outcomes(project).values()} == {"passed"}
