@@ -319,7 +319,7 @@ class Runner:
         try:
             if copies is not None:
                 env = {**env, **copies.prepare(job)}
-            env = with_worker_env({**job.env, **env}, job.name, job.workers)
+            env = with_worker_env(env, job.env, job.name, job.workers)
             events = lambda: self.events.events_of(job.name)  # noqa: E731
             again = copies if job.isolated else None
             restarted = (lambda: _made_anew(again, job)) if again is not None else None
@@ -391,7 +391,7 @@ def _made_anew(copies: CategoryCopies, job: Job) -> dict[str, str]:
     """For a process started again after a crash: what the dead one left is not its."""
     env = copies.prepare(job, wait=True)
     copies.make(job)
-    return with_worker_env({**job.env, **env}, job.name, job.workers)
+    return with_worker_env(env, job.env, job.name, job.workers)
 
 
 def _stopped_after(count: int) -> str:

@@ -42,18 +42,20 @@ def worker_name(category: str, worker: str) -> str:
     return _NAME.sub("_", f"{category}_{worker}")
 
 
-def with_worker_env(env: dict[str, str], category: str, workers: int) -> dict[str, str]:
-    """`{worker}` in a category's own env, rendered for each worker into its entry of
-    NETRA_WORKER_ENV (a key prefix, a schema, a bucket of its own)."""
-    templated = {k: v for k, v in env.items() if WORKER in v and k != WORKER_ENV}
+def with_worker_env(
+    env: dict[str, str], own: dict[str, str], category: str, workers: int
+) -> dict[str, str]:
+    """`{worker}` in a category's own env (`own`), rendered for each worker into its entry
+    of NETRA_WORKER_ENV in `env` (a key prefix, a schema, a bucket of its own). A service's
+    export of the same name wins, as it does over the category's env everywhere."""
+    templated = {k: v for k, v in own.items() if WORKER in v and env.get(k, v) == v}
     if not templated:
         return env
     table: dict[str, dict[str, str]] = json.loads(env.get(WORKER_ENV) or "{}")
     for worker in worker_ids(workers):
         name = worker_name(category, worker)
-        table.setdefault(worker, {}).update(
-            {k: v.replace(WORKER, name) for k, v in templated.items()}
-        )
+        rendered = {k: v.replace(WORKER, name) for k, v in templated.items()}
+        table[worker] = {**rendered, **table.get(worker, {})}
     return {**env, WORKER_ENV: json.dumps(table)}
 
 
