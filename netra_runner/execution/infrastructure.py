@@ -1,10 +1,11 @@
 """Failures that were the infrastructure's, not the tests'.
 
 A test of a category whose service went down (services/watch.py) that failed or errored
-after the service's last good check (the window runs from there to when it was found down)
-is an `infrastructure` outcome: its own count, JUnit errors naming the
-service, exit 3. Tests that failed before stay test failures. The category is an error
-when nothing but its service's outage failed it.
+after the service's last good check, or was running when its category was stopped, is an
+`infrastructure` outcome: its own count, a JUnit error naming the service, exit 3. The
+window opens at that check and not before: a probe that passed after a failure proves the
+service was up then (a failing test asks for one at once). Tests that failed before stay
+test failures; the category is an error when nothing but the outage failed it.
 """
 
 from __future__ import annotations
@@ -14,11 +15,6 @@ from collections.abc import Iterable
 
 from netra_runner.results import CategoryResult, Outcome, Status, TestResult
 from netra_runner.services.watch import Outage
-
-# The window opens at the service's last good check, not before: a probe that passed after
-# a failure proves the service was up then (a failing test asks for one at once).
-GRACE = 0.0
-
 
 def describe(outage: Outage, began: float) -> str:
     return f"service {outage.service} went down at {outage.detected - began:.1f}s ({outage.reason})"
@@ -56,7 +52,7 @@ def _attributed(test: TestResult, outages: list[Outage], began: float) -> TestRe
         return test
     ended = test.started + test.duration
     for outage in sorted(outages, key=lambda o: o.since):
-        if ended >= outage.since - GRACE:
+        if ended >= outage.since:
             message = f"{describe(outage, began)}: {test.message}".rstrip(": ")
             return dataclasses.replace(test, outcome=Outcome.INFRA, message=message)
     return test

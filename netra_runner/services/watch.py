@@ -2,13 +2,13 @@
 keeps failing, is *down*, said at once with why and its last log lines, so the failures of
 the tests that were using it are not read as test failures (execution/infrastructure.py).
 
-A check is cheap (the container's or the process's state, then the probe it was started
-with) and runs once a second for the services a running category uses. A probe that only
-made sense while starting (a log line, "still running", the image's HEALTHCHECK) is not
-repeated: those services are watched for staying up. Each check's verdict is written to a
-file per service (`health_file`): a suite's plugin reads it before it retries a failed
-test, and retries only once a check after the failure found its services up
-(worker_env.services_up_since).
+For the services a running category uses: once a second a look at whether the container
+or process still runs (cheap), and every 5 s the probe it was started with (a `docker
+exec` is not cheap), at once when a test failed or a suite asks before a retry. A probe
+that only made sense while starting (a log line, "still running", the image's HEALTHCHECK)
+is not repeated: those services are watched for staying up. Each probe's verdict is written
+to a file per service (`health_file`): a suite's plugin retries a failed test only once a
+probe after the failure found its services up (worker_env.services_up_since).
 """
 
 from __future__ import annotations
