@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from netra_runner.results import CategoryResult, Outcome, Status, TestResult
 from netra_runner.services.watch import Outage
 
+
 def describe(outage: Outage, began: float) -> str:
     return f"service {outage.service} went down at {outage.detected - began:.1f}s ({outage.reason})"
 
