@@ -106,11 +106,11 @@ class CategoryCopies:
         with self._lock:
             return self._failed.get(category)
 
-    def release(self, category: str) -> None:
+    def release(self, category: str, quiet: bool = False) -> None:
         with self._lock:
             copies = self._held.pop(category, [])
         if copies:
-            self.services.release(copies)
+            self.services.release(copies, quiet)
 
     def on_event(self, event: Event) -> None:
         """A listener of the event stream; the copy is made off the thread that polls it."""

@@ -333,8 +333,8 @@ class Runner:
         except BaseException as exc:  # a bug must not leave the main loop waiting forever
             result = CategoryResult(job.name, Status.ERROR, reason=f"netra-run failed: {exc!r}")
         finally:
-            if copies is not None:
-                copies.release(job.name)
+            if copies is not None:  # a service that went down has nothing left to drop
+                copies.release(job.name, quiet=any(s in self.outages for s in job.services))
         self._events.put(result)
 
     def _finish(self, result: CategoryResult) -> None:

@@ -214,7 +214,8 @@ class ServiceSession:
             raise failed
         return copies
 
-    def release(self, copies: list[Copies]) -> None:
+    def release(self, copies: list[Copies], quiet: bool = False) -> None:
+        """`quiet`: their service went down, so nothing is left to drop and that is no news."""
         for each in copies:
             for instance in each.instances.values():
                 if instance in self._started:
@@ -222,7 +223,8 @@ class ServiceSession:
             try:
                 self._isolation.release(each)
             except ServiceError as exc:  # the service went away: nothing left to drop
-                self.say(self.redact(str(exc)))
+                if not quiet:
+                    self.say(self.redact(str(exc)))
 
     def recopy(self, copies: list[Copies], worker: str) -> None:
         """One worker's copies made anew: its process died, and what it left is not for the
