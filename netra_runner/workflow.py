@@ -208,7 +208,7 @@ def _run_jobs(context: RunContext, jobs: list[Job], out: Console) -> RunResult:
             ordered,
             time.monotonic() - start,
             runner.service_error or runner.infrastructure_note(),
-            _timings(services, runner.outages),
+            _timings(services, runner.recovery.outages),
             runner.interrupted,
             started_at,
             _failing_service_logs(services, ordered),

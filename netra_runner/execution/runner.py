@@ -15,13 +15,8 @@ from typing import TYPE_CHECKING
 from netra_runner.errors import ServiceError
 from netra_runner.events import FAILED_OUTCOMES, Event, EventLog
 from netra_runner.execution.copies import CategoryCopies, gated
-from netra_runner.execution.infrastructure import (
-    attribute,
-    describe,
-    infrastructure_note,
-    merged,
-)
 from netra_runner.execution.processes import ChildProcesses
+from netra_runner.execution.recovery import Recovery
 from netra_runner.execution.suites import prepare, run_job
 from netra_runner.plan import Job
 from netra_runner.results import CategoryResult, Outcome, Status
@@ -33,7 +28,6 @@ from netra_runner.worker_env import HEALTH_VARIABLE
 if TYPE_CHECKING:
     from netra_runner.services.session import ServiceSession
 
-_AGAIN = (Outcome.INFRA, Outcome.NOT_RUN)  # what a restarted service's categories run again
 POLL = 0.2  # the main thread wakes this often: Ctrl-C, fail-fast and progress stay prompt
 WAIT = "wait"
 INTERRUPTED = "the run was interrupted"
@@ -77,25 +71,23 @@ class Runner:
         self.interrupted = False
         self._stopped: str | None = None  # why nothing more may start
         self._events: queue.Queue[CategoryResult | Outage | None] = queue.Queue()
-        self.began = time.time()
         self.watch: ServiceWatch | None = None
-        self.outages: dict[str, Outage] = {}  # services that went down, by name
-        self._dead: set[str] = set()  # down, and not started again
-        self._restarts: dict[str, int] = {}
-        self._first: dict[str, CategoryResult] = {}  # of categories running again
-        self._again_since: dict[str, float] = {}  # when each was queued to run again
+        self.recovery = Recovery(
+            services, children, events, lambda line: on_event(line, None), self._wake
+        )
         self._waiting: set[str] = set()  # categories said to wait for the worker budget
 
     def run(self) -> list[CategoryResult]:
         self.events.listen(self._watch)
         if self.copies is not None:
             self.events.listen(self.copies.on_event)
-        self.began = time.time()
+        self.recovery.began = time.time()
         if self.services is not None:
             self.services.start()
             for name in self.services.specs:
-                self.services.future(name).add_done_callback(lambda _: self._events.put(None))
+                self.services.future(name).add_done_callback(lambda _: self._wake())
             self.watch = ServiceWatch(self.services, self._events.put).start()
+            self.recovery.watch = self.watch
         try:
             self._loop()
         finally:
@@ -129,94 +121,11 @@ class Runner:
             self._check_services()
             return
         if isinstance(event, Outage):
-            self._went_down(event)
+            self.recovery.went_down(event, {n: self._jobs[n] for n in self.running})
             return
         self.running.pop(event.name, None)
         self.events.unfollow(event.name)
         self._finish(event)
-
-    def _went_down(self, outage: Outage) -> None:
-        """Its categories are stopped (what they run now cannot pass), none starts again,
-        and their test processes retry nothing. The services that depend on it (their
-        exports name it) go down with it, and are started again with it."""
-        if outage.service in self._dead:
-            return  # it went down with what it depends on, and was said then
-        down = [outage, *self._dependents_of(outage)]
-        restart = self._may_restart(outage.service)
-        attempt = self._restarts.get(outage.service, 0) + 1
-        for each in down:
-            self.outages[each.service] = each
-            said = describe(each, self.began)
-            self.events.emit(
-                "service_down",
-                service=each.service,
-                at=round(each.detected - self.began, 3),
-                since=round(each.since - self.began, 3),
-                reason=each.reason,
-                logs=each.logs,
-            )
-            self.on_event(f"DOWN        {said}", None)
-            if restart:
-                self._restart(each.service, attempt)
-            else:
-                self._dead.add(each.service)
-            for name in list(self.running):
-                if each.service in self._jobs[name].services:
-                    self.children.stop(name, said)
-
-    def _dependents_of(self, outage: Outage) -> list[Outage]:
-        if self.services is None:
-            return []
-        specs, found, queue_ = self.services.specs, [], [outage.service]
-        while queue_:
-            name = queue_.pop(0)
-            for other, spec in specs.items():
-                if name in spec.service.depends_on and other not in found:
-                    found.append(other)
-                    queue_.append(other)
-        reason = f"it depends on {outage.service}, which went down"
-        return [dataclasses.replace(outage, service=name, reason=reason, logs="") for name in found]
-
-    def _may_restart(self, name: str) -> bool:
-        service = self.services.specs[name].service if self.services else None
-        if service is None or service.restart != "on-failure":
-            return False
-        return self._restarts.get(name, 0) < service.restart_limit
-
-    def _restart(self, name: str, attempt: int) -> None:
-        """`restart: on-failure`: started and set up anew (a dependent, after what it
-        depends on); its categories run what its outage failed once more, when it is back
-        (`_again`)."""
-        assert self.services is not None and self.watch is not None
-        self._restarts[name] = self._restarts.get(name, 0) + 1
-        self.watch.forget(name)
-        self.services.restart(name).add_done_callback(lambda _: self._events.put(None))
-        self.events.emit("service_restarting", service=name, attempt=attempt)
-        self.on_event(
-            f"RESTART     service {name} (restart {attempt}): what its outage failed runs "
-            "again once it is back",
-            None,
-        )
-
-    def _again(self, job: Job, result: CategoryResult) -> bool:
-        """Queue the tests its restarted service's outage failed (or stopped) to run once
-        more: True when they were."""
-        restarted = [s for s in job.services if s in self.outages and s not in self._dead]
-        if not restarted or not job.is_pytest or result.name in self._again_since:
-            return False
-        ids = [t.nodeid for t in result.tests if t.outcome in _AGAIN and t.nodeid]
-        if not ids:
-            return False
-        self._first[result.name] = result
-        self._again_since[result.name] = time.time()
-        self.children.allow(result.name)
-        if job.output_log.is_file():  # the first run's output, kept beside the second's
-            job.output_log.replace(job.output_log.with_name("output.before-restart.log"))
-        again = dataclasses.replace(job, argv=job.restart_argv(ids))
-        self.pending.insert(0, dataclasses.replace(again, targets=(again.argv[-1],)))
-        services = ", ".join(restarted)
-        self.on_event(f"AGAIN       {job.name}: {len(ids)} tests once {services} is back", None)
-        return True
 
     def _check_services(self) -> None:
         """A service whose set-up failed while suites that use it run stops the run."""
@@ -258,10 +167,9 @@ class Runner:
             return CategoryResult(job.name, Status.SKIPPED, reason=f"not run: {self._stopped}")
         if job.skip:
             return CategoryResult(job.name, Status.SKIPPED, reason=job.skip)
-        down = [self.outages[s] for s in job.services if s in self._dead]
-        if down:
-            reason = f"not run: {describe(down[0], self.began)}"
-            return CategoryResult(job.name, Status.SKIPPED, reason=reason)
+        gone = self.recovery.skip_reason(job)
+        if gone is not None:
+            return CategoryResult(job.name, Status.SKIPPED, reason=gone)
         if any(gate not in self.results for gate in job.gates):
             return WAIT
         blocked = [self.results[g] for g in job.gates if not self.results[g].ok]
@@ -334,22 +242,18 @@ class Runner:
             result = CategoryResult(job.name, Status.ERROR, reason=f"netra-run failed: {exc!r}")
         finally:
             if copies is not None:  # a service that went down has nothing left to drop
-                copies.release(job.name, quiet=any(s in self.outages for s in job.services))
+                copies.release(job.name, quiet=self.recovery.hit(job.services))
         self._events.put(result)
 
     def _finish(self, result: CategoryResult) -> None:
         if result.status is Status.INTERRUPTED and not self.interrupted:
             result = dataclasses.replace(result, status=Status.STOPPED)
         job = self._jobs.get(result.name)
-        if job is not None and self.outages:
-            since = self._again_since.get(result.name, 0.0)  # a second run: later outages
-            later = {n: o for n, o in self.outages.items() if o.detected > since}
-            result = attribute(result, job.services, later, self.began)
-        first = self._first.pop(result.name, None)
-        if first is not None:
-            result = merged(first, result)
-        elif job is not None and self._again(job, result):
-            return
+        if job is not None:
+            judged = self.recovery.judged(job, result, lambda again: self.pending.insert(0, again))
+            if judged is None:
+                return  # it runs again, once its service is back
+            result = judged
         self.results[result.name] = result
         self.events.emit(
             "category_finished",
@@ -369,10 +273,13 @@ class Runner:
         return job.services if job is not None else ()
 
     def infrastructure_note(self) -> str | None:
-        return infrastructure_note(self.outages, self._dead, self.results.values(), self.began)
+        return self.recovery.note(self.results.values())
+
+    def _wake(self) -> None:
+        self._events.put(None)
 
     def _watch(self, event: Event) -> None:
-        if self.outages and any(s in self.outages for s in self._services_of(event)):
+        if self.recovery.hit(self._services_of(event)):
             return  # failures while its service is down are not the tests': no --maxfail
         failed = event["event"] == "test_finished" and event.get("outcome") in FAILED_OUTCOMES
         if failed and self.watch is not None and self._services_of(event):
