@@ -82,6 +82,7 @@ class CategoryCopies:
         with self._lock:
             self._held[job.name], self._jobs[job.name] = copies, job
             (self._gated.add if gating else self._gated.discard)(job.name)
+            self._failed.pop(job.name, None)  # an earlier run's (before a restart)
         if not gating:
             return {WORKER_ENV: json.dumps(per_worker)} if per_worker else {}
         gates = {w: job.report_dir / f"{GATE_FILE}.{w}" for w in per_worker}
