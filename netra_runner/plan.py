@@ -19,9 +19,19 @@ from netra_runner.interpreters import environment as interpreter_env
 from netra_runner.options import RunOptions
 from netra_runner.secrets import secrets_in
 from netra_runner.selection.categories import Selected
+from netra_runner.worker_env import GATE, GATE_FILE_VARIABLE, HEALTH_VARIABLE, WORKER_ENV
 
-# Variables a pytest parent sets for itself; a child suite inheriting them gets confused.
-_PARENT_ONLY = ("PYTEST_CURRENT_TEST", "PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT")
+# Variables a parent sets for itself (pytest's, or a netra-run this one runs inside, for
+# its own suite); a child suite inheriting them gets confused, or another suite's copies.
+_PARENT_ONLY = (
+    "PYTEST_CURRENT_TEST",
+    "PYTEST_XDIST_WORKER",
+    "PYTEST_XDIST_WORKER_COUNT",
+    WORKER_ENV,
+    GATE,
+    GATE_FILE_VARIABLE,
+    HEALTH_VARIABLE,
+)
 
 
 PLUGIN = "netra_runner.pytest_plugin"

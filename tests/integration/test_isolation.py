@@ -364,3 +364,24 @@ def test_worker_in_a_categorys_env_names_each_workers_namespace(tmp_path: Path) 
     ran = netra(tmp_path, "--all", "--plain")
     assert ran.code == 0, ran.out + ran.err
     assert ran.last_line.startswith("netra-run: 2 passed, 0 failed")
+
+
+def test_a_netra_run_inside_a_suite_does_not_hand_on_the_outer_suites_copies(
+    tmp_path: Path,
+) -> None:
+    """netra-run's own tests run netra-run: the outer worker's copies are not the inner's."""
+    (tmp_path / "categories.yaml").write_text(
+        "version: 1\ncategories:\n  plain:\n    paths: [tests]\n"
+    )
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_inner.py").write_text(
+        "import os\n\n\ndef test_sees_no_outer_copy():\n"
+        '    assert "DATABASE_URL" not in os.environ\n'
+        '    assert not any(k.startswith("NETRA_WORKER") for k in os.environ)\n'
+    )
+    outer = {
+        "NETRA_WORKER_ENV": json.dumps({"main": {"DATABASE_URL": "postgresql://outer/app_x"}}),
+        "NETRA_WORKER_GATE": json.dumps({"path": str(tmp_path / "never"), "who": "main"}),
+    }
+    ran = netra(tmp_path, "--all", "--plain", env=outer, timeout=60)
+    assert ran.code == 0, ran.out + ran.err
