@@ -58,7 +58,7 @@ class EventLog:
         self.poll()
         with self._lock:
             tail = self._tails.get(category)
-            return [] if tail is None else list(tail.seen)
+        return [] if tail is None else tail.snapshot()
 
     def unfollow(self, category: str) -> None:
         self.poll()
@@ -102,18 +102,27 @@ class CategoryTail:
         self.offset = 0
         self.seen: list[Event] = []
         self._handle: IO[bytes] | None = None
+        # The main loop polls while a category's thread reads its events to judge it: two
+        # reads of one offset would count every line twice (a test's one attempt as two).
+        self._lock = threading.RLock()  # read_new closes a replaced file under it
 
     def read_new(self) -> list[Event]:
-        events = self._read_held()
-        if self._replaced():
-            self.close()
-            events += self._read_held()
-        return events
+        with self._lock:
+            events = self._read_held()
+            if self._replaced():
+                self.close()
+                events += self._read_held()
+            return events
+
+    def snapshot(self) -> list[Event]:
+        with self._lock:
+            return list(self.seen)
 
     def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
+        with self._lock:
+            if self._handle is not None:
+                self._handle.close()
+                self._handle = None
 
     def _read_held(self) -> list[Event]:
         if self._handle is None:

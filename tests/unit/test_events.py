@@ -1,4 +1,6 @@
+import json
 import shutil
+import threading
 from pathlib import Path
 
 from netra_runner.events import CategoryTail, EventLog, read_events
@@ -109,3 +111,34 @@ def test_junit_names_follow_pytest() -> None:
         "test_y[1-2]",
     )
     assert junit_names("tests/test_a.py") == ("", "tests.test_a")
+
+
+def test_a_category_file_read_from_two_threads_at_once_counts_each_line_once(
+    tmp_path: Path,
+) -> None:
+    """The main loop polls while the category's thread reads its events to judge it."""
+    path = tmp_path / "events.ndjson"
+    tail = CategoryTail("unit", path)
+    lines = 3000
+    writing = threading.Event()
+
+    def write() -> None:
+        with path.open("a", encoding="utf-8") as out:
+            for n in range(lines):
+                out.write(json.dumps({"event": "test_finished", "n": n}) + "\n")
+                out.flush()
+        writing.set()
+
+    def read() -> None:
+        while not writing.is_set():
+            tail.read_new()
+        tail.read_new()
+
+    threads = [threading.Thread(target=write), *(threading.Thread(target=read) for _ in range(4))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    tail.read_new()
+    tail.close()
+    assert sorted(e["n"] for e in tail.snapshot()) == list(range(lines))
