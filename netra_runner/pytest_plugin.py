@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
@@ -47,26 +47,20 @@ FLAGS = "netra_python_flags"
 
 
 class TestTimeout(Exception):
-    """Raised inside a test that ran past its timeout, so the traceback shows where it was;
-    `context` is what else was going on then (its other threads, its services)."""
+    """Raised inside a test that ran past its timeout, so the traceback shows where it was."""
 
     __test__ = False
 
-    def __init__(self, message: str, context: str = "") -> None:
-        super().__init__(message)
-        self.context = context
+
+# What else was going on when a test timed out (its other threads, its services), taken
+# when the alarm fires and put on the failed report: a hang on a dead database reads as that.
+_at_the_timeout: list[str] = []
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    report = yield
-    if call.excinfo is not None and isinstance(call.excinfo.value, TestTimeout):
-        context = call.excinfo.value.context
-        if context:  # a hang on a dead database reads as that
-            report.sections.append(("at the timeout", context))
-    return report
+def _with_context(reports: list[pytest.TestReport], context: str) -> None:
+    failed = next((r for r in reports if r.failed), None)
+    if failed is not None and context:
+        failed.sections.append(("at the timeout", context))
 
 
 def _at_timeout() -> str:
@@ -223,6 +217,8 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     for attempt in range(1, retries + 2):
         with _deadline(timeout), _hard(guard, item.nodeid, bound):
             reports = runtestprotocol(item, nextitem=nextitem, log=False)
+        if _at_the_timeout:
+            _with_context(reports, _at_the_timeout.pop())
         again = attempt <= retries and any(r.failed for r in reports)
         # A retry is for the test: none while a service it uses is down.
         again = again and worker_env.services_up_since(time.time())
@@ -269,7 +265,8 @@ def _deadline(seconds: float) -> Iterator[None]:
         return
 
     def expire(signum: int, frame: FrameType | None) -> None:
-        raise TestTimeout(f"timeout after {seconds:g}s", _at_timeout())
+        _at_the_timeout[:] = [_at_timeout()]
+        raise TestTimeout(f"timeout after {seconds:g}s")
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)

@@ -134,10 +134,9 @@ class Isolation:
         kind, name = kind_of(copies.spec), copies.names[worker]
         if kind == "postgres":
             # The dead worker's sessions may not have ended yet: FORCE ends them (13+).
-            drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
-            create = f'CREATE DATABASE "{name}" TEMPLATE "{_database(copies.spec)}"'
+            sql = _clone_sql([name], _database(copies.spec), " WITH (FORCE)")
             with self._cloning:
-                _psql(copies.spec, copies.instance, drop, create)
+                _psql(copies.spec, copies.instance, *sql)
         elif kind == "redis":
             _flush(copies.spec, copies.instance, name)
 
@@ -183,12 +182,12 @@ def _database(spec: ServiceSpec) -> str:
     return env.get("POSTGRES_DB") or env.get("POSTGRES_USER") or "postgres"
 
 
-def _clone_sql(names: Iterable[str], template: str) -> list[str]:
+def _clone_sql(names: Iterable[str], template: str, drop_options: str = "") -> list[str]:
     return [
         sql
         for name in names
         for sql in (
-            f'DROP DATABASE IF EXISTS "{name}"',
+            f'DROP DATABASE IF EXISTS "{name}"{drop_options}',
             f'CREATE DATABASE "{name}" TEMPLATE "{template}"',
         )
     ]

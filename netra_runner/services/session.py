@@ -141,11 +141,7 @@ class ServiceSession:
 
     def probe(self, name: str) -> tuple[Probe, float]:
         """The health probe of a healthy service, and its timeout."""
-        spec, instance = self.specs[name], self._healthy[name].result().instance
-        if isinstance(instance, ExternalInstance):
-            probe, _, timeout = probe_for(spec.service)
-        else:
-            probe, _, timeout = self.backend.probe(spec, instance)
+        probe, _, timeout = self._probe_of(self.specs[name], self._healthy[name].result().instance)
         return probe, timeout
 
     def exports_for(self, names: tuple[str, ...]) -> dict[str, str]:
@@ -357,15 +353,17 @@ class ServiceSession:
     def _wait(
         self, spec: ServiceSpec, instance: ServiceInstance, quick: bool = False
     ) -> HealthReport:
-        if isinstance(instance, ExternalInstance):
-            probe, interval, timeout = probe_for(spec.service)
-        else:
-            probe, interval, timeout = self.backend.probe(spec, instance)
+        probe, interval, timeout = self._probe_of(spec, instance)
         return wait_healthy(instance, probe, interval, 0.0 if quick else timeout, stop=self._stop)
 
+    def _probe_of(self, spec: ServiceSpec, instance: ServiceInstance) -> tuple[Probe, float, float]:
+        """Someone else's service is probed as configured; ours as its backend knows how."""
+        if isinstance(instance, ExternalInstance):
+            return probe_for(spec.service)
+        return self.backend.probe(spec, instance)
+
     def _unhealthy(self, spec: ServiceSpec, instance: ServiceInstance, report: HealthReport) -> str:
-        external = isinstance(instance, ExternalInstance)
-        probe = (probe_for(spec.service) if external else self.backend.probe(spec, instance))[0]
+        probe = self._probe_of(spec, instance)[0]
         if report.exited:
             head = f"service {spec.name} {report.exited} while starting"
         elif self._stop.is_set():

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import QUIET, kill_service
+from helpers import QUIET, kill_service, netra
 
 CONFIG = """\
 version: 1
@@ -189,12 +189,8 @@ def test_a_timeout_carries_the_other_threads_and_the_services_state(
     config = project / "categories.yaml"
     config.write_text(config.read_text().replace("workers: 1", "workers: 1\n    timeout: 3"))
     (project / "tests" / "test_db.py").write_text(HANGS)
-    env = {**os.environ, **QUIET}
-    command = [sys.executable, "-m", "netra_runner", "--all", "--real-services", "--plain"]
-    ran = subprocess.run(
-        [*command, "--services", backend], cwd=project, env=env, capture_output=True, text=True
-    )
-    assert ran.returncode == 1, ran.stdout + ran.stderr
+    ran = netra(project, "--all", "--real-services", "--services", backend, "--plain")
+    assert ran.code == 1, ran.out + ran.err
     (test,) = outcomes(project).values()
     assert test["message"] == "timeout after 3s", test
     output = str(test["output"])
