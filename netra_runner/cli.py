@@ -61,6 +61,7 @@ def run(
     keep_services: flags.KeepServices = False,
     services: flags.Services = None,
     workers: flags.Workers = None,
+    xdist: flags.Xdist = False,
     fail_fast: flags.FailFast = False,
     maxfail: flags.MaxFail = None,
     timeout: flags.Timeout = None,

@@ -40,10 +40,10 @@ class EventLog:
         self._write({"t": round(time.time(), 4), "event": event, **fields})
 
     def follow(self, category: str, path: Path, mask: Masker | None = None) -> None:
-        """Copy the category's own event file into this stream from now on (with what
-        its tests wrote masked)."""
+        """Copy an event file of the category's (one per process of a sliced category)
+        into this stream from now on, with what its tests wrote masked."""
         with self._lock:
-            self._tails[category] = CategoryTail(category, path, mask)
+            self._tails[str(path)] = CategoryTail(category, path, mask)
 
     def poll(self) -> None:
         """Forward what followed files gained since the last poll."""
@@ -53,17 +53,17 @@ class EventLog:
             for event in tail.read_new():
                 self._write(event)
 
-    def events_of(self, category: str) -> list[Event]:
-        """Every event of a followed category so far, as its own file had them."""
+    def events_of(self, path: Path) -> list[Event]:
+        """Every event of a followed file so far."""
         self.poll()
         with self._lock:
-            tail = self._tails.get(category)
+            tail = self._tails.get(str(path))
         return [] if tail is None else tail.snapshot()
 
-    def unfollow(self, category: str) -> None:
+    def unfollow(self, path: Path) -> None:
         self.poll()
         with self._lock:
-            tail = self._tails.pop(category, None)
+            tail = self._tails.pop(str(path), None)
         if tail is not None:
             tail.close()
 

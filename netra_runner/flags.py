@@ -180,6 +180,15 @@ Services = Annotated[
         metavar="[auto|docker|local]",
     ),
 ]
+Xdist = Annotated[
+    bool,
+    typer.Option(
+        "--xdist",
+        help="Run every category's workers under pytest-xdist, even where the history "
+        "would let them run as independent processes (for suites that need xdist itself).",
+        rich_help_panel=EXECUTION,
+    ),
+]
 Workers = Annotated[
     str | None,
     typer.Option(

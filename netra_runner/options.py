@@ -47,6 +47,7 @@ class RunOptions:
     services: Choice | None = None  # None: the profile's, else auto
     services_flag: bool = False  # --services was on the command line (not NETRA_SERVICES)
     workers: int | str | None = None  # None: each category's own setting; "auto" or N: the budget
+    xdist: bool = False  # never slice: every category with workers runs under xdist
     fail_fast: bool = False
     maxfail: int | None = None  # stop the run after this many failures
     durations: int | None = None  # the slowest N in the summary; 0: all

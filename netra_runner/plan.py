@@ -9,16 +9,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from netra_runner.config import Project
+from netra_runner.config import Category, Project
 from netra_runner.config.checks import render_args
 from netra_runner.context import RunContext
 from netra_runner.errors import UsageError
+from netra_runner.execution.history import Durations
 from netra_runner.execution.workers import budget, category_workers
 from netra_runner.interpreters import Interpreter, of_category, own, probe
 from netra_runner.interpreters import environment as interpreter_env
 from netra_runner.options import RunOptions
 from netra_runner.secrets import secrets_in
-from netra_runner.selection.categories import Selected
+from netra_runner.selection.categories import Selected, holds
 from netra_runner.worker_env import GATE, GATE_FILE_VARIABLE, HEALTH_VARIABLE, WORKER_ENV
 
 # Variables a parent sets for itself (pytest's, or a netra-run this one runs inside, for
@@ -35,6 +36,8 @@ _PARENT_ONLY = (
 
 
 PLUGIN = "netra_runner.pytest_plugin"
+SLICE_OPTION = "--netra-slice"
+XDIST_OPTIONS = ("--numprocesses", "--dist", "-d", "--tx", "--maxprocesses", "--max-worker-restart")
 MAX_WORKER_RESTARTS = 4
 MAX_INLINE_TARGETS = 50
 
@@ -60,6 +63,8 @@ class Job:
     args_span: tuple[int, int] = (0, 0)  # where the category's own `args` are in argv
     setup: tuple[tuple[str, ...], ...] = ()  # the category's set-up commands, run first
     isolated: tuple[tuple[str, str], ...] = ()  # (service, worker or instance): a copy each
+    slices: int = 0  # > 1: that many pytest processes, each its own share (no xdist)
+    worker: str = "main"  # a share's worker name (gw0, ...), as its events give it
 
     @property
     def output_log(self) -> Path:
@@ -83,10 +88,44 @@ class Job:
         return dataclasses.replace(self, argv=(*self.argv[:start], *filled, *self.argv[end:]))
 
     def restart_argv(self, nodeids: list[str]) -> tuple[str, ...]:
-        """The same command for only these tests (after a crash); ids go in an @file."""
+        """The same command for only these tests (after a crash); ids go in an @file.
+        A share's restart runs them all: they are its share already."""
         args = self.report_dir / "restart-args.txt"
         _write_lines(args, nodeids)
-        return (*self.argv[: len(self.argv) - len(self.targets)], f"@{args}")
+        kept = self.argv[: len(self.argv) - len(self.targets)]
+        return (*(a for a in kept if not a.startswith(f"{SLICE_OPTION}=")), f"@{args}")
+
+    @property
+    def event_files(self) -> tuple[Path, ...]:
+        """Every event file its processes write: one per share of a sliced category."""
+        return tuple(s.events_file for s in self.shares()) if self.slices else (self.events_file,)
+
+    def shares(self) -> list[Job]:
+        """A sliced category's processes, each a job of its own (its report folder, its
+        command) under the category's name. They cut their shares from the history copy
+        in `history_copy`, so a history written meanwhile cannot move a test between them."""
+        return [self._share(k) for k in range(1, self.slices + 1)]
+
+    def _share(self, index: int) -> Job:
+        folder = self.report_dir / "shares" / f"gw{index - 1}"
+        own = {
+            "--netra-durations=": f"--netra-durations={self.history_copy}",
+            "--netra-events=": f"--netra-events={folder / 'events.ndjson'}",
+        }
+        argv = [next((v for k, v in own.items() if a.startswith(k)), a) for a in self.argv]
+        end = len(argv) - len(self.targets)
+        return dataclasses.replace(
+            self,
+            argv=(*argv[:end], f"{SLICE_OPTION}={index}/{self.slices}", *argv[end:]),
+            report_dir=folder,
+            junit_source=folder / "junit.xml",  # never written: the events are its report
+            slices=0,
+            worker=f"gw{index - 1}",
+        )
+
+    @property
+    def history_copy(self) -> Path:
+        return self.report_dir / "durations.json"
 
 
 def make_jobs(context: RunContext, entries: tuple[Selected, ...]) -> list[Job]:
@@ -115,10 +154,12 @@ def _job(
     span = (0, 0)
     python = interpreter(project, entry)
     notes: tuple[str, ...] = ()
+    slices = 0
     if category.command is None:
         workers = category_workers(category, defaults, limit, history)
         workers, notes = _fit(entry.name, python, workers)
-        argv, span = _pytest_argv(context, entry, report_dir, workers, first)
+        slices = workers if sliceable(category, context.options, workers, history) else 0
+        argv, span = _pytest_argv(context, entry, report_dir, workers, first, sliced=bool(slices))
         cwd, junit = project.root, report_dir / "junit.xml"
     else:
         argv = category.command
@@ -144,6 +185,7 @@ def _job(
         args_span=span,
         setup=category.setup,
         isolated=isolated_services(project, entry),
+        slices=slices,
     )
 
 
@@ -185,23 +227,32 @@ def _seconds(*values: float | str | None) -> float:
 
 
 def _pytest_argv(
-    context: RunContext, entry: Selected, report_dir: Path, workers: int, first: list[str]
+    context: RunContext,
+    entry: Selected,
+    report_dir: Path,
+    workers: int,
+    first: list[str],
+    sliced: bool = False,
 ) -> tuple[tuple[str, ...], tuple[int, int]]:
+    """A sliced category's shares write no JUnit of their own (one path for all of them):
+    their events are their report."""
     project, options = context.project, context.options
     category, defaults = entry.category, project.config.defaults
     timeout = _seconds(options.timeout, category.timeout, defaults.timeout)
     retries = int(_first(options.retries, category.retries, defaults.retries))
     argv = [*interpreter(project, entry).argv, "-m", "pytest", "-p", PLUGIN]
-    argv += [f"--junitxml={report_dir / 'junit.xml'}"]
+    if not sliced:
+        argv += [f"--junitxml={report_dir / 'junit.xml'}"]
     argv += [f"--netra-events={report_dir / 'events.ndjson'}", f"--netra-timeout={timeout:g}"]
     argv += [f"--netra-retries={retries}", f"--netra-durations={context.history_file}"]
-    # xunit1 keeps file and line per test; output is kept for failing tests only.
-    argv += ["-o", "junit_family=xunit1", "-o", "junit_logging=all"]
-    argv += ["-o", "junit_log_passing_tests=false", "-o", f"junit_suite_name={entry.name}"]
+    if not sliced:
+        # xunit1 keeps file and line per test; output is kept for failing tests only.
+        argv += ["-o", "junit_family=xunit1", "-o", "junit_logging=all"]
+        argv += ["-o", "junit_log_passing_tests=false", "-o", f"junit_suite_name={entry.name}"]
     # One broken file must not hide every other test of the category.
     argv += ["--continue-on-collection-errors", "--tb=short", "-q"]
     argv += narrowing_args(entry, options)
-    if workers > 1:
+    if workers > 1 and not sliced:
         if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
             argv += ["-p", "xdist.plugin"]  # with autoload on, loading it again is an error
         argv += ["-n", str(workers), f"--max-worker-restart={MAX_WORKER_RESTARTS}"]
@@ -218,6 +269,20 @@ def _pytest_argv(
         _write_lines(report_dir / "first.txt", first)
         argv += [f"--netra-first={report_dir / 'first.txt'}"]
     return (*argv, *target_args(entry.targets, report_dir)), span  # targets last: see restart
+
+
+def sliceable(category: Category, options: RunOptions, workers: int, history: Durations) -> bool:
+    """Whether its workers can be independent processes with shares cut in advance
+    (execution/slices.py): the history must know its tests (else xdist's pull-based
+    scheduling balances it), it has no services (a worker's copy, gate and replacement
+    are xdist's), and nothing asks for xdist itself."""
+    if workers < 2 or category.services or options.xdist:
+        return False
+    args = [*category.args, *options.pytest_args]
+    if any(a.split("=")[0] in XDIST_OPTIONS or a.startswith("-n") for a in args):
+        return False
+    known = sum(1 for nodeid in history.tests if holds(category.paths, nodeid.split("::")[0]))
+    return known >= workers
 
 
 def narrowing_args(entry: Selected, options: RunOptions) -> list[str]:

@@ -44,6 +44,7 @@ TIMEOUT = "netra_timeout"
 DURATIONS = "netra_durations"
 FIRST = "netra_first"
 FLAGS = "netra_python_flags"
+SLICE = "netra_slice"
 
 
 class TestTimeout(Exception):
@@ -90,6 +91,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--netra-python-flags", dest=FLAGS, default="", help="interpreter flags for workers"
     )
+    group.addoption("--netra-slice", dest=SLICE, default=None, help="K/N: run share K of N")
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -146,12 +148,13 @@ def pytest_configure(config: pytest.Config) -> None:
     # rootdir (a nested project's own config moves it): that is how they are passed back in.
     base = os.path.relpath(config.rootpath, config.invocation_params.dir)
     worker = config.workerinput["workerid"] if is_worker else "main"  # type: ignore[attr-defined]
+    sliced = _slicing(config, base)
     if path and is_worker:
         # Only a worker knows it is starting a test; the controller hears of it without a name.
         starts = WorkerStarts(Path(path), worker, base)
         config.pluginmanager.register(starts, "netra-worker-starts")
     elif path:
-        writer = EventWriter(Path(path), base, starts=not distributed)
+        writer = EventWriter(Path(path), base, starts=not distributed, sliced=sliced)
         config.pluginmanager.register(writer, "netra-events")
         if distributed and os.environ.get(worker_env.WORKER_ENV):
             from netra_runner.replaced_workers import ReplacedWorkers
@@ -186,6 +189,51 @@ class WorkerFlags:
         for spec in specs:
             if spec.popen and not spec.python:
                 spec.python = shlex.join([sys.executable, *self.flags])
+
+
+def _slicing(config: pytest.Config, base: str) -> Slicing | None:
+    value = config.getoption(SLICE)
+    if not value:
+        return None
+    from netra_runner.execution import slices
+
+    try:
+        index, count = slices.parse(value)
+    except ValueError as exc:
+        raise pytest.UsageError(f"--netra-slice: {exc}") from None
+    sliced = Slicing(index, count, config.getoption(DURATIONS), base, _first(config, base))
+    config.pluginmanager.register(sliced, "netra-slicing")
+    return sliced
+
+
+class Slicing:
+    """This process runs share `index` of `count` of the collection (execution/slices.py)."""
+
+    def __init__(
+        self, index: int, count: int, durations: str | None, base: str, first: frozenset[str]
+    ) -> None:
+        self.index, self.count = index, count
+        self.durations, self.base, self.first = durations, base, first
+        self.collected: dict[str, Any] = {}  # what the whole collection was, for its event
+        self.worker = f"gw{index - 1}"  # as xdist would name it: reports show one lane each
+
+    @pytest.hookimpl(trylast=True)  # after -k, -m and --netra-first had their say
+    def pytest_collection_modifyitems(
+        self, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        from netra_runner.execution import slices
+        from netra_runner.execution.history import Durations
+
+        ids = [item.nodeid for item in items]
+        history = Durations.load(self.durations).relative_to(self.base)
+        mine = slices.shares(ids, history, self.count, self.first)[self.index - 1]
+        self.collected = {
+            "index": self.index,
+            "count": self.count,
+            "of": len(ids),
+            "digest": slices.digest(ids),
+        }
+        items[:] = [items[i] for i in mine]
 
 
 def _first(config: pytest.Config, base: str) -> frozenset[str]:
@@ -424,10 +472,14 @@ def rebase(nodeid: str, base: str) -> str:
 class EventWriter(EventFile):
     """Writes one JSON line per event; lives in the process that sees every report."""
 
-    def __init__(self, path: Path, base: str = ".", starts: bool = True) -> None:
+    def __init__(
+        self, path: Path, base: str = ".", starts: bool = True, sliced: Slicing | None = None
+    ) -> None:
         super().__init__(path)
         self.base = base
         self.starts = starts  # False under xdist: the workers write their own starts
+        self.sliced = sliced
+        self.worker = sliced.worker if sliced is not None else "main"
         self.attempts: dict[tuple[str, int], list[pytest.TestReport]] = {}
         # By test, not attempt: a subtest's report carries no attempt; the test's teardown
         # closes each attempt's count.
@@ -445,7 +497,8 @@ class EventWriter(EventFile):
     def _collected(self, ids: list[str]) -> None:
         if not self.collected:
             self.collected = True
-            self.emit("collected", tests=ids)
+            shares = {"slice": self.sliced.collected} if self.sliced is not None else {}
+            self.emit("collected", tests=ids, **shares)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         nodeid = rebase(report.nodeid, self.base)
@@ -463,7 +516,7 @@ class EventWriter(EventFile):
 
     def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
         if self.starts:
-            self.emit("test_started", nodeid=rebase(nodeid, self.base), worker="main")
+            self.emit("test_started", nodeid=rebase(nodeid, self.base), worker=self.worker)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         attempt = getattr(report, "netra_attempt", 1)
@@ -473,7 +526,7 @@ class EventWriter(EventFile):
             return
         self.attempts.setdefault(key, []).append(report)
         if _when(report) in ("teardown", "???"):  # "???": xdist's report for a crashed worker
-            summary = summarize(self.attempts.pop(key), attempt, self.base)
+            summary = summarize(self.attempts.pop(key), attempt, self.base, self.worker)
             summary["subtests_passed"] = self.subtests_passed.pop(report.nodeid, 0)
             if summary["outcome"] == "crashed":
                 summary |= self._timed_out(summary)
@@ -484,7 +537,7 @@ class EventWriter(EventFile):
         if subtest_outcome(report) == "passed":
             self.subtests_passed[report.nodeid] = self.subtests_passed.get(report.nodeid, 0) + 1
             return
-        summary = summarize([report], key[1], self.base)
+        summary = summarize([report], key[1], self.base, self.worker)
         parent = summary["nodeid"]
         summary |= {
             "nodeid": f"{parent} {getattr(report, 'netra_subtest', None) or description(report)}",
@@ -505,7 +558,9 @@ class EventWriter(EventFile):
         self.emit("session_finished", exitstatus=int(exitstatus))
 
 
-def summarize(reports: list[pytest.TestReport], attempt: int, base: str = ".") -> dict[str, Any]:
+def summarize(
+    reports: list[pytest.TestReport], attempt: int, base: str = ".", worker: str = "main"
+) -> dict[str, Any]:
     """One attempt's setup/call/teardown reports as one outcome."""
     first = reports[0]
     bad = next((r for r in reports if r.failed or _outcome(r) == "rerun"), None)
@@ -521,7 +576,7 @@ def summarize(reports: list[pytest.TestReport], attempt: int, base: str = ".") -
         "attempt": attempt,
         "duration": round(sum(r.duration for r in reports), 4),
         "setup": round(sum(r.duration for r in reports if r.when == "setup"), 4),
-        "worker": node.gateway.id if node is not None else "main",
+        "worker": node.gateway.id if node is not None else worker,
         "file": os.path.normpath(Path(base, fspath)),
         "line": None if line is None else line + 1,
         "message": _message(shown) if shown is not None else "",

@@ -20,14 +20,16 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bench_real import REAL
 
 
 @dataclass
@@ -86,96 +88,250 @@ def tiny() -> Suite:
     return Suite("tiny", {"m0": [0.001] * 20})
 
 
-SUITES = {"heavy": heavy_tailed, "modules": module_fixtures, "fast": many_fast, "tiny": tiny}
+def tiny_many() -> Suite:
+    return Suite("tiny20k", {f"m{i}": [0.0] * 200 for i in range(100)})
 
 
+SUITES = {
+    "heavy": heavy_tailed,
+    "modules": module_fixtures,
+    "fast": many_fast,
+    "tiny": tiny,
+    "tiny20k": tiny_many,
+}
+DEFAULT_WORKERS = {"heavy": (2, 4), "modules": (2, 4), "fast": (2, 4)}  # others: W=2
 ENV = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "NO_COLOR": "1"}
+COUNTED = ("passed", "failed", "errors", "skipped", "xfailed", "xpassed")
+# Each ends at an event: run_started, category_started, the first collected, the first
+# test_started, the last test_finished, run_finished, the process's exit.
+PHASES = ("start-up", "to pytest", "collection", "to first test", "tests", "wrap-up", "exit")
+_COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed)\b")
 
 
-def test_phase(root: Path) -> float:
-    """Seconds from the first test's start to the last test's end in the last netra-run."""
-    events = [
-        json.loads(line) for line in (root / "reports" / "events.ndjson").read_text().splitlines()
+@dataclass
+class Project:
+    """One suite as every tool runs it: a folder, its test paths, its environment."""
+
+    name: str
+    folder: Path
+    paths: list[str]
+    env: dict[str, str]
+    known: Suite | None = None  # a synthetic suite: its ideal is known, not measured
+
+    def ideal(self, workers: int, serial: float) -> float:
+        if self.known is None:
+            return serial / workers
+        return max(self.known.longest, self.known.total / workers)
+
+
+@dataclass
+class Run:
+    wall: float
+    code: int
+    counts: dict[str, int]
+    phases: dict[str, float] = field(default_factory=dict)  # netra-run only
+    idle: float | None = None  # worker-seconds with no test on them, netra-run only
+
+    @property
+    def tests(self) -> int:
+        return sum(self.counts.values())
+
+
+def pytest_counts(output: str) -> dict[str, int]:
+    """From pytest's closing line; an INTERNALERROR can leave none (then nothing counted)."""
+    lines = [line for line in output.splitlines() if re.search(r" in [\d.]+s\b", line)]
+    if not lines:
+        return {}
+    found = {kind: int(n) for n, kind in _COUNT.findall(lines[-1])}
+    if "error" in found:
+        found["errors"] = found.pop("error")
+    return found
+
+
+def netra_counts(reports: Path) -> dict[str, int]:
+    try:
+        totals = json.loads((reports / "report.json").read_text())["totals"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    counts = {kind: int(totals.get(kind, 0)) for kind in COUNTED if kind != "errors"}
+    counts["errors"] = int(totals.get("error", 0))
+    counts["failed"] += int(totals.get("infrastructure", 0))
+    counts["not run"] = int(totals.get("not run", 0))  # never in a complete run
+    return {kind: n for kind, n in counts.items() if n}
+
+
+def phases(reports: Path, launched: float, ended: float) -> tuple[dict[str, float], float | None]:
+    """The wall time cut at the events that mark each stage, and the idle worker-seconds
+    between the first test's start and the last test's end."""
+    events = [json.loads(line) for line in (reports / "events.ndjson").read_text().splitlines()]
+
+    def first(kind: str, last: bool = False) -> float | None:
+        times = [e["t"] for e in events if e["event"] == kind]
+        return (max(times) if last else min(times)) if times else None
+
+    marks = [
+        first("run_started"),
+        first("category_started"),
+        first("collected"),
+        first("test_started"),
+        first("test_finished", last=True),
+        first("run_finished"),
+        ended,
     ]
-    starts = [e["t"] for e in events if e["event"] == "test_started"]
-    ends = [e["t"] for e in events if e["event"] == "test_finished"]
-    return float(max(ends) - min(starts))
+    cut, before = {}, launched
+    for name, at in zip(PHASES, marks, strict=True):
+        if at is not None:  # a phase that never came (no test ran) is left out
+            cut[name], before = at - before, at
+    started, finished = first("test_started"), first("test_finished", last=True)
+    workers = next((e["workers"] for e in events if e["event"] == "run_started"), 1)
+    busy = sum(e.get("duration", 0.0) for e in events if e["event"] == "test_finished")
+    idle = workers * (finished - started) - busy if started and finished else None
+    return cut, idle
 
 
-def timed(argv: list[str], cwd: Path) -> float:
-    started = time.perf_counter()
-    done = subprocess.run(argv, cwd=cwd, env=ENV, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - started
-    if done.returncode != 0:
-        output = done.stdout[-2000:] + done.stderr[-2000:]
-        sys.exit(f"failed ({done.returncode}): {' '.join(argv)}\n{output}")
-    return wall
+def run(argv: list[str], project: Project, reports: Path | None = None) -> Run:
+    launched, started = time.time(), time.perf_counter()
+    done = subprocess.run(
+        argv, cwd=project.folder, env={**ENV, **project.env}, capture_output=True, text=True
+    )
+    wall, ended = time.perf_counter() - started, time.time()
+    if reports is None:
+        return Run(wall, done.returncode, pytest_counts(done.stdout))
+    cut, idle = phases(reports, launched, ended)
+    return Run(wall, done.returncode, netra_counts(reports), cut, idle)
 
 
-def median(argv: list[str], cwd: Path, repeat: int, before: object = None) -> float:
-    times = []
-    for _ in range(repeat):
-        if callable(before):
-            before()
-        times.append(timed(argv, cwd))
-    return statistics.median(times)
+def median(runs: list[Run]) -> Run:
+    ordered = sorted(runs, key=lambda r: r.wall)
+    return ordered[len(ordered) // 2]
 
 
-Row = tuple[str, int, float, float | None]  # tool, workers, wall, netra-run's test phase
+Row = tuple[str, int, Run]
 
 
-def measure(suite: Suite, root: Path, workers: list[int], repeat: int) -> list[Row]:
-    pytest = [sys.executable, "-m", "pytest", suite.name, "-q", "-p", "no:cacheprovider"]
+def measure(project: Project, workers: tuple[int, ...], repeat: int) -> list[Row]:
+    pytest = [sys.executable, "-m", "pytest", *project.paths, "-q", "-p", "no:cacheprovider"]
     xdist = [*pytest, "-p", "xdist.plugin"]
-    netra = [sys.executable, "-m", "netra_runner", "-c", suite.name]
-    netra += ["--reports-dir", str(root / "reports")]
-    history = root / ".netra"
+    reports = project.folder / "reports"
+    netra = [sys.executable, "-m", "netra_runner", "-c", project.name]
+    netra += ["--reports-dir", str(reports)]
+    history = project.folder / ".netra"
 
-    def forget() -> None:
-        shutil.rmtree(history, ignore_errors=True)
+    def times(argv: list[str], netra_run: bool = False, cold: bool = False) -> Run:
+        runs = []
+        for _ in range(repeat):
+            if cold:
+                shutil.rmtree(history, ignore_errors=True)
+            runs.append(run(argv, project, reports if netra_run else None))
+        return median(runs)
 
-    rows: list[Row] = [("pytest (serial)", 1, median(pytest, root, repeat), None)]
+    rows: list[Row] = [("pytest (serial)", 1, times(pytest))]
     for w in workers:
         n = ["-n", str(w)]
-        rows.append(("pytest -n W", w, median([*xdist, *n], root, repeat), None))
-        steal = [*xdist, *n, "--dist", "worksteal"]
-        rows.append(("pytest -n W --dist worksteal", w, median(steal, root, repeat), None))
-        cold = median([*netra, *n], root, repeat, forget)
-        rows.append(("netra-run cold", w, cold, test_phase(root)))
-        timed([*netra, *n], root)  # one run to learn from
-        warm = median([*netra, *n], root, repeat)
-        rows.append(("netra-run warm", w, warm, test_phase(root)))
+        rows.append(("pytest -n W", w, times([*xdist, *n])))
+        rows.append(("pytest -n W --dist worksteal", w, times([*xdist, *n, "--dist", "worksteal"])))
+        rows.append(("netra-run cold", w, times([*netra, *n], netra_run=True, cold=True)))
+        run([*netra, *n], project, reports)  # one run to learn from
+        rows.append(("netra-run warm", w, times([*netra, *n], netra_run=True)))
     return rows
 
 
-def report(suite: Suite, rows: list[Row]) -> None:
+def report(project: Project, rows: list[Row], note: str) -> None:
+    serial = rows[0][2]
+    print(f"\n{project.name}: {serial.tests} tests ({note}); serial {serial.wall:.2f}s")
+    print("| tool | W | wall (s) | vs best xdist | efficiency | tests | exit |")
+    print("|---|---|---|---|---|---|---|")
+    complete = {(tool, w): _complete(r, serial) for tool, w, r in rows}
+    for tool, w, result in rows:
+        xdist = [
+            r.wall for t, k, r in rows if k == w and t.startswith("pytest -n") and complete[(t, k)]
+        ]
+        ratio = f"{result.wall / min(xdist):.2f}" if xdist and w > 1 else "-"
+        eff = f"{project.ideal(w, serial.wall) / result.wall:.2f}"
+        tests = str(result.tests) if complete[(tool, w)] else f"INCOMPLETE {result.counts}"
+        if not complete[(tool, w)]:
+            ratio = eff = "-"
+        print(f"| {tool} | {w} | {result.wall:.2f} | {ratio} | {eff} | {tests} | {result.code} |")
+    print("\nnetra-run's wall time by phase (s, from its event stream):")
+    names = list(PHASES)
+    print(f"| run | W | {' | '.join(names)} | idle worker-s in tests |")
+    print(f"|---|---|{'---|' * len(names)}---|")
+    for tool, w, result in rows:
+        if result.phases:
+            cells = " | ".join(f"{result.phases.get(n, 0):.2f}" for n in names)
+            idle = f"{result.idle:.2f}" if result.idle is not None else "-"
+            print(f"| {tool} | {w} | {cells} | {idle} |")
+
+
+def _complete(result: Run, serial: Run) -> bool:
+    """Ran every test the serial run ran, and ended as a test run ends (0 or 1)."""
+    return result.code in (0, 1) and result.tests == serial.tests and "not run" not in result.counts
+
+
+def overhead(root: Path, repeat: int) -> None:
+    """The plugin's own cost per test: the same pytest process with and without it."""
+    suite = tiny_many()
+    project = synthetic(root / "overhead", suite)
+    events = project.folder / "events.ndjson"
+    plain = [sys.executable, "-m", "pytest", *project.paths, "-q", "-p", "no:cacheprovider"]
+    plugin = [*plain, "-p", "netra_runner.pytest_plugin", f"--netra-events={events}"]
     count = sum(len(t) for t in suite.modules.values())
-    print(f"\n{suite.name}: {count} tests, total {suite.total:.2f}s, longest {suite.longest:.2f}s")
-    print("| tool | W | wall (s) | vs worksteal | efficiency | test phase |")
-    print("|---|---|---|---|---|---|")
-    steal = {w: wall for tool, w, wall, _ in rows if tool.endswith("worksteal")}
-    for tool, w, wall, phase in rows:
-        ideal = max(suite.longest, suite.total / w)
-        ratio = f"{wall / steal[w]:.2f}" if w in steal else "-"
-        phase_eff = f"{ideal / phase:.2f}" if phase else "-"
-        print(f"| {tool} | {w} | {wall:.2f} | {ratio} | {ideal / wall:.2f} | {phase_eff} |")
+    print(f"\nper-test overhead of the netra plugin and its events ({count} tiny tests):")
+    print("| mode | plain pytest (s) | with the plugin (s) | µs per test |")
+    print("|---|---|---|---|")
+    for mode, extra in (("serial", []), ("-n 2", ["-p", "xdist.plugin", "-n", "2"])):
+        without = median([run([*plain, *extra], project) for _ in range(repeat)]).wall
+        with_it = median([run([*plugin, *extra], project) for _ in range(repeat)]).wall
+        micro = (with_it - without) / count * 1e6
+        print(f"| {mode} | {without:.2f} | {with_it:.2f} | {micro:.0f} |")
+
+
+def synthetic(folder: Path, suite: Suite) -> Project:
+    folder.mkdir(parents=True)
+    (folder / "pytest.ini").write_text("[pytest]\n")
+    suite.write(folder)
+    return categorized(Project(suite.name, folder, [suite.name], {}, suite))
+
+
+def categorized(project: Project) -> Project:
+    paths = ", ".join(project.paths)
+    (project.folder / "categories.yaml").write_text(
+        f"version: 1\ncategories:\n  {project.name}: {{paths: [{paths}]}}\n"
+    )
+    return project
 
 
 def main() -> None:
+    choices = [*SUITES, *REAL]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, nargs="+", default=[2, 4])
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        help="default: 2 and 4 for heavy, modules, fast; 2 for the rest",
+    )
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--suites", nargs="+", default=list(SUITES), choices=list(SUITES))
+    parser.add_argument("--suites", nargs="+", default=choices, choices=choices)
+    parser.add_argument(
+        "--no-overhead", action="store_true", help="skip the per-test overhead table"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        (root / "pytest.ini").write_text("[pytest]\n")
-        suites = [SUITES[name]() for name in args.suites]
-        categories = "".join(f"  {s.name}: {{paths: [{s.name}]}}\n" for s in suites)
-        (root / "categories.yaml").write_text(f"version: 1\ncategories:\n{categories}")
-        for suite in suites:
-            suite.write(root)
-            report(suite, measure(suite, root, args.workers, args.repeat))
+        for name in args.suites:
+            workers = tuple(args.workers or DEFAULT_WORKERS.get(name, (2,)))
+            if name in SUITES:
+                suite = SUITES[name]()
+                project = synthetic(root / name, suite)
+                note = f"synthetic: total {suite.total:.2f}s, longest {suite.longest:.2f}s"
+            else:
+                real = REAL[name]
+                env = real.prepare(root / name)
+                project = categorized(Project(name, root / name, list(real.paths), env))
+                note = f"{real.requirement}: {real.note}"
+            report(project, measure(project, workers, args.repeat), note)
+        if not args.no_overhead:
+            overhead(root, args.repeat)
 
 
 if __name__ == "__main__":

@@ -63,13 +63,16 @@ class ChildProcesses:
         timeout: float | None = None,
         append: bool = False,
         category: str = "",
+        share: str = "",
     ) -> int:
         """Run to completion with output to `log`. Past `timeout` the tree is stopped and
         CategoryTimeout raised; an interrupt stops the tree too, then re-raises. Whatever it
-        started that is still running afterwards (a daemon) is stopped too."""
+        started that is still running afterwards (a daemon) is stopped too: what it (the
+        `share` of a sliced category) left, never what the category's other processes run."""
         if self.why_stopped(category):
             return STOPPED  # stopped before it started: nothing of it may run now
-        mark = self.mark.of(category) if self.mark is not None else None
+        marked_as = f"{category}/{share}" if share else category
+        mark = self.mark.of(marked_as) if self.mark is not None else None
         if mark is not None:
             env = {**env, VARIABLE: str(mark)}
         log.parent.mkdir(parents=True, exist_ok=True)  # a test may have deleted the folder

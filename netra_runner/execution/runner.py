@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from netra_runner.errors import ServiceError
 from netra_runner.events import FAILED_OUTCOMES, Event, EventLog
 from netra_runner.execution.copies import CategoryCopies, gated
+from netra_runner.execution.occupancy import Occupancy
 from netra_runner.execution.processes import ChildProcesses
 from netra_runner.execution.recovery import Recovery
 from netra_runner.execution.suites import prepare, run_job
@@ -76,9 +77,11 @@ class Runner:
             services, children, events, lambda line: on_event(line, None), self._wake
         )
         self._waiting: set[str] = set()  # categories said to wait for the worker budget
+        self.occupancy = Occupancy()
 
     def run(self) -> list[CategoryResult]:
         self.events.listen(self._watch)
+        self.events.listen(self.occupancy.on_event)
         if self.copies is not None:
             self.events.listen(self.copies.on_event)
         self.recovery.began = time.time()
@@ -124,7 +127,9 @@ class Runner:
             self.recovery.went_down(event, {n: self._jobs[n] for n in self.running})
             return
         self.running.pop(event.name, None)
-        self.events.unfollow(event.name)
+        self.occupancy.forget(event.name)
+        for path in self._jobs[event.name].event_files:
+            self.events.unfollow(path)
         self._finish(event)
 
     def _check_services(self) -> None:
@@ -151,7 +156,8 @@ class Runner:
                 self.running[job.name] = job.workers
                 prepare(job)  # before following: an earlier run's events are not this run's
                 mask = self._masker(job, decision)
-                self.events.follow(job.name, job.events_file, mask)
+                for path in job.event_files:
+                    self.events.follow(job.name, path, mask)
                 self.events.emit("category_started", category=job.name, workers=job.workers)
                 workers = f" ({job.workers} workers)" if job.workers > 1 else ""
                 self.on_event(f"START       {job.name}{workers}", None)
@@ -189,14 +195,17 @@ class Runner:
         if job.name in self._waiting:
             return
         self._waiting.add(job.name)
-        used = sum(self.running.values())
+        used = self._used()
         reason = f"waiting for workers ({used} of {self.budget} in use)"
         self.events.emit("category_waiting", category=job.name, reason=reason)
         self.on_event(f"WAITING     {job.name}: {reason}", None)
 
     def _has_room(self, job: Job) -> bool:
-        used = sum(self.running.values())
-        return not self.running or used + min(job.workers, self.budget) <= self.budget
+        return not self.running or self._used() + min(job.workers, self.budget) <= self.budget
+
+    def _used(self) -> int:
+        """Workers held: a category in its tail holds only those its running tests use."""
+        return sum(self.occupancy.workers(name, held) for name, held in self.running.items())
 
     def _service_env(self, job: Job) -> dict[str, str] | None:
         if not job.services or self.services is None:
@@ -228,7 +237,7 @@ class Runner:
             if copies is not None:
                 env = {**env, **copies.prepare(job)}
             env = with_worker_env(env, job.env, job.name, job.workers)
-            events = lambda: self.events.events_of(job.name)  # noqa: E731
+            events = lambda part: self.events.events_of(part.events_file)  # noqa: E731
             again = copies if job.isolated else None
             restarted = (lambda: _made_anew(again, job)) if again is not None else None
             before = (lambda: again.make(job)) if again is not None else None

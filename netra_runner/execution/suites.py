@@ -15,10 +15,12 @@ import shlex
 import shutil
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from netra_runner.events import Event, read_events
+from netra_runner.execution import shares
 from netra_runner.execution.containment import mask_file, masked_result, seal_log
 from netra_runner.execution.junit_input import UnreadableReport, read_junit
 from netra_runner.execution.processes import CategoryTimeout, ChildProcesses
@@ -50,17 +52,18 @@ def run_job(
     job: Job,
     children: ChildProcesses,
     extra_env: dict[str, str] | None = None,
-    events: Callable[[], list[Event]] | None = None,
+    events: Callable[[Job], list[Event]] | None = None,
     mask: Masker | None = None,
     restarted: Callable[[], dict[str, str]] | None = None,
     before_suite: Callable[[], None] | None = None,
 ) -> CategoryResult:
-    """`events` gives the suite's events as the run followed them (through a handle held
-    on its file); without it they are read from the file. What the tests wrote is masked
-    with `mask` (URL passwords at least) in the result and the output log. `restarted`
-    gives what changes in the environment of a process started again after a crash (a
-    fresh copy of an isolated service); `before_suite` runs after the category's own
-    set-up, before its suite (its copies are made then: they carry what the set-up wrote)."""
+    """`events` gives a process's events (the job's, or a share's) as the run followed
+    them (through a handle held on its file); without it they are read from the file.
+    What the tests wrote is masked with `mask` (URL passwords at least) in the result
+    and the output log. `restarted` gives what changes in the environment of a process
+    started again after a crash (a fresh copy of an isolated service); `before_suite`
+    runs after the category's own set-up, before its suite (its copies are made then:
+    they carry what the set-up wrote)."""
     mask = mask or Masker()
     result = _run_job(job, children, extra_env, events, restarted, before_suite)
     seal_log(job.output_log, mask)
@@ -73,19 +76,21 @@ def _run_job(
     job: Job,
     children: ChildProcesses,
     extra_env: dict[str, str] | None,
-    events: Callable[[], list[Event]] | None,
+    events: Callable[[Job], list[Event]] | None,
     restarted: Callable[[], dict[str, str]] | None = None,
     before_suite: Callable[[], None] | None = None,
 ) -> CategoryResult:
     prepare(job)
     env = {**job.env, **(extra_env or {})}
-    read = events or (lambda: read_events(job.events_file))
+    read = events or (lambda part: read_events(part.events_file))
     start = time.monotonic()
     failed_setup = _set_up(job, children, env)
     if failed_setup is not None:
         return _broken(job, failed_setup, time.monotonic() - start)
     if before_suite is not None:
         before_suite()
+    if job.slices:
+        return run_shares(job, children, env, read, start)
     try:
         attempts = (
             _run_pytest(job, children, env, read, restarted)
@@ -97,7 +102,7 @@ def _run_job(
     duration = time.monotonic() - start
     job.report_dir.mkdir(parents=True, exist_ok=True)  # a test may have deleted it
     if job.is_pytest:
-        return judge_pytest(job, attempts, duration, read())
+        return judge_pytest(job, attempts, duration, read(job))
     if attempts.stopped:
         return _cut_short(job, attempts, duration, ())
     return judge(job, attempts.code, duration)
@@ -112,6 +117,8 @@ def prepare(job: Job) -> None:
             stale.unlink(missing_ok=True)
     for stale in job.report_dir.glob("watchdog-*.txt"):
         stale.unlink(missing_ok=True)
+    for share in job.shares() if job.slices else ():
+        prepare(share)
 
 
 def _set_up(job: Job, children: ChildProcesses, env: dict[str, str]) -> str | None:
@@ -155,7 +162,7 @@ def _run_pytest(
     job: Job,
     children: ChildProcesses,
     env: dict[str, str],
-    read: Callable[[], list[Event]],
+    read: Callable[[Job], list[Event]],
     restarted: Callable[[], dict[str, str]] | None = None,
 ) -> Attempts:
     attempts = Attempts()
@@ -171,11 +178,12 @@ def _run_pytest(
                 timeout=deadline - time.monotonic(),
                 append=True,
                 category=job.name,
+                share="" if job.worker == "main" else job.worker,
             )
         except CategoryTimeout:
             attempts.stopped = _timed_out(job)
         attempts.stopped = children.why_stopped(job.name) or attempts.stopped
-        events = read()
+        events = read(job)
         suite = SuiteEvents.of(events)
         running = suite.running(attempts.crashed_ids)
         if attempts.stopped or suite.session_finished or running is None:
@@ -185,13 +193,43 @@ def _run_pytest(
         died = _died_in(job, running, attempts.code)
         attempts.crashes.append(died)
         attempts.crashed_ids.add(running)
-        record_finish(job.events_file, died, _start_of(events, running))
+        record_finish(job.events_file, died, _start_of(events, running), job.worker)
         left = suite.unfinished(attempts.crashed_ids)
         if not left or len(attempts.crashes) > MAX_RESTARTS:
             return attempts
         argv = job.restart_argv(left)
         if restarted is not None:  # what the dead process left behind is not the next one's
             env = {**env, **restarted()}
+
+
+def run_shares(
+    job: Job,
+    children: ChildProcesses,
+    env: dict[str, str],
+    read: Callable[[Job], list[Event]],
+    start: float,
+) -> CategoryResult:
+    """A sliced category: its shares' processes side by side, each judged as a suite (a
+    crash restarts only its share), then taken together (execution/shares.py)."""
+    shares.snapshot_history(job)
+    parts = job.shares()
+
+    def one(part: Job) -> CategoryResult:
+        # Its worker's name where suites look for it: a database per worker, say.
+        named = {**env, "PYTEST_XDIST_WORKER": part.worker}
+        named["PYTEST_XDIST_WORKER_COUNT"] = str(job.slices)
+        try:
+            attempts = _run_pytest(part, children, named, read)
+        except OSError as exc:
+            return _broken(part, f"cannot start {part.argv[0]!r}: {exc.strerror or exc}", 0.0)
+        part.report_dir.mkdir(parents=True, exist_ok=True)  # a test may have deleted it
+        return judge_pytest(part, attempts, time.monotonic() - start, read(part))
+
+    with ThreadPoolExecutor(len(parts), thread_name_prefix=f"{job.name}-share") as pool:
+        results = list(pool.map(one, parts))
+    shares.join_logs(job)
+    problem = shares.collection_problem(job, [read(part) for part in parts])
+    return shares.merged(job, results, problem, time.monotonic() - start)
 
 
 def judge_pytest(
@@ -204,6 +242,10 @@ def judge_pytest(
             f"(exit code {attempts.code})"
         )
         return _broken(job, reason, duration, tuple(suite.results(job.name)))
+    said_collected = any(e["event"] == "collected" for e in events)
+    if not suite.seen and said_collected and attempts.code == PYTEST_NO_TESTS:
+        # Nothing collected, as its own events say (a share may be empty; its JUnit is none)
+        return CategoryResult(job.name, Status.NO_TESTS, (), duration, "collected no tests")
     if not suite.seen and not attempts.crashes:
         return (
             _cut_short(job, attempts, duration, ())
@@ -347,7 +389,9 @@ def _start_of(events: list[Event], nodeid: str) -> float | None:
     return starts[-1] if starts else None
 
 
-def record_finish(events_file: Path, test: TestResult, started: float | None) -> None:
+def record_finish(
+    events_file: Path, test: TestResult, started: float | None, worker: str = "main"
+) -> None:
     """The test_finished event the dead process could not write, so the event stream (the
     live view, the history) knows the test ended, and when."""
     now = time.time()
@@ -358,7 +402,7 @@ def record_finish(events_file: Path, test: TestResult, started: float | None) ->
         "outcome": "failed",
         "attempt": 1,
         "duration": round(now - started, 4) if started else 0.0,
-        "worker": "main",
+        "worker": worker,
         "file": test.file,
         "line": test.line,
         "message": test.message,

@@ -58,7 +58,7 @@ def test_event_log_follows_categories_and_tells_listeners(tmp_path: Path) -> Non
     log.emit("run_started")
     (tmp_path / "unit.ndjson").write_text('{"event": "test_finished", "nodeid": "x"}\n')
     log.follow("unit", tmp_path / "unit.ndjson")
-    log.unfollow("unit")
+    log.unfollow(tmp_path / "unit.ndjson")
     log.close()
     assert seen == ["run_started", "test_finished"]
     assert read_events(tmp_path / "events.ndjson")[1]["category"] == "unit"

@@ -1,0 +1,118 @@
+"""A sliced category's processes, taken back together (execution/slices.py cuts the shares).
+
+Each share is judged as a suite of its own (its crashes, its restarts); the category is then
+the worst of them, and the check that they cut one collection: every process must have
+collected the same tests, and the shares must add up to all of them. When they do not, the
+category errors with every result kept: a test may have run twice or not at all.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+from netra_runner.events import Event
+from netra_runner.plan import Job
+from netra_runner.results import CategoryResult, Outcome, Status, TestResult
+
+# Worst first: a category is the first of these any of its shares ended in.
+_ORDER = (Status.ERROR, Status.FAILED, Status.INTERRUPTED, Status.STOPPED, Status.PASSED)
+_HISTORY_OPTION = "--netra-durations="
+
+
+def snapshot_history(job: Job) -> None:
+    """Every share cuts its share from this one copy: a history another run writes while
+    they start cannot give two of them different plans."""
+    source = next(
+        (a[len(_HISTORY_OPTION) :] for a in job.argv if a.startswith(_HISTORY_OPTION)), ""
+    )
+    job.history_copy.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        shutil.copyfile(source, job.history_copy)
+    except OSError:
+        job.history_copy.write_text("{}", encoding="utf-8")  # no history: every share alike
+
+
+def collection_problem(job: Job, events: Sequence[Sequence[Event]]) -> str | None:
+    """Why the shares' processes did not cut one collection, or None."""
+    said = [
+        e["slice"] for part in events for e in part if e["event"] == "collected" and "slice" in e
+    ]
+    if len(said) < len(events):
+        return None  # a process that collected nothing is judged on its own (crash, error)
+    digests = {s.get("digest") for s in said}
+    sizes = sorted({int(s.get("of", 0)) for s in said})
+    if len(digests) > 1:
+        counts = ", ".join(str(n) for n in sizes)
+        return (
+            f"its {job.slices} worker processes collected different tests ({counts}): test "
+            "ids must be the same in every process (random parameter values?); nothing "
+            "says every test ran once"
+        )
+    # A share restarted after a crash collects again what it had left: not counted twice.
+    held = sum(
+        len(e["tests"])
+        for part in events
+        for e in part
+        if e["event"] == "collected" and "slice" in e
+    )
+    if held != sizes[0]:
+        return f"its {job.slices} shares hold {held} tests, not the {sizes[0]} collected"
+    return None
+
+
+def merged(
+    job: Job, results: Sequence[CategoryResult], problem: str | None, duration: float
+) -> CategoryResult:
+    tests = _once(t for r in results for t in r.tests)
+    if problem is not None:
+        error = TestResult(job.name, job.name, "(suite)", Outcome.ERROR, duration, message=problem)
+        return CategoryResult(job.name, Status.ERROR, (*tests, error), duration, problem)
+    ran = [r for r in results if r.status is not Status.NO_TESTS]  # a share may be empty
+    if not ran:
+        return CategoryResult(job.name, Status.NO_TESTS, (), duration, results[0].reason)
+    status = next((s for s in _ORDER if any(r.status is s for r in ran)), ran[0].status)
+    reasons = [
+        f"{p.worker}: {r.reason}" for p, r in zip(job.shares(), results, strict=True) if r.reason
+    ]
+    tails = [r.output_tail for r in ran if r.output_tail]
+    return CategoryResult(
+        job.name,
+        status,
+        tests,
+        duration,
+        "; ".join(reasons) if status is not Status.PASSED else "",
+        "\n".join(tails),
+    )
+
+
+def _once(tests: Iterable[TestResult]) -> tuple[TestResult, ...]:
+    """Every share collects everything: a file's collection error or skip (its id has no
+    `::`) is reported by each; it counts once."""
+    seen: set[tuple[str, Outcome]] = set()
+    kept = []
+    for test in tests:
+        if test.nodeid and "::" not in test.nodeid:
+            if (test.nodeid, test.outcome) in seen:
+                continue
+            seen.add((test.nodeid, test.outcome))
+        kept.append(test)
+    return tuple(kept)
+
+
+def join_logs(job: Job) -> None:
+    """The category's output log: each share's, in turn, under its worker's name."""
+    with job.output_log.open("ab") as out:
+        for index, part in enumerate(job.shares(), 1):
+            out.write(f"===== {part.worker}: share {index} of {job.slices} =====\n".encode())
+            _copy(part.output_log, out)
+
+
+def _copy(path: Path, out: BinaryIO) -> None:
+    try:
+        with path.open("rb") as source:
+            shutil.copyfileobj(source, out)
+    except OSError:
+        pass

@@ -1,0 +1,127 @@
+"""Sliced categories on real pytest processes: once the history knows a category, its workers
+are independent processes each running its share (execution/slices.py), with no xdist
+controller; what they report must be what one xdist run would."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+from helpers import Ran, netra
+
+from netra_runner.events import read_events
+
+CONFIG = "version: 1\ncategories:\n  unit: {paths: [tests], workers: 2}\n"
+
+
+def project(tmp_path: Path, modules: dict[str, str], config: str = CONFIG) -> Path:
+    (tmp_path / "categories.yaml").write_text(config)
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "tests").mkdir()
+    for name, text in modules.items():
+        (tmp_path / "tests" / f"test_{name}.py").write_text(text)
+    return tmp_path
+
+
+def many(count: int, body: str = "pass") -> str:
+    return "".join(f"def test_{i}():\n    {body}\n\n\n" for i in range(count))
+
+
+def run(folder: Path, *args: str) -> Ran:
+    return netra(folder, "-c", "unit", "-n", "2", *args)
+
+
+def events(folder: Path) -> list[dict[str, Any]]:
+    return read_events(folder / "reports" / "events.ndjson")
+
+
+def workers_of(folder: Path) -> dict[str, str]:
+    return {e["nodeid"]: e["worker"] for e in events(folder) if e["event"] == "test_finished"}
+
+
+def test_a_warm_run_splits_the_category_into_shares_that_add_up(tmp_path: Path) -> None:
+    folder = project(tmp_path, {f"m{i}": many(15) for i in range(4)})
+    cold = run(folder)
+    assert cold.code == 0, cold.out
+    assert not (folder / "reports" / "categories" / "unit" / "shares").exists()  # xdist
+    cold_ids = set(workers_of(folder))
+    warm = run(folder)
+    assert warm.code == 0, warm.out
+    assert warm.last_line.startswith("netra-run: 60 passed, 0 failed, 0 skipped in ")
+    ran = workers_of(folder)
+    assert len(ran) == 60 and set(ran.values()) == {"gw0", "gw1"}
+    assert set(ran) == cold_ids
+    collected = [e for e in events(folder) if e["event"] == "collected"]
+    assert sorted(t for e in collected for t in e["tests"]) == sorted(ran)  # each test once
+    log = (folder / "reports" / "categories" / "unit" / "output.log").read_text()
+    assert "gw0: share 1 of 2" in log and "gw1: share 2 of 2" in log
+
+
+def test_each_share_is_told_its_worker_as_xdist_would(tmp_path: Path) -> None:
+    body = "import os\n\n\n" + "".join(
+        f"def test_{i}():\n    assert os.environ['PYTEST_XDIST_WORKER_COUNT'] == '2'\n"
+        f"    print(os.environ['PYTEST_XDIST_WORKER'])\n    assert {i} != 7\n\n\n"
+        for i in range(10)
+    )
+    folder = project(tmp_path, {"env": body})
+    run(folder)
+    warm = run(folder)
+    assert warm.code == 1
+    assert warm.last_line.startswith("netra-run: 9 passed, 1 failed, 0 skipped in ")
+    failed = next(e for e in events(folder) if e.get("outcome") == "failed")
+    assert failed["worker"] in failed["output"]  # the variable names the share's worker
+
+
+def test_a_crash_fails_its_test_and_only_its_share_restarts(tmp_path: Path) -> None:
+    crash = "import os\n\n\n" + many(10) + "def test_dies():\n    os._exit(3)\n"
+    folder = project(tmp_path, {"crash": crash, "other": many(10)})
+    run(folder)
+    warm = run(folder)
+    assert warm.code == 1
+    assert warm.last_line.startswith("netra-run: 20 passed, 1 failed, 0 skipped in ")
+    assert "crashed while running this test" in warm.out
+    assert (folder / "reports" / "categories" / "unit" / "shares").is_dir()
+
+
+def test_processes_that_collect_different_tests_fail_the_category(tmp_path: Path) -> None:
+    # Ids that differ from process to process once the file `random` exists.
+    random_ids = (
+        "import os\nimport pytest\n\nRANDOM = os.path.exists('random')\n\n\n"
+        "@pytest.mark.parametrize('n', [os.getpid() if RANDOM else 0])\n"
+        "def test_pid(n):\n    pass\n\n\n"
+    )
+    folder = project(tmp_path, {"ids": random_ids, "fixed": many(10)})
+    assert run(folder).code == 0
+    (folder / "random").touch()
+    warm = run(folder)
+    assert warm.code == 1, warm.out
+    assert "collected different tests" in warm.out
+    report = json.loads((folder / "reports" / "report.json").read_text())
+    assert report["categories"][0]["status"] == "error"
+
+
+def test_a_share_left_empty_by_k_still_passes(tmp_path: Path) -> None:
+    folder = project(tmp_path, {"a": many(10)})
+    run(folder)
+    warm = run(folder, "-k", "test_3")
+    assert warm.code == 0, warm.out
+    assert warm.last_line.startswith("netra-run: 1 passed, 0 failed, 0 skipped in ")
+
+
+def test_xdist_flag_keeps_xdist(tmp_path: Path) -> None:
+    folder = project(tmp_path, {"a": many(10), "b": many(10)})
+    run(folder)
+    warm = run(folder, "--xdist")
+    assert warm.code == 0
+    assert not (folder / "reports" / "categories" / "unit" / "shares").exists()
+    assert set(workers_of(folder).values()) == {"gw0", "gw1"}
+
+
+def test_a_skipped_module_and_a_collection_error_count_once(tmp_path: Path) -> None:
+    skipped = "import pytest\n\npytest.importorskip('no_such_module_here')\n"
+    folder = project(tmp_path, {"a": many(10), "b": many(10), "skip": skipped})
+    run(folder)
+    (folder / "tests" / "test_broken.py").write_text("import no_such_module_either\n")
+    warm = run(folder)
+    assert (folder / "reports" / "categories" / "unit" / "shares").is_dir()
+    assert warm.code == 1
+    assert warm.last_line.startswith("netra-run: 20 passed, 0 failed, 1 skipped, 1 error in ")
