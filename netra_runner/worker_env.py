@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import time
 from collections.abc import MutableMapping
 from pathlib import Path
@@ -143,3 +144,34 @@ def services_state(env: MutableMapping[str, str] = os.environ) -> str:
         else:
             lines.append(f"  {path.name}: not checked yet")
     return "\n".join(lines)
+
+
+WORKER = "{worker}"
+NAME_CHARACTERS = re.compile(r"[^a-z0-9_]")  # what a worker's name may hold
+
+
+def worker_ids(workers: int) -> list[str]:
+    """xdist's worker ids; without xdist the one process is 'main'."""
+    return [f"gw{n}" for n in range(workers)] if workers > 1 else ["main"]
+
+
+def worker_name(category: str, worker: str) -> str:
+    """What `{worker}` stands for: unique to the category and the worker, usable as a name."""
+    return NAME_CHARACTERS.sub("_", f"{category}_{worker}")
+
+
+def with_worker_env(
+    env: dict[str, str], own: dict[str, str], category: str, workers: int
+) -> dict[str, str]:
+    """`{worker}` in a category's own env (`own`), rendered for each worker into its entry
+    of NETRA_WORKER_ENV in `env` (a key prefix, a schema, a bucket of its own). A service's
+    export of the same name wins, as it does over the category's env everywhere."""
+    templated = {k: v for k, v in own.items() if WORKER in v and env.get(k, v) == v}
+    if not templated:
+        return env
+    table: dict[str, dict[str, str]] = json.loads(env.get(WORKER_ENV) or "{}")
+    for worker in worker_ids(workers):
+        name = worker_name(category, worker)
+        rendered = {k: v.replace(WORKER, name) for k, v in templated.items()}
+        table[worker] = {**rendered, **table.get(worker, {})}
+    return {**env, WORKER_ENV: json.dumps(table)}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -26,13 +28,11 @@ from netra_runner.options import RunOptions
 from netra_runner.plan import Job, make_jobs
 from netra_runner.preflight import check_report_paths
 from netra_runner.reporting import collected
-from netra_runner.reporting.console import SLOWEST
 from netra_runner.reporting.files import FolderWatch
 from netra_runner.reporting.lines import NORMAL, ProgressLines
 from netra_runner.reporting.listing import category_table, plan_view
 from netra_runner.reporting.live import LiveConsole
 from netra_runner.reporting.progress import RunProgress
-from netra_runner.reporting.summary import print_summary, write_reports
 from netra_runner.results import CategoryResult, RunResult, ServiceTiming, Status
 from netra_runner.selection.categories import Selected
 from netra_runner.selection.collect import collect_each
@@ -43,6 +43,8 @@ if TYPE_CHECKING:
     from netra_runner.services.watch import Outage
 
 CRASH_LOG = "netra-run-error.log"
+# The reports, written once the tests are done: imported while they run (_prefetch).
+REPORTING = ("netra_runner.reporting.summary", "netra_runner.reporting.console")
 SHARD_HISTORY = "durations.json"
 FOLDER_DELETED = (
     "{} was deleted during the run (by a test?): its event stream and category logs were "
@@ -140,6 +142,9 @@ def _run_selected(context: RunContext, out: Console, err: Console) -> int:
         out.print(plan_view(jobs, project), soft_wrap=True)
         return ExitCode.OK
     run = dataclasses.replace(_run_jobs(context, jobs, out), shard=narrowed.shard)
+    from netra_runner.reporting.console import SLOWEST
+    from netra_runner.reporting.summary import print_summary, write_reports
+
     unwritten = write_reports(run, context.paths)
     slowest = SLOWEST if options.durations is None else options.durations
     print_summary(run, out, quiet=options.verbosity < NORMAL, slowest=slowest)
@@ -193,6 +198,7 @@ def _run_jobs(context: RunContext, jobs: list[Job], out: Console) -> RunResult:
                 project, needed, options.keep_services, say, events, choice, reports / "services"
             )
             services = stack.enter_context(session)
+        _prefetch(REPORTING)
         runner = Runner(
             jobs,
             children,
@@ -218,6 +224,18 @@ def _run_jobs(context: RunContext, jobs: list[Job], out: Console) -> RunResult:
             run = dataclasses.replace(run, notes=(FOLDER_DELETED.format(reports),))
     history.record(_history_out(context), history.samples(read_events(events.path)))
     return run
+
+
+def _prefetch(modules: tuple[str, ...]) -> None:
+    """Import what the end of the run needs while its suites start: the main thread only
+    waits then, and a module a thread is importing is waited for, never imported twice."""
+
+    def load() -> None:
+        for name in modules:
+            with contextlib.suppress(Exception):  # an import error shows where it is used
+                importlib.import_module(name)
+
+    threading.Thread(target=load, name="prefetch", daemon=True).start()
 
 
 def _history_out(context: RunContext) -> Path:

@@ -25,7 +25,7 @@ from netra_runner.errors import ServiceError
 from netra_runner.events import Event, EventLog
 from netra_runner.execution.processes import ChildProcesses
 from netra_runner.plan import Job
-from netra_runner.services.isolation import Copies, worker_ids
+from netra_runner.services.isolation import Copies
 from netra_runner.worker_env import (
     GATE,
     GATE_FILE_VARIABLE,
@@ -33,6 +33,7 @@ from netra_runner.worker_env import (
     answer,
     read_answer,
     reply_file,
+    worker_ids,
 )
 
 if TYPE_CHECKING:

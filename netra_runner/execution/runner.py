@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from netra_runner.errors import ServiceError
 from netra_runner.events import FAILED_OUTCOMES, Event, EventLog
-from netra_runner.execution.copies import CategoryCopies, gated
 from netra_runner.execution.occupancy import Occupancy
 from netra_runner.execution.processes import ChildProcesses
 from netra_runner.execution.recovery import Recovery
@@ -22,11 +21,11 @@ from netra_runner.execution.suites import prepare, run_job
 from netra_runner.plan import Job
 from netra_runner.results import CategoryResult, Outcome, Status
 from netra_runner.secrets import MASK_VARIABLE, Masker, secrets_in
-from netra_runner.services.isolation import with_worker_env
 from netra_runner.services.watch import Outage, ServiceWatch
-from netra_runner.worker_env import HEALTH_VARIABLE
+from netra_runner.worker_env import HEALTH_VARIABLE, with_worker_env
 
 if TYPE_CHECKING:
+    from netra_runner.execution.copies import CategoryCopies
     from netra_runner.services.session import ServiceSession
 
 POLL = 0.2  # the main thread wakes this often: Ctrl-C, fail-fast and progress stay prompt
@@ -64,11 +63,11 @@ class Runner:
         self.results: dict[str, CategoryResult] = {}
         self.running: dict[str, int] = {}  # category -> workers it holds
         self.service_error: str | None = None
-        self.copies = (
-            CategoryCopies(services, children, events, lambda line: on_event(line, None))
-            if services is not None
-            else None
-        )
+        self.copies: CategoryCopies | None = None
+        if services is not None:  # the isolation machinery: only for a run with services
+            from netra_runner.execution.copies import CategoryCopies
+
+            self.copies = CategoryCopies(services, children, events, lambda s: on_event(s, None))
         self.interrupted = False
         self._stopped: str | None = None  # why nothing more may start
         self._events: queue.Queue[CategoryResult | Outage | None] = queue.Queue()
@@ -212,7 +211,7 @@ class Runner:
             return {}
         ready = [self.services.future(name) for name in job.services]
         # A gated suite starts once they are healthy: it waits for their set-up itself.
-        needed = [self.services.healthy(n) for n in job.services] if gated(job) else ready
+        needed = [self.services.healthy(n) for n in job.services] if _gated(job) else ready
         for future in (f for f in [*needed, *ready] if f.done()):
             error = future.exception()
             if error is not None:
@@ -301,6 +300,12 @@ class Runner:
         if not self._stopped:
             self._stopped = reason
             self.children.stop_all(reason)
+
+
+def _gated(job: Job) -> bool:
+    from netra_runner.execution.copies import gated
+
+    return gated(job)
 
 
 def _made_anew(copies: CategoryCopies, job: Job) -> dict[str, str]:

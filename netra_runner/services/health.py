@@ -12,8 +12,6 @@ import socket
 import subprocess
 import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -114,6 +112,9 @@ class HttpProbe:
         return f"http: GET :{self.port}{self.path} -> {self.status}"
 
     def check(self, instance: Instance) -> tuple[bool, str]:
+        import urllib.error  # with ssl and http.client: not on every run's path
+        import urllib.request
+
         url = f"http://{instance.host}:{instance.ports[self.port]}{self.path}"
         try:
             with urllib.request.urlopen(

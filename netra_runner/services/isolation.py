@@ -15,7 +15,6 @@ clients), so both backends behave the same.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Iterable, Sequence
@@ -26,37 +25,7 @@ from netra_runner.errors import ServiceError
 from netra_runner.services.backend import ServiceInstance
 from netra_runner.services.local.recipes import image_kind
 from netra_runner.services.spec import ServiceSpec
-from netra_runner.worker_env import WORKER_ENV
-
-WORKER = "{worker}"
-_NAME = re.compile(r"[^a-z0-9_]")
-
-
-def worker_ids(workers: int) -> list[str]:
-    """xdist's worker ids; without xdist the one process is 'main'."""
-    return [f"gw{n}" for n in range(workers)] if workers > 1 else ["main"]
-
-
-def worker_name(category: str, worker: str) -> str:
-    """What `{worker}` stands for: unique to the category and the worker, usable as a name."""
-    return _NAME.sub("_", f"{category}_{worker}")
-
-
-def with_worker_env(
-    env: dict[str, str], own: dict[str, str], category: str, workers: int
-) -> dict[str, str]:
-    """`{worker}` in a category's own env (`own`), rendered for each worker into its entry
-    of NETRA_WORKER_ENV in `env` (a key prefix, a schema, a bucket of its own). A service's
-    export of the same name wins, as it does over the category's env everywhere."""
-    templated = {k: v for k, v in own.items() if WORKER in v and env.get(k, v) == v}
-    if not templated:
-        return env
-    table: dict[str, dict[str, str]] = json.loads(env.get(WORKER_ENV) or "{}")
-    for worker in worker_ids(workers):
-        name = worker_name(category, worker)
-        rendered = {k: v.replace(WORKER, name) for k, v in templated.items()}
-        table[worker] = {**rendered, **table.get(worker, {})}
-    return {**env, WORKER_ENV: json.dumps(table)}
+from netra_runner.worker_env import NAME_CHARACTERS, WORKER, worker_name
 
 
 def kind_of(spec: ServiceSpec) -> str | None:
@@ -91,7 +60,8 @@ class Isolation:
         kind = kind_of(spec)
         if kind == "postgres":
             names = {
-                w: _NAME.sub("_", f"{_database(spec)}_{category}_{w}".lower())[:63] for w in workers
+                w: NAME_CHARACTERS.sub("_", f"{_database(spec)}_{category}_{w}".lower())[:63]
+                for w in workers
             }
             return Copies(spec, instance, names)
         if kind == "redis":

@@ -11,8 +11,9 @@ from netra_runner import worker_env
 from netra_runner.config import Service
 from netra_runner.errors import ServiceError
 from netra_runner.replaced_workers import ReplacedWorkers
-from netra_runner.services.isolation import Copies, Isolation, exports_for, worker_ids
+from netra_runner.services.isolation import Copies, Isolation, exports_for
 from netra_runner.services.spec import ServiceSpec
+from netra_runner.worker_env import worker_ids
 
 
 class NoInstance:
