@@ -226,7 +226,8 @@ class Slicing:
 
         ids = [item.nodeid for item in items]
         history = Durations.load(self.durations).relative_to(self.base)
-        mine = slices.shares(ids, history, self.count, self.first)[self.index - 1]
+        groups = dict(_xdist_groups(items))
+        mine = slices.shares(ids, history, self.count, self.first, groups)[self.index - 1]
         self.collected = {
             "index": self.index,
             "count": self.count,
@@ -234,6 +235,20 @@ class Slicing:
             "digest": slices.digest(ids),
         }
         items[:] = [items[i] for i in mine]
+
+    @pytest.fixture(scope="session")
+    def worker_id(self) -> str:
+        """xdist's fixture, as a worker of its would answer (xdist's says "master" here)."""
+        return self.worker
+
+
+def _xdist_groups(items: list[pytest.Item]) -> Iterator[tuple[int, str]]:
+    """Each test's `xdist_group` name (as a marker argument, or `name=`)."""
+    for index, item in enumerate(items):
+        mark = item.get_closest_marker("xdist_group")
+        name = (mark.args[0] if mark.args else mark.kwargs.get("name")) if mark else None
+        if name is not None:
+            yield index, str(name)
 
 
 def _first(config: pytest.Config, base: str) -> frozenset[str]:

@@ -1,17 +1,27 @@
-"""Compare netra-run with plain pytest and pytest-xdist on synthetic, sleep-based suites.
+"""Compare netra-run with plain pytest and pytest-xdist, in one sitting, on the same tests.
 
-Sleeps make the numbers mean something on a small machine: the work is waiting, not CPU.
+Suites: synthetic sleep-based ones (heavy: lognormal durations, the long tests late in
+collection order; modules: module-scoped fixtures; fast: 400 x 10 ms; tiny: 20 tests;
+tiny20k: 20,000 tests that do nothing; several: heavy, modules and fast as three categories
+of one run), and real open-source suites fetched from PyPI by scripts/bench_real.py
+(networkx, attrs), each unpacked into a project folder every tool runs from.
 Plugin autoload is off for every tool alike (xdist is loaded by name): the plugins a machine
 happens to have (hypothesis costs 1.2 s per process here) would otherwise swamp what is
 measured, since every xdist worker pays them again.
-For W workers: plain serial pytest, `pytest -n W` (load), `pytest -n W --dist worksteal`,
-netra-run cold (no history) and warm (history from the cold run). Prints wall times (median
-of --repeat runs), each ratio to worksteal, and efficiency = ideal / wall with
-ideal = max(longest test, total / W). For netra-run, `test phase` is ideal / (last test's
-end - first test's start), from its event stream: how well the work was spread, with the
-fixed start-up of the processes left out.
 
-Usage: python scripts/bench.py [--workers 2 4] [--repeat 3] [--suites heavy modules fast tiny]
+For W workers: serial pytest, `pytest -n W` (load), `pytest -n W --dist worksteal`,
+netra-run cold (no history) and warm (history from a run before). Each row: the median wall
+time of --repeat runs, the ratio to the best complete xdist mode, efficiency = ideal / wall
+(ideal = max(longest test, total sleep / W) for sleep suites, serial wall / W otherwise),
+the tests run and the exit code. A run that did not run every test the serial run did (an
+INTERNALERROR, a crash) is INCOMPLETE, never fast. For netra-run, its wall time is cut into
+phases at the events of its stream (run_started, category_started, the first collected,
+the first test_started, the last test_finished, run_finished, exit), with the idle
+worker-seconds between the first test's start and the last one's end. Last, the plugin's
+cost per test: the same serial and `-n 2` pytest process on 20,000 tiny tests, with and
+without it.
+
+Usage: python scripts/bench.py [--workers 2 4] [--repeat 3] [--suites heavy tiny20k ...]
 """
 
 from __future__ import annotations
@@ -62,7 +72,7 @@ class Suite:
             arg = "shared" if self.fixture else ""
             for index, sleep in enumerate(sleeps):
                 lines += [f"def test_{index}({arg}):", f"    time.sleep({sleep:.4f})", "", ""]
-            (folder / f"test_{module}.py").write_text("\n".join(lines))
+            (folder / f"test_{self.name}_{module}.py").write_text("\n".join(lines))
 
 
 def heavy_tailed() -> Suite:
@@ -117,6 +127,10 @@ class Project:
     paths: list[str]
     env: dict[str, str]
     known: Suite | None = None  # a synthetic suite: its ideal is known, not measured
+    categories: dict[str, list[str]] = field(default_factory=dict)  # name -> paths
+
+    def __post_init__(self) -> None:
+        self.categories = self.categories or {self.name: self.paths}
 
     def ideal(self, workers: int, serial: float) -> float:
         if self.known is None:
@@ -213,8 +227,7 @@ def measure(project: Project, workers: tuple[int, ...], repeat: int) -> list[Row
     pytest = [sys.executable, "-m", "pytest", *project.paths, "-q", "-p", "no:cacheprovider"]
     xdist = [*pytest, "-p", "xdist.plugin"]
     reports = project.folder / "reports"
-    netra = [sys.executable, "-m", "netra_runner", "-c", project.name]
-    netra += ["--reports-dir", str(reports)]
+    netra = [sys.executable, "-m", "netra_runner", "--all", "--reports-dir", str(reports)]
     history = project.folder / ".netra"
 
     def times(argv: list[str], netra_run: bool = False, cold: bool = False) -> Run:
@@ -290,19 +303,32 @@ def synthetic(folder: Path, suite: Suite) -> Project:
     folder.mkdir(parents=True)
     (folder / "pytest.ini").write_text("[pytest]\n")
     suite.write(folder)
-    return categorized(Project(suite.name, folder, [suite.name], {}, suite))
+    # Sleeps make the ideal known; for tests that do nothing it is serial / W.
+    known = suite if suite.total >= 1.0 else None
+    return categorized(Project(suite.name, folder, [suite.name], {}, known))
 
 
 def categorized(project: Project) -> Project:
-    paths = ", ".join(project.paths)
-    (project.folder / "categories.yaml").write_text(
-        f"version: 1\ncategories:\n  {project.name}: {{paths: [{paths}]}}\n"
-    )
+    lines = [
+        f"  {name}: {{paths: [{', '.join(paths)}]}}\n" for name, paths in project.categories.items()
+    ]
+    (project.folder / "categories.yaml").write_text("version: 1\ncategories:\n" + "".join(lines))
     return project
 
 
+def several(folder: Path) -> Project:
+    """Three categories in one run (heavy, modules, fast): how they share the workers."""
+    parts = [heavy_tailed(), module_fixtures(), many_fast()]
+    folder.mkdir(parents=True)
+    (folder / "pytest.ini").write_text("[pytest]\n")
+    for part in parts:
+        part.write(folder)
+    names = [p.name for p in parts]
+    return categorized(Project("several", folder, names, {}, None, {n: [n] for n in names}))
+
+
 def main() -> None:
-    choices = [*SUITES, *REAL]
+    choices = [*SUITES, "several", *REAL]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--workers",
@@ -320,7 +346,10 @@ def main() -> None:
         root = Path(folder)
         for name in args.suites:
             workers = tuple(args.workers or DEFAULT_WORKERS.get(name, (2,)))
-            if name in SUITES:
+            if name == "several":
+                project = several(root / name)
+                note = "three categories in one run: heavy, modules, fast"
+            elif name in SUITES:
                 suite = SUITES[name]()
                 project = synthetic(root / name, suite)
                 note = f"synthetic: total {suite.total:.2f}s, longest {suite.longest:.2f}s"

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from netra_runner.execution.history import Durations
-from netra_runner.execution.scheduler import plan
+from netra_runner.execution.scheduler import Unit, plan
 
 OPTION = "--netra-slice"
 
@@ -34,17 +34,41 @@ def parse(value: str) -> tuple[int, int]:
 
 
 def shares(
-    collection: Sequence[str], history: Durations, count: int, first: frozenset[str]
+    collection: Sequence[str],
+    history: Durations,
+    count: int,
+    first: frozenset[str],
+    groups: Mapping[int, str] | None = None,
 ) -> list[list[int]]:
     """Indices into `collection` for each of `count` shares, each in collection order.
-    The same input always gives the same shares: every process computes them alone."""
+    The same input always gives the same shares: every process computes them alone.
+    Tests of one `groups` name (xdist_group marks) go to one share, as xdist's loadgroup
+    keeps them on one worker."""
     loads = [0.0] * count
     assigned: list[list[int]] = [[] for _ in range(count)]
-    for unit in plan(collection, history, count, first):
+    for unit in _grouped(plan(collection, history, count, first), groups or {}):
         lightest = min(range(count), key=lambda k: (loads[k], k))
         loads[lightest] += unit.weight
         assigned[lightest].extend(unit.indices)
     return [sorted(indices) for indices in assigned]
+
+
+def _grouped(units: list[Unit], groups: Mapping[int, str]) -> list[Unit]:
+    """Units holding tests of one group merged into one, where the first of them was."""
+    merged: dict[str, list[int]] = {}  # group -> positions in `out`
+    out: list[Unit] = []
+    for unit in units:
+        names = sorted({groups[i] for i in unit.indices if i in groups})
+        home = next((merged[n][0] for n in names if n in merged), None)
+        if home is None:
+            out.append(unit)
+            home = len(out) - 1
+        else:
+            held = out[home]
+            out[home] = Unit(held.indices + unit.indices, held.weight + unit.weight)
+        for name in names:
+            merged.setdefault(name, [home])
+    return out
 
 
 def digest(collection: Sequence[str]) -> str:

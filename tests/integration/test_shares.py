@@ -125,3 +125,18 @@ def test_a_skipped_module_and_a_collection_error_count_once(tmp_path: Path) -> N
     assert (folder / "reports" / "categories" / "unit" / "shares").is_dir()
     assert warm.code == 1
     assert warm.last_line.startswith("netra-run: 20 passed, 0 failed, 1 skipped, 1 error in ")
+
+
+def test_shares_answer_worker_id_and_keep_an_xdist_group_together(tmp_path: Path) -> None:
+    grouped = "import pytest\n\n\n" + "".join(
+        f"@pytest.mark.xdist_group(name='db')\ndef test_g{i}(worker_id):\n"
+        f"    print('on', worker_id)\n    assert worker_id.startswith('gw')\n\n\n"
+        for i in range(6)
+    )
+    folder = project(tmp_path, {"grouped": grouped, "a": many(10), "b": many(10)})
+    assert run(folder).code == 0  # cold: under xdist, its worker_id
+    warm = run(folder)
+    assert (folder / "reports" / "categories" / "unit" / "shares").is_dir()
+    assert warm.code == 0, warm.out
+    ran = workers_of(folder)
+    assert len({w for t, w in ran.items() if "test_grouped" in t}) == 1

@@ -66,3 +66,13 @@ def test_bad_slice_values_are_refused(value: str) -> None:
 
 def test_slice_values_parse() -> None:
     assert parse("2/4") == (2, 4)
+
+
+def test_tests_of_one_xdist_group_go_to_one_share() -> None:
+    collection = [f"m{i}.py::t" for i in range(12)]
+    history = known(dict.fromkeys(collection, 1.0))
+    groups = {0: "db", 5: "db", 11: "db", 3: "cache", 4: "cache"}
+    cut = shares(collection, history, 3, frozenset(), groups)
+    assert sorted(i for share in cut for i in share) == list(range(12))
+    for members in ([0, 5, 11], [3, 4]):
+        assert sum(1 for share in cut if set(members) & set(share)) == 1
