@@ -299,6 +299,20 @@ def overhead(root: Path, repeat: int) -> None:
         print(f"| {mode} | {without:.2f} | {with_it:.2f} | {micro:.0f} |")
 
 
+def capacity(workers: int) -> float:
+    """How many times one process's pure-Python CPU work W processes do at once: the ceiling
+    of any tool's speed-up on a CPU-bound suite (2 vCPUs that share a core give less than 2)."""
+    loop = [sys.executable, "-c", "sum(i * i for i in range(12_000_000))"]
+    started = time.perf_counter()
+    subprocess.run(loop, check=True)
+    alone = time.perf_counter() - started
+    started = time.perf_counter()
+    procs = [subprocess.Popen(loop) for _ in range(workers)]
+    for proc in procs:
+        proc.wait()
+    return workers * alone / (time.perf_counter() - started)
+
+
 def synthetic(folder: Path, suite: Suite) -> Project:
     folder.mkdir(parents=True)
     (folder / "pytest.ini").write_text("[pytest]\n")
@@ -342,6 +356,8 @@ def main() -> None:
         "--no-overhead", action="store_true", help="skip the per-test overhead table"
     )
     args = parser.parse_args()
+    for w in sorted(set(args.workers or (2,))):
+        print(f"this machine: {w} CPU-bound processes run at {capacity(w):.2f}x one")
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         for name in args.suites:

@@ -46,7 +46,7 @@ def plan(
 ) -> list[Unit]:
     """The collection as units, heaviest first, those holding a `first` test before the rest;
     ties keep collection order."""
-    estimate = _estimator(collection, history)
+    estimate = estimator(collection, history)
     modules: dict[str, list[int]] = {}
     for index, nodeid in enumerate(collection):
         modules.setdefault(nodeid.split("::")[0], []).append(index)
@@ -71,7 +71,7 @@ def plan(
     )
 
 
-def _estimator(collection: Sequence[str], history: Durations) -> Callable[[int], float]:
+def estimator(collection: Sequence[str], history: Durations) -> Callable[[int], float]:
     fallback = history.typical() or UNKNOWN
     by_module: dict[str, list[float]] = {}
     for nodeid in collection:
@@ -187,7 +187,8 @@ class LongestFirst:
             self.queue.appendleft(Unit((index,), self.weights.get(index, 0.0)))
         self._fill_all()
 
-    def _wants_more(self, node: Node, held: list[int]) -> bool:
+    def _wants_more(self, node: Node, held: int, weight: float) -> bool:
+        """Whether a node holding `held` tests of `weight` expected seconds gets another."""
         if not held:
             return True
         idle = sum(
@@ -197,7 +198,7 @@ class LongestFirst:
         )
         if len(self.queue) <= idle:
             return False  # what is left goes to workers that have nothing
-        return len(held) < 2 or sum(self.weights.get(i, 0.0) for i in held) < BATCH_SECONDS
+        return held < 2 or weight < BATCH_SECONDS
 
     def remove_node(self, node: Node) -> str | None:
         """A node left (shutdown or crash); what it still held goes back to the queue."""
@@ -223,11 +224,14 @@ class LongestFirst:
             return
         pending = self.node2pending[node]
         sending: list[int] = []
-        while self.queue and self._wants_more(node, [*pending, *sending]):
-            held = [*pending, *sending]
-            behind_long = bool(held) and self.weights.get(held[-1], 0.0) > LOOKAHEAD
+        # Summed as it grows: a worker may hold hundreds of fast tests.
+        weight = sum(self.weights.get(i, 0.0) for i in pending)
+        while self.queue and self._wants_more(node, len(pending) + len(sending), weight):
+            last = sending[-1] if sending else pending[-1] if pending else None
+            behind_long = last is not None and self.weights.get(last, 0.0) > LOOKAHEAD
             unit = self.queue.pop() if behind_long else self.queue.popleft()
             sending.extend(unit.indices)
+            weight += unit.weight
         if sending:
             pending.extend(sending)
             node.send_runtest_some(sending)

@@ -103,11 +103,13 @@ def _once(tests: Iterable[TestResult]) -> tuple[TestResult, ...]:
 
 
 def join_logs(job: Job) -> None:
-    """The category's output log: each share's, in turn, under its worker's name."""
+    """The category's output log: each share's, in turn, under its worker's name. The
+    shares' own logs go: the category's is the one masked and bounded (containment.py)."""
     with job.output_log.open("ab") as out:
         for index, part in enumerate(job.shares(), 1):
             out.write(f"===== {part.worker}: share {index} of {job.slices} =====\n".encode())
             _copy(part.output_log, out)
+            part.output_log.unlink(missing_ok=True)
 
 
 def _copy(path: Path, out: BinaryIO) -> None:

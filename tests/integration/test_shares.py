@@ -140,3 +140,21 @@ def test_shares_answer_worker_id_and_keep_an_xdist_group_together(tmp_path: Path
     assert warm.code == 0, warm.out
     ran = workers_of(folder)
     assert len({w for t, w in ran.items() if "test_grouped" in t}) == 1
+
+
+def test_what_shares_print_is_masked_in_the_one_log_left(tmp_path: Path) -> None:
+    config = (
+        "version: 1\ncategories:\n  unit:\n    paths: [tests]\n    workers: 2\n"
+        "    env: {API_TOKEN: s3cret-value-4711}\n"
+    )
+    body = "import os\n\n\n" + "".join(
+        f"def test_{i}():\n    print(os.environ['API_TOKEN'])\n\n\n" for i in range(10)
+    )
+    folder = project(tmp_path, {"a": body, "b": many(10)}, config)
+    run(folder)
+    assert run(folder, "--", "-s").code == 0
+    category = folder / "reports" / "categories" / "unit"
+    assert (category / "shares").is_dir()
+    assert not list((category / "shares").glob("*/output.log"))
+    log = (category / "output.log").read_text()
+    assert "gw1: share 2 of 2" in log and "s3cret-value-4711" not in log
