@@ -201,7 +201,7 @@ def _slicing(config: pytest.Config, base: str) -> Slicing | None:
         index, count = slices.parse(value)
     except ValueError as exc:
         raise pytest.UsageError(f"--netra-slice: {exc}") from None
-    sliced = Slicing(index, count, config.getoption(DURATIONS), base)
+    sliced = Slicing(index, count, config.getoption(DURATIONS), base, _first(config, base))
     config.pluginmanager.register(sliced, "netra-slicing")
     return sliced
 
@@ -209,9 +209,11 @@ def _slicing(config: pytest.Config, base: str) -> Slicing | None:
 class Slicing:
     """This process runs share `index` of `count` of the collection (execution/slices.py)."""
 
-    def __init__(self, index: int, count: int, durations: str | None, base: str) -> None:
+    def __init__(
+        self, index: int, count: int, durations: str | None, base: str, first: frozenset[str]
+    ) -> None:
         self.index, self.count = index, count
-        self.durations, self.base = durations, base
+        self.durations, self.base, self.first = durations, base, first
         self.collected: dict[str, Any] = {}  # what the whole collection was, for its event
         self.worker = f"gw{index - 1}"  # as xdist would name it: reports show one lane each
 
@@ -225,7 +227,7 @@ class Slicing:
         ids = [item.nodeid for item in items]
         history = Durations.load(self.durations).relative_to(self.base)
         groups = dict(_xdist_groups(items))
-        mine = slices.shares(ids, history, self.count, groups)[self.index - 1]
+        mine = slices.shares(ids, history, self.count, self.first, groups)[self.index - 1]
         self.collected = {
             "index": self.index,
             "count": self.count,
