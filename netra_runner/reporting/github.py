@@ -6,6 +6,7 @@ Actions"); GitHub shows at most 10 error annotations per step, so more is noise.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from netra_runner.reporting.console import closing_line
 from netra_runner.results import Outcome, RunResult, TestResult
 
 MAX_ANNOTATIONS = 10
+# A frame of pytest's short traceback: `tests/test_a.py:12: in test_x`, `tests/test_a.py:12: E...`
+_FRAME = re.compile(r"^(?P<path>[^\s:][^:\n]*\.py):(?P<line>\d+):", re.MULTILINE)
 MAX_SUMMARY_FAILURES = 50
 
 
@@ -30,11 +33,26 @@ def error_annotations(run: RunResult) -> list[str]:
 
 def _annotation(test: TestResult) -> str:
     where = [f"file={_property(test.file)}"] if test.file else []
-    if test.file and test.line:
-        where.append(f"line={test.line}")
+    line = failing_line(test)
+    if test.file and line:
+        where.append(f"line={line}")
     title = _property(f"{test.outcome.value}: [{test.category}] {test.test_id}")
     message = "\n".join(part for part in (test.message, _tail(test.details, 20)) if part)
     return f"::error {','.join([*where, f'title={title}'])}::{_data(message or test.test_id)}"
+
+
+def failing_line(test: TestResult) -> int | None:
+    """Where in its own file the test failed: the deepest frame of its traceback in that
+    file (the assertion, or the call into the helper that raised); its `def` line when
+    the traceback has none there."""
+    if not test.file:
+        return test.line
+    found = None
+    for match in _FRAME.finditer(test.details):
+        path = match["path"].strip()
+        if path == test.file or test.file.endswith(f"/{path}") or path.endswith(f"/{test.file}"):
+            found = int(match["line"])
+    return found or test.line
 
 
 def step_summary(run: RunResult) -> str:

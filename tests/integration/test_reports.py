@@ -96,8 +96,8 @@ def test_on_github_actions_failures_are_annotated_and_summarised(
     summary = tmp_path / "step-summary.md"
     env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)}
     ran = netra(mixed, "-c", "failing", env=env)
-    assert (
-        "::error file=tests/failing/test_mixed.py,line=8,title=failed%3A [failing] "
+    assert (  # at the assertion (line 10), not the def (line 8)
+        "::error file=tests/failing/test_mixed.py,line=10,title=failed%3A [failing] "
         "tests/failing/test_mixed.py%3A%3Atest_wrong::assert (6 * 7) == 43%0A" in ran.out
     )
     assert ran.last_line.startswith("netra-run: ")

@@ -40,3 +40,24 @@ def test_the_step_summary_is_appended(tmp_path: Path) -> None:
     assert "| websocket | failed | 5 | 1 | 0 | 0 | 4.0s |" in text
     assert "- **[websocket]** `tests/test_ws.py:10` tests/test_ws.py::test_gw1_0: boom" in text
     assert "### Flaky" in text
+
+
+def failed(details: str, file: str = "tests/test_a.py", line: int = 3) -> TestResult:
+    return TestResult("u", "t", "x", Outcome.FAILED, file=file, line=line, details=details)
+
+
+def test_the_annotation_names_the_deepest_frame_in_the_test_file() -> None:
+    details = (
+        "tests/test_a.py:7: in test_x\n    helper()\n"
+        "tests/helpers.py:40: in helper\n    raise ValueError\nE   ValueError"
+    )
+    assert github.failing_line(failed(details)) == 7  # where the test called what raised
+    direct = "tests/test_a.py:9: in test_x\n    assert 1 == 2\nE   assert 1 == 2"
+    assert github.failing_line(failed(direct)) == 9
+
+
+def test_without_a_frame_in_its_file_the_annotation_stays_at_the_def_line() -> None:
+    assert github.failing_line(failed("E   fixture 'db' not found")) == 3
+    assert github.failing_line(failed("conftest.py:4: in db\nE   boom")) == 3
+    nested = failed("sub/tests/test_a.py:12: in t\nE   x", file="sub/tests/test_a.py")
+    assert github.failing_line(nested) == 12
