@@ -22,8 +22,6 @@ from collections.abc import Mapping, Sequence
 from netra_runner.execution.history import Durations
 from netra_runner.execution.scheduler import Unit, plan
 
-OPTION = "--netra-slice"
-
 
 def parse(value: str) -> tuple[int, int]:
     """'2/4' -> (2, 4): this process is share 2 of 4 (K counts from 1)."""
@@ -58,19 +56,19 @@ def shares(
 
 def _grouped(units: list[Unit], groups: Mapping[int, str]) -> list[Unit]:
     """Units holding tests of one group merged into one, where the first of them was."""
-    merged: dict[str, list[int]] = {}  # group -> positions in `out`
+    home: dict[str, int] = {}  # group -> its unit's position in `out`
     out: list[Unit] = []
     for unit in units:
         names = sorted({groups[i] for i in unit.indices if i in groups})
-        home = next((merged[n][0] for n in names if n in merged), None)
-        if home is None:
+        at = next((home[n] for n in names if n in home), None)
+        if at is None:
             out.append(unit)
-            home = len(out) - 1
+            at = len(out) - 1
         else:
-            held = out[home]
-            out[home] = Unit(held.indices + unit.indices, held.weight + unit.weight)
+            held = out[at]
+            out[at] = Unit(held.indices + unit.indices, held.weight + unit.weight)
         for name in names:
-            merged.setdefault(name, [home])
+            home.setdefault(name, at)
     return out
 
 

@@ -40,3 +40,15 @@ def test_shares_collect_their_parts_and_a_forgotten_category_starts_over() -> No
     occupancy.forget("unit")
     assert occupancy.workers("unit", 2) == 2
     occupancy.on_event({"event": "run_started"})  # not a category's: ignored
+
+
+def test_a_sliced_category_has_collected_once_every_share_said_so() -> None:
+    occupancy = Occupancy()
+    share = {"count": 2}
+    feed(occupancy, {"event": "collected", "tests": ["a"], "slice": share})
+    feed(occupancy, {"event": "test_started", "nodeid": "a"})
+    assert occupancy.workers("unit", 2) == 2  # the other share is still collecting
+    feed(occupancy, {"event": "collected", "tests": ["b"], "slice": share})
+    feed(occupancy, {"event": "test_started", "nodeid": "b"})
+    feed(occupancy, {"event": "test_finished", "nodeid": "a", "outcome": "passed"})
+    assert occupancy.workers("unit", 2) == 1
