@@ -45,6 +45,9 @@ class Attempt:
     details: str = ""
     output: str = ""
     outcome: Outcome = Outcome.FAILED
+    started: float | None = None  # epoch seconds
+    duration: float = 0.0
+    worker: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class TestResult:
     worker: str = ""
     nodeid: str = ""  # pytest's id; empty for a command suite's tests
     started: float | None = None  # epoch seconds when the first attempt began
+    last_started: float | None = None  # when the final attempt began, if it was rerun
     subtests_passed: int = 0  # its passed subtests (pytest counts them apart)
     parent: str = ""  # a subtest's own test (the id --last-failed runs again)
     after_restart: bool = False  # ran again after its service went down and was restarted
@@ -88,6 +92,17 @@ class TestResult:
 
 
 @dataclass(frozen=True)
+class CategoryPhases:
+    """When a category reached each step (epoch seconds): the gaps on its timeline lanes."""
+
+    waiting: float | None = None  # ready to start, but the worker budget was in use
+    waiting_reason: str = ""
+    started: float | None = None  # its process was started
+    collected: float | None = None  # pytest had collected its tests
+    finished: float | None = None
+
+
+@dataclass(frozen=True)
 class CategoryResult:
     name: str
     status: Status
@@ -97,6 +112,7 @@ class CategoryResult:
     output_tail: str = ""  # the process's last output lines, kept for errors only
     services: tuple[str, ...] = ()
     workers: int = 0  # 0: never started
+    phases: CategoryPhases | None = None
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for test in self.tests if test.outcome is outcome)

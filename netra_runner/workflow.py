@@ -21,6 +21,7 @@ from netra_runner.errors import ExitCode, NetraError, NothingToRun
 from netra_runner.events import EventLog, read_events
 from netra_runner.execution import history
 from netra_runner.execution.marks import Mark
+from netra_runner.execution.phases import PhaseClock
 from netra_runner.execution.processes import ChildProcesses
 from netra_runner.execution.runner import Runner
 from netra_runner.execution.workers import budget
@@ -177,6 +178,8 @@ def _run_jobs(context: RunContext, jobs: list[Job], out: Console) -> RunResult:
     needed = {name for job in jobs if job.skip is None for name in job.services}
     events = EventLog(reports / "events.ndjson")
     events.listen(say.on_event)
+    clock = PhaseClock()
+    events.listen(clock.on_event)
     watch = FolderWatch(reports)
     with contextlib.ExitStack() as stack:
         stack.callback(watch.close)
@@ -209,7 +212,7 @@ def _run_jobs(context: RunContext, jobs: list[Job], out: Console) -> RunResult:
             options.stop_after,
         )
         results = {result.name: result for result in runner.run()}
-        ordered = tuple(_with_job(results[job.name], job) for job in jobs)
+        ordered = tuple(_with_job(results[job.name], job, clock) for job in jobs)
         run = RunResult(
             ordered,
             time.monotonic() - start,
@@ -275,9 +278,12 @@ def _timings(
     return tuple(timings)
 
 
-def _with_job(result: CategoryResult, job: Job) -> CategoryResult:
+def _with_job(result: CategoryResult, job: Job, clock: PhaseClock) -> CategoryResult:
     ran = result.status is not Status.SKIPPED
-    return dataclasses.replace(result, services=job.services, workers=job.workers if ran else 0)
+    workers = job.workers if ran else 0
+    return dataclasses.replace(
+        result, services=job.services, workers=workers, phases=clock.of(job.name)
+    )
 
 
 def _failing_service_logs(

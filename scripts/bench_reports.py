@@ -1,6 +1,9 @@
 """Time and peak memory to write every report for a synthetic 20,000-test run.
 
-    python scripts/bench_reports.py [--tests 20000]
+    python scripts/bench_reports.py [--tests 20000] [--browser]
+
+--browser also opens report.html in headless Chromium (Playwright driving the system's
+chromium) and prints how long it takes to load and draw: the median of 3 fresh page loads.
 
 The run has 10 categories on 4 workers each, 2% failures carrying long tracebacks and 20 KB of
 captured output, 1% flaky tests and two services: the shape of a large monorepo's CI run.
@@ -60,6 +63,9 @@ def _category(name: str, index: int, count: int) -> CategoryResult:
 
 def _test(category: str, n: int) -> TestResult:
     failed = n % 50 == 0
+    flaky = n % 100 == 1
+    worker = f"gw{n % WORKERS}"
+    began = T0 + 2.0 + (n % 1000) * 0.06
     module = f"tests/{category}/test_module_{n // 40}.py"
     return TestResult(
         category,
@@ -72,10 +78,13 @@ def _test(category: str, n: int) -> TestResult:
         message=f"AssertionError: expected {n} got {n + 1}" if failed else "",
         details=("  File line\n    assert x == y\n" * 60) if failed else "",
         output=("captured line of output\n" * 900) if failed else "",
-        reruns=(Attempt("first attempt failed"),) if n % 100 == 1 else (),
-        worker=f"gw{n % WORKERS}",
+        reruns=(Attempt("first attempt failed", started=began, duration=0.05, worker=worker),)
+        if flaky
+        else (),
+        worker=worker,
         nodeid=f"{module}::test_case_{n}",
-        started=T0 + 2.0 + (n % 1000) * 0.06,
+        started=began,
+        last_started=began + 0.05 if flaky else None,
     )
 
 
@@ -86,10 +95,36 @@ def write_all(run: RunResult, folder: Path) -> None:
     print_summary(run, Console(file=io.StringIO(), width=120), env={})
 
 
+def browser_load(page: Path, loads: int = 3) -> list[float]:
+    """Seconds from navigation to the first frame drawn after the page's load event."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    seconds = []
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        for _ in range(loads):
+            tab = browser.new_page(viewport={"width": 1400, "height": 900})
+            began = time.perf_counter()
+            tab.goto(page.as_uri(), wait_until="load")
+            tab.evaluate(FRAME)
+            seconds.append(time.perf_counter() - began)
+            tab.close()
+        browser.close()
+    return seconds
+
+
+FRAME = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tests", type=int, default=20_000)
-    count = parser.parse_args().tests
+    parser.add_argument("--browser", action="store_true", help="time report.html in Chromium")
+    args = parser.parse_args()
+    count = args.tests
     run = synthetic_run(count)
     with tempfile.TemporaryDirectory() as folder:
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -98,6 +133,7 @@ def main() -> int:
         seconds = time.perf_counter() - began
         rss_growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before
         sizes = {p.name: p.stat().st_size for p in Path(folder).iterdir()}
+        loads = browser_load(Path(folder) / "report.html") if args.browser else []
         tracemalloc.start()
         write_all(run, Path(folder))
         _, peak = tracemalloc.get_traced_memory()
@@ -110,6 +146,10 @@ def main() -> int:
     )
     for name, size in sorted(sizes.items()):
         print(f"  {name:<12} {size / 2**20:6.1f} MiB")
+    if loads:
+        shown = ", ".join(f"{s:.2f}" for s in loads)
+        median = sorted(loads)[len(loads) // 2]
+        print(f"  report.html in Chromium: {median:.2f}s to load and draw ({shown})")
     return 0
 
 

@@ -136,6 +136,9 @@ def _result(category: str, attempts: list[Event]) -> TestResult:
             e.get("details", ""),
             e.get("output", ""),
             Outcome.FAILED if e.get("phase") == "call" else Outcome.ERROR,
+            _began(e),
+            float(e.get("duration", 0.0)),
+            e.get("worker", ""),
         )
         for e in attempts[:-1]
     )
@@ -154,6 +157,7 @@ def _result(category: str, attempts: list[Event]) -> TestResult:
         worker=final.get("worker", ""),
         nodeid=final["nodeid"],
         started=_began(attempts[0]),
+        last_started=_began(final) if reruns else None,
         subtests_passed=int(final.get("subtests_passed") or 0),
         parent=str(final.get("parent") or ""),
     )

@@ -1,131 +1,148 @@
-"""reports/report.html: one self-contained page (no network): summary, timeline, failures."""
+"""reports/report.html: one self-contained page (no network), drawn from report.json's data
+so the two always agree, and so `report merge` draws its merged data the same way.
+
+The summary, the shard check of a merged report, the timeline (a canvas the page's own
+script draws: docs/how-it-works.md), the failures (the first few open, a filter over all of
+them) and the slowest tests.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from functools import cache
 from html import escape
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
-from netra_runner.reporting.console import closing_line, slowest
+from netra_runner.reporting import failures_html
+from netra_runner.reporting.console import MEASURABLE, SLOWEST
 from netra_runner.reporting.files import write_atomically
-from netra_runner.reporting.json_report import cap
-from netra_runner.reporting.timeline import Lane, lanes, span
-from netra_runner.results import Outcome, RunResult, TestResult
+from netra_runner.reporting.timeline import KINDS, timeline
 
-STYLE = """
-body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1f2328;background:#fff}
-h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px}
-.closing{font-family:ui-monospace,monospace;font-weight:600}
-table{border-collapse:collapse}td,th{padding:3px 12px 3px 0;text-align:left}
-td.n{text-align:right}.passed{color:#1a7f37}.failed,.error,.interrupted{color:#cf222e}
-.skipped,.stopped,.no-tests{color:#9a6700}
-.lanes{border-left:1px solid #d0d7de;position:relative}
-.row{display:flex;align-items:center;height:20px}
-.label{width:220px;flex:none;font:12px ui-monospace,monospace;overflow:hidden;
-text-overflow:ellipsis;white-space:nowrap;padding-right:8px}
-.lane{position:relative;flex:1;height:16px;background:#f6f8fa}
-.bar{position:absolute;top:1px;height:14px;min-width:1px;box-sizing:border-box;
-border-right:1px solid #fff}
-.bar:hover{outline:2px solid #1f2328;z-index:1}
-.k-passed{background:#2da44e}.k-failed,.k-error{background:#cf222e}.k-skipped{background:#bf8700}
-.k-flaky{background:#fb8500}.k-not-run{background:#8c959f}
-.k-xfailed{background:#9a6700}.k-xpassed{background:#4ac26b}.k-infrastructure{background:#8250df}.k-down{background:#a40e26}
-.k-starting{background:#8250df}.k-healthy{background:#d8c6f5}.k-setup{background:#0969da}
-.legend span{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}
-.axis{display:flex;justify-content:space-between;margin-left:220px;font-size:11px;color:#57606a}
-details{margin:6px 0;border:1px solid #d0d7de;border-radius:6px;padding:6px 10px}
-summary{cursor:pointer;font-family:ui-monospace,monospace}
-pre{white-space:pre-wrap;font-size:12px;background:#f6f8fa;padding:8px;overflow:auto}
-"""
-LEGEND = (
-    "passed",
-    "failed",
-    "skipped",
-    "flaky",
-    "infrastructure",
-    "starting",
-    "setup",
-    "healthy",
-    "down",
-)
+_USUAL = ("passed", "failed", "skipped", "error")
+_RARE = ("xfailed", "xpassed", "not run", "infrastructure")
 
 
-def render_html(run: RunResult) -> str:
-    parts = [
-        "<!doctype html><html lang=en><head><meta charset=utf-8>",
-        "<meta name=viewport content='width=device-width'>",
-        f"<title>netra-run report</title><style>{STYLE}</style></head><body>",
-        f"<h1>netra-run</h1><p class=closing>{escape(closing_line(run))}</p>",
-        _summary(run),
-        _timeline(run),
-        _failures(run),
-        _slowest(run),
-        "</body></html>\n",
-    ]
-    return "".join(parts)
+def render_html(data: Mapping[str, Any], closing: str) -> str:
+    """The page for a run's (or a merge's) report.json data and its closing line."""
+    failing = failures_html.failing(data)
+    return "".join(
+        [
+            "<!doctype html><html lang=en><head><meta charset=utf-8>",
+            "<meta name=viewport content='width=device-width'>",
+            f"<title>netra-run report</title><style>{_asset('report.css')}</style></head><body>",
+            f"<h1>netra-run</h1><p class=closing>{escape(closing)}</p>",
+            _shards(data),
+            _summary(data),
+            _timeline(data, failing),
+            failures_html.section(failing),
+            _slowest(data),
+            f"<script>{_asset('report.js')}</script></body></html>\n",
+        ]
+    )
 
 
-def write_html(run: RunResult, path: Path) -> None:
-    write_atomically(path, render_html(run))
+def write_html(data: Mapping[str, Any], closing: str, path: Path) -> None:
+    write_atomically(path, render_html(data, closing))
 
 
-def _summary(run: RunResult) -> str:
-    columns = run.columns()
-    names = ["errors" if o is Outcome.ERROR else o.value for o in columns]
+@cache
+def _asset(name: str) -> str:
+    return (resources.files("netra_runner.reporting") / "assets" / name).read_text("utf-8")
+
+
+def _summary(data: Mapping[str, Any]) -> str:
+    totals = data.get("totals", {})
+    columns = [*_USUAL, *(o for o in _RARE if totals.get(o))]
+    names = ["errors" if o == "error" else o for o in columns]
     head = "".join(f"<th>{h}</th>" for h in ("category", "status", *names, "time"))
     rows = []
-    for cat in run.categories:
-        counts = "".join(f"<td class=n>{cat.count(o)}</td>" for o in columns)
-        status = cat.status.value
+    for cat in data["categories"]:
+        counts = "".join(f"<td class=n>{int(cat['counts'].get(o, 0))}</td>" for o in columns)
+        status = str(cat["status"])
+        shown = f"<td class={failures_html.css_class(status)}>{escape(status)}</td>"
         rows.append(
-            f"<tr><td>{escape(cat.name)}</td><td class={status.replace(' ', '-')}>{status}</td>"
-            f"{counts}<td class=n>{cat.duration:.1f}s</td></tr>"
+            f"<tr><td>{escape(cat['name'])}</td>{shown}"
+            f"{counts}<td class=n>{float(cat['duration']):.1f}s</td></tr>"
         )
     return f"<h2>Summary</h2><table id=summary><tr>{head}</tr>{''.join(rows)}</table>"
 
 
-def _timeline(run: RunResult) -> str:
-    drawn = lanes(run)
-    total = span(run, drawn)
-    legend = "".join(f"<span class=k-{k}></span>{k}" for k in LEGEND)
-    ticks = "".join(f"<span>{total * i / 4:.1f}s</span>" for i in range(5))
-    rows = "".join(_lane(lane, total) for lane in drawn)
+def _shards(data: Mapping[str, Any]) -> str:
+    """A merged report's sources first: which shard ran what, and whether they add up."""
+    sources = data.get("sources")
+    if not sources:
+        return ""
+    problems = data.get("shard_problems") or []
+    shards = [s["shard"] for s in sources if s.get("shard")]
+    if problems:
+        verdict = "<ul class=problems>" + "".join(f"<li>{escape(p)}</li>" for p in problems)
+        verdict += "</ul>"
+    elif shards:
+        selected = max(int(s["selection"]) for s in shards)
+        verdict = (
+            f"<p class=passed>All {len(shards)} shards of {int(shards[0]['count'])} are here, "
+            f"cut from one partition: each of the {selected} selected tests ran in exactly "
+            "one shard.</p>"
+        )
+    else:
+        verdict = "<p>Not shards (no manifests to check): reports merged as given.</p>"
+    head = "<tr><th>shard</th><th>report</th><th>given</th><th>reported</th><th>exit</th>"
+    rows = "".join(_source_row(s) for s in sources)
+    return f"<h2>Shards</h2>{verdict}<table id=shards>{head}<th>time</th></tr>{rows}</table>"
+
+
+def _source_row(source: Mapping[str, Any]) -> str:
+    shard = source.get("shard")
+    name = f"{shard['index']}/{shard['count']}" if shard else "-"
+    given = str(shard["given"]) if shard else "-"
     return (
-        f"<h2>Timeline</h2><div class=legend>{legend}</div>"
-        f"<div class=axis>{ticks}</div><div id=timeline class=lanes>{rows}</div>"
+        f"<tr><td>{escape(name)}</td><td>{escape(str(source.get('path', '')))}</td>"
+        f"<td class=n>{given}</td><td class=n>{int(source.get('tests', 0))}</td>"
+        f"<td class=n>{int(source.get('exit_code', 0))}</td>"
+        f"<td class=n>{float(source.get('duration') or 0):.1f}s</td></tr>"
     )
 
 
-def _lane(lane: Lane, total: float) -> str:
-    bars = "".join(
-        f"<i class='bar k-{bar.kind}' style='left:{100 * bar.start / total:.3f}%;"
-        f"width:{100 * bar.length / total:.3f}%' title='{escape(bar.label)}'></i>"
-        for bar in lane.bars
+def _timeline(data: Mapping[str, Any], failing: list[failures_html.Failing]) -> str:
+    index = {(f.category, f.test["id"]): n for n, f in enumerate(failing)}
+    drawn = timeline(data, index).as_data()
+    # Inside a <script>, "</" would end it: JSON may say "<" as \u003c instead.
+    embedded = json.dumps(drawn, separators=(",", ":"), ensure_ascii=False).replace("<", "\\u003c")
+    legend = "".join(
+        f"<span style='background:{colour}'></span>{escape(label)}" for _, colour, label in KINDS
+    )
+    tools = (
+        "<div class=tl-tools><button type=button data-zoom=in title='zoom in (+)'>+</button>"
+        "<button type=button data-zoom=out title='zoom out (-)'>&minus;</button>"
+        "<button type=button data-zoom=reset title='the whole run (0)'>whole run</button>"
+        "<span id=tl-range></span><span class=hint>ctrl+wheel or +/&minus; to zoom, drag or "
+        "shift+wheel to pan, double-click for the whole run; hover a bar for its test, "
+        "click a failed one for its failure</span></div>"
     )
     return (
-        f"<div class=row><div class=label title='{escape(lane.name)}'>{escape(lane.name)}</div>"
-        f"<div class=lane>{bars}</div></div>"
+        f"<h2>Timeline</h2>{tools}<div class=legend>{legend}</div>"
+        "<div id=timeline><canvas id=tl-canvas tabindex=0 aria-label='timeline of the run'>"
+        "</canvas><div id=tl-tip hidden></div></div>"
+        "<noscript>The timeline is drawn by the page's script.</noscript>"
+        f"<script type=application/json id=tl-data>{embedded}</script>"
     )
 
 
-def _failures(run: RunResult) -> str:
-    if not run.failures:
-        return "<h2>Failures</h2><p>None.</p>"
-    return "<h2>Failures</h2>" + "".join(_failure(test) for test in run.failures)
-
-
-def _failure(test: TestResult) -> str:
-    body = "\n\n".join(cap(part) for part in (test.message, test.details, test.output) if part)
-    return (
-        f"<details open class=failure><summary>{test.outcome.value.upper()} "
-        f"[{escape(test.category)}] {escape(test.location)} {escape(test.test_id)}</summary>"
-        f"<pre>{escape(body)}</pre></details>"
-    )
-
-
-def _slowest(run: RunResult) -> str:
+def _slowest(data: Mapping[str, Any]) -> str:
+    """As the console lists them: only tests that took measurable time."""
+    timed = [
+        (float(t.get("duration") or 0.0), c["name"], t["id"])
+        for c in data["categories"]
+        for t in c["tests"]
+        if t.get("started") is not None and float(t.get("duration") or 0.0) >= MEASURABLE
+    ]
+    timed.sort(key=lambda entry: entry[0], reverse=True)
     rows = "".join(
-        f"<tr><td class=n>{t.duration:.2f}s</td><td>{escape(t.category)}</td>"
-        f"<td>{escape(t.test_id)}</td></tr>"
-        for t in slowest(run)
+        f"<tr><td class=n>{seconds:.2f}s</td><td>{escape(category)}</td>"
+        f"<td>{escape(test)}</td></tr>"
+        for seconds, category, test in timed[:SLOWEST]
     )
     return f"<h2>Slowest tests</h2><table id=slowest>{rows}</table>"

@@ -13,7 +13,14 @@ from typing import Any
 
 from netra_runner import __version__
 from netra_runner.reporting.files import write_atomically
-from netra_runner.results import CategoryResult, Outcome, RunResult, TestResult
+from netra_runner.results import (
+    Attempt,
+    CategoryPhases,
+    CategoryResult,
+    Outcome,
+    RunResult,
+    TestResult,
+)
 from netra_runner.selection.partition import Manifest
 
 VERSION = 1
@@ -60,8 +67,9 @@ def _shard(manifest: Manifest | None) -> dict[str, Any] | None:
     }
 
 
-def write_json(run: RunResult, path: Path) -> None:
-    write_atomically(path, json.dumps(report_data(run), separators=(",", ":")) + "\n")
+def write_json(data: dict[str, Any], path: Path) -> None:
+    """`data`: report_data(run), or a merge of several."""
+    write_atomically(path, json.dumps(data, separators=(",", ":")) + "\n")
 
 
 def _category(category: CategoryResult, run: RunResult) -> dict[str, Any]:
@@ -75,7 +83,15 @@ def _category(category: CategoryResult, run: RunResult) -> dict[str, Any]:
         "counts": {o.value: category.count(o) for o in Outcome},
         "output_tail": cap(category.output_tail),
         "tests": [_test(t, run) for t in category.tests],
-    }
+    } | _phases(category.phases, run)
+
+
+def _phases(phases: CategoryPhases | None, run: RunResult) -> dict[str, Any]:
+    if phases is None:
+        return {}
+    steps = ("waiting", "started", "collected", "finished")
+    record = {step: _offset(getattr(phases, step), run) for step in steps}
+    return {"phases": record | {"waiting_reason": phases.waiting_reason}}
 
 
 def _test(test: TestResult, run: RunResult) -> dict[str, Any]:
@@ -102,10 +118,19 @@ def _test(test: TestResult, run: RunResult) -> dict[str, Any]:
         record["after_restart"] = True
     if test.reruns:
         record["flaky"] = test.flaky
-        record["reruns"] = [
-            {"message": cap(a.message), "outcome": a.outcome.value} for a in test.reruns
-        ]
+        record["reruns"] = [_rerun(a, run) for a in test.reruns]
+        record["last_started"] = _offset(test.last_started, run)
     return record
+
+
+def _rerun(attempt: Attempt, run: RunResult) -> dict[str, Any]:
+    return {
+        "message": cap(attempt.message),
+        "outcome": attempt.outcome.value,
+        "started": _offset(attempt.started, run),
+        "duration": round(attempt.duration, 4),
+        "worker": attempt.worker,
+    }
 
 
 def cap(text: str, limit: int = TEXT_CAP) -> str:

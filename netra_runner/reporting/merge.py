@@ -17,7 +17,8 @@ from junitparser.xunit2 import TestCase
 
 from netra_runner.errors import ExitCode, UsageError
 from netra_runner.reporting import json_report
-from netra_runner.reporting.files import write_atomically
+from netra_runner.reporting.console import closing_text
+from netra_runner.reporting.html_report import write_html
 from netra_runner.reporting.junit import COUNTED, clean
 from netra_runner.reporting.shard_check import shard_problems
 
@@ -141,9 +142,9 @@ def merge_json(paths: list[Path]) -> dict[str, Any]:
     reports = [_read_json(path) for path in paths]
     problems = shard_problems(list(zip(paths, reports, strict=True)))
     categories: dict[str, dict[str, Any]] = {}
-    for report in reports:
+    for index, report in enumerate(reports):
         for category in report["categories"]:
-            _absorb_category(categories, category)
+            _absorb_category(categories, _tagged(category, index))
     totals: dict[str, int] = {}
     for report in reports:
         for key, value in report["totals"].items():
@@ -165,9 +166,42 @@ def merge_json(paths: list[Path]) -> dict[str, Any]:
         "service_error": next(
             (r["service_error"] for r in reports if r.get("service_error")), None
         ),
-        "services": [s for r in reports for s in r.get("services", [])],
+        "services": [
+            {**s, "source": index}
+            for index, report in enumerate(reports)
+            for s in report.get("services", [])
+        ],
         "categories": list(categories.values()),
         "merged_from": [str(p) for p in paths],
+        "sources": [_source(path, report) for path, report in zip(paths, reports, strict=True)],
+    }
+
+
+def _tagged(category: dict[str, Any], index: int) -> dict[str, Any]:
+    """Each test says which report it came from: the HTML draws a lane group per shard."""
+    tests = [{**test, "source": index} for test in category["tests"]]
+    return {key: value for key, value in category.items() if key != "phases"} | {"tests": tests}
+
+
+def _source(path: Path, report: dict[str, Any]) -> dict[str, Any]:
+    """One merged report: its shard, its own clock, and when its categories started."""
+    manifest = report.get("shard")
+    shard = None
+    if manifest:
+        shard = {
+            "index": manifest["index"],
+            "count": manifest["count"],
+            "given": len(manifest.get("tests", [])),
+            "selection": int(manifest.get("selection", {}).get("tests", 0)),
+        }
+    return {
+        "path": str(path),
+        "shard": shard,
+        "started_at": report.get("started_at"),
+        "duration": report.get("duration"),
+        "exit_code": report.get("exit_code"),
+        "tests": sum(len(c["tests"]) for c in report["categories"]),
+        "phases": {c["name"]: c["phases"] for c in report["categories"] if c.get("phases")},
     }
 
 
@@ -234,5 +268,11 @@ def write_merged(inputs: Inputs, folder: Path) -> tuple[dict[str, Any] | None, J
         folder.mkdir(parents=True, exist_ok=True)
         junit.write(str(folder / "junit.xml"))
     if data is not None:
-        write_atomically(folder / "report.json", json.dumps(data, separators=(",", ":")) + "\n")
+        json_report.write_json(data, folder / "report.json")
+        write_html(data, closing_line(data), folder / "report.html")
     return data, junit
+
+
+def closing_line(data: dict[str, Any]) -> str:
+    text = closing_text(data["totals"], float(data["duration"]))
+    return f"{text} (merged from {len(data['merged_from'])})"

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 
 from netra_runner.errors import ExitCode
-from netra_runner.reporting.console import closing_text
-from netra_runner.reporting.merge import Inputs, write_merged
+from netra_runner.reporting.merge import Inputs, closing_line, write_merged
 
 
 def merge(paths: list[Path], output: Path, out: Console) -> int:
@@ -34,8 +32,3 @@ def merge(paths: list[Path], output: Path, out: Console) -> int:
     failed = int(junit.failures or 0) + int(junit.errors or 0)
     out.print(f"netra-run: {int(junit.tests or 0)} tests, {failed} failed or errored (JUnit)")
     return ExitCode.TESTS_FAILED if failed else ExitCode.OK
-
-
-def closing_line(data: dict[str, Any]) -> str:
-    text = closing_text(data["totals"], float(data["duration"]))
-    return f"{text} (merged from {len(data['merged_from'])})"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from pathlib import Path
 
 from rich.console import Console
 
@@ -12,7 +13,7 @@ from netra_runner.options import ReportPaths
 from netra_runner.reporting import console as render
 from netra_runner.reporting import github
 from netra_runner.reporting.html_report import write_html
-from netra_runner.reporting.json_report import write_json
+from netra_runner.reporting.json_report import report_data, write_json
 from netra_runner.reporting.junit import write_junit
 from netra_runner.results import RunResult
 
@@ -20,13 +21,15 @@ from netra_runner.results import RunResult
 def write_reports(run: RunResult, paths: ReportPaths) -> list[str]:
     """Write every report it can; what could not be written, said after the summary."""
     failed = []
-    for kind, write, path in (
-        ("JUnit", write_junit, paths.junit),
-        ("JSON", write_json, paths.json),
-        ("HTML", write_html, paths.html),
-    ):
+    data = report_data(run)  # the JSON report's, and the HTML page's
+    writers: tuple[tuple[str, Callable[[Path], None], Path], ...] = (
+        ("JUnit", lambda path: write_junit(run, path), paths.junit),
+        ("JSON", lambda path: write_json(data, path), paths.json),
+        ("HTML", lambda path: write_html(data, render.closing_line(run), path), paths.html),
+    )
+    for kind, write, path in writers:
         try:
-            write(run, path)
+            write(path)
         except OSError as exc:
             failed.append(f"the {kind} report {path} could not be written: {exc.strerror or exc}")
     return failed

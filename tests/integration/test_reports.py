@@ -4,21 +4,13 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 import xmlschema
 from helpers import JUNIT_XSD, junit_properties, netra
-from PIL import Image
-
-CHROMIUM = (
-    shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-)
 
 
 def report(project: Path, folder: str = "reports") -> dict[str, Any]:
@@ -41,8 +33,13 @@ def test_a_run_writes_junit_json_and_html_that_agree(mixed: Path) -> None:
     properties = junit_properties(mixed / "reports" / "junit.xml")
     assert properties["failing"]["services"] == "" and int(properties["failing"]["workers"]) >= 1
     page = (mixed / "reports" / "report.html").read_text()
-    assert page.count("<i class='bar k-") == 6
-    assert "tests/failing/test_mixed.py::test_wrong" in page
+    drawn = re.search(r"<script type=application/json id=tl-data>(.*?)</script>", page)
+    assert drawn is not None
+    timed = [t for c in data["categories"] for t in c["tests"] if t["started"] is not None]
+    assert sorted(t[0] for t in json.loads(drawn.group(1))["tests"]) == sorted(
+        t["id"] for t in timed
+    )
+    assert len(timed) == 6 and "tests/failing/test_mixed.py::test_wrong" in page
 
 
 def test_report_paths_can_be_chosen(mixed: Path) -> None:
@@ -115,42 +112,10 @@ def test_report_merge_joins_shards(mixed: Path) -> None:
     assert ran.last_line.startswith("netra-run: 4 passed, 1 failed, 1 skipped in ")
     xmlschema.XMLSchema(str(JUNIT_XSD)).validate(str(mixed / "merged" / "junit.xml"))
     assert set(junit_properties(mixed / "merged" / "junit.xml")) == {"passing", "failing"}
+    page = (mixed / "merged" / "report.html").read_text()
+    assert "Not shards (no manifests to check)" in page and "(merged from 2)" in page
     missing = netra(mixed, "report", "merge", "nowhere")
     assert missing.code == 2 and "nowhere: no such file or folder" in missing.err
-
-
-@pytest.mark.skipif(
-    CHROMIUM is None and os.environ.get("NETRA_REQUIRE_BROWSER") != "1",
-    reason="no chromium here (apt-get install chromium)",
-)
-def test_the_html_report_renders_in_a_real_browser(mixed: Path, tmp_path: Path) -> None:
-    assert CHROMIUM is not None, "NETRA_REQUIRE_BROWSER=1 but chromium is not installed"
-    netra(mixed, "-c", "failing", "-c", "passing", "-c", "erroring")
-    page = (mixed / "reports" / "report.html").as_uri()
-    ran_tests = [
-        t for c in report(mixed)["categories"] for t in c["tests"] if t["started"] is not None
-    ]
-    headless = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
-    dom = subprocess.run(
-        [*headless, "--dump-dom", page], capture_output=True, text=True, timeout=120, check=True
-    ).stdout
-    test_bars = re.findall(r'class="bar k-(?!starting|healthy)', dom)
-    assert len(test_bars) == len(ran_tests) == 7
-    shot = tmp_path / "report.png"
-    subprocess.run(
-        [*headless, f"--screenshot={shot}", "--window-size=1200,900", page],
-        capture_output=True,
-        timeout=120,
-        check=True,
-    )
-    with Image.open(shot) as image:
-        colours = image.convert("RGB").getcolors(maxcolors=1 << 16)
-    assert colours is not None and len(colours) > 20  # text, table and bars: not a blank page
-    assert any(_close(rgb, (0x2D, 0xA4, 0x4E)) for _, rgb in colours)  # a green passed bar
-
-
-def _close(rgb: object, target: tuple[int, int, int]) -> bool:
-    return isinstance(rgb, tuple) and all(abs(a - b) <= 8 for a, b in zip(rgb, target, strict=True))
 
 
 DELETES_REPORTS = """\

@@ -4,6 +4,7 @@ import threading
 from pathlib import Path
 
 from netra_runner.events import CategoryTail, EventLog, read_events
+from netra_runner.execution.phases import PhaseClock
 from netra_runner.execution.suite_events import SuiteEvents, junit_names
 from netra_runner.results import Outcome
 
@@ -81,6 +82,9 @@ def test_suite_results_with_attempts_and_unfinished_tests() -> None:
                 "outcome": "rerun",
                 "message": "boom",
                 "phase": "call",
+                "t": 102.0,
+                "duration": 2.0,
+                "worker": "gw1",
             },
             {
                 "event": "test_finished",
@@ -88,6 +92,7 @@ def test_suite_results_with_attempts_and_unfinished_tests() -> None:
                 "outcome": "passed",
                 "duration": 0.5,
                 "line": 3,
+                "t": 103.0,
             },
             {"event": "test_started", "nodeid": "t.py::b"},
             {"event": "collect_error", "nodeid": "u.py", "message": "collection error in u.py"},
@@ -103,6 +108,10 @@ def test_suite_results_with_attempts_and_unfinished_tests() -> None:
         and flaky.reruns[0].message == "boom"
         and flaky.reruns[0].outcome is Outcome.FAILED
     )
+    # Each attempt where it ran, when, for how long: the timeline draws each as a bar.
+    first = flaky.reruns[0]
+    assert (first.started, first.duration, first.worker) == (100.0, 2.0, "gw1")
+    assert (flaky.started, flaky.last_started, flaky.duration) == (100.0, 102.5, 0.5)
 
 
 def test_junit_names_follow_pytest() -> None:
@@ -142,3 +151,23 @@ def test_a_category_file_read_from_two_threads_at_once_counts_each_line_once(
     tail.read_new()
     tail.close()
     assert sorted(e["n"] for e in tail.snapshot()) == list(range(lines))
+
+
+def test_the_phase_clock_keeps_when_each_category_first_reached_each_step() -> None:
+    clock = PhaseClock()
+    for t, event, fields in (
+        (1.0, "category_waiting", {"reason": "waiting for workers (2 of 2 in use)"}),
+        (2.0, "category_started", {}),
+        (2.5, "collected", {"tests": ["t.py::a"]}),
+        (3.0, "collected", {"tests": ["t.py::b"]}),  # a second share, or a restart
+        (4.0, "category_started", {}),  # started again after its service came back
+        (5.0, "category_finished", {}),
+    ):
+        clock.on_event({"t": t, "event": event, "category": "unit", **fields})
+    clock.on_event({"t": 1.0, "event": "category_finished", "category": "never"})
+    clock.on_event({"event": "category_started", "category": "unit"})  # no time: ignored
+    phases = clock.of("unit")
+    assert phases is not None
+    assert (phases.waiting, phases.started, phases.collected, phases.finished) == (1, 2, 2.5, 5)
+    assert phases.waiting_reason == "waiting for workers (2 of 2 in use)"
+    assert clock.of("never") is None and clock.of("unknown") is None

@@ -7,7 +7,7 @@ from helpers import JUNIT_XSD, timed_run
 from junitparser import JUnitXml
 
 from netra_runner.errors import ExitCode, UsageError
-from netra_runner.reporting.json_report import write_json
+from netra_runner.reporting.json_report import report_data, write_json
 from netra_runner.reporting.junit import write_junit
 from netra_runner.reporting.merge import Inputs, merge_json, merged_exit_code, write_merged
 from netra_runner.results import CategoryResult, Outcome, RunResult, Status, TestResult
@@ -15,7 +15,7 @@ from netra_runner.results import CategoryResult, Outcome, RunResult, Status, Tes
 
 def shard(folder: Path, run: RunResult) -> Path:
     write_junit(run, folder / "junit.xml")
-    write_json(run, folder / "report.json")
+    write_json(report_data(run), folder / "report.json")
     return folder
 
 
@@ -38,6 +38,12 @@ def test_shards_merge_into_one_suite_per_category(tmp_path: Path) -> None:
     assert (websocket["status"], len(websocket["tests"]), websocket["workers"]) == ("failed", 7, 3)
     assert data["totals"]["passed"] == 6
     assert (data["exit_code"], data["duration"]) == (1, 9.5)
+    # Which report each test and service came from: the HTML's lane group per shard.
+    assert [s["tests"] for s in data["sources"]] == [6, 1]
+    assert [t["source"] for t in websocket["tests"]] == [0] * 6 + [1]
+    assert [s["source"] for s in data["services"]] == [0]
+    assert "phases" not in websocket  # each shard's own, under its source
+    assert (tmp_path / "merged" / "report.html").read_text().count("<tr><td>websocket</td>") == 1
 
 
 def test_exit_codes_merge_worst_first_and_an_empty_shard_is_fine() -> None:
