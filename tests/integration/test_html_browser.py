@@ -240,3 +240,13 @@ def test_a_real_run_of_every_outcome_draws_its_gaps_and_no_script_error(
     assert painted["checked"] == 7 and painted["missing"] == 0, painted
     shot = page.locator("#timeline").screenshot()
     assert len(shot) > 1000
+
+
+def test_a_run_that_ran_nothing_still_gets_a_page_that_loads(
+    mixed: Path, open_page: Callable[[Path], tuple[Page, float]]
+) -> None:
+    ran = netra(mixed, "-c", "needs_redis")  # skipped: its service needs --real-services
+    assert ran.code == 5, ran.out + ran.err
+    page, _ = open_page(mixed / "reports" / "report.html")
+    assert drawn(page)["tests"] == [] and page.evaluate(UNPAINTED)["checked"] == 0
+    assert "Failures" in str(page.text_content("body"))
