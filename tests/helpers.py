@@ -307,3 +307,15 @@ def kill_service(project: Path, backend: str, service: str) -> None:
             os.kill(record.pid, signal.SIGKILL)
             return
     raise AssertionError(f"no local server of {service}")
+
+
+def timeline_kinds(page: Path) -> set[str]:
+    """The kinds of bar an HTML report's timeline draws (from the data its script reads)."""
+    import json
+    import re
+
+    found = re.search(r"<script type=application/json id=tl-data>(.*?)</script>", page.read_text())
+    assert found is not None, "no timeline data in the page"
+    data = json.loads(found.group(1))
+    kinds = [kind[0] for kind in data["kinds"]]
+    return {kinds[b[2]] for g in data["groups"] for lane in g["lanes"] for b in lane["bars"]}
