@@ -182,3 +182,12 @@ def test_slowest_lists_only_tests_that_took_measurable_time() -> None:
     instant = TestResult("unit", "t", "x", Outcome.PASSED, 0.001, nodeid="t::x", started=1.0)
     empty = page(RunResult((CategoryResult("unit", Status.PASSED, (instant,)),), 1, started_at=1))
     assert "<table id=slowest></table>" in empty
+
+
+def test_a_merged_report_with_an_outcome_it_does_not_know_draws_it_as_an_error() -> None:
+    data = report_data(timed_run())
+    data["categories"][0]["tests"][0]["outcome"] = "exploded"
+    html = render_html(data, "netra-run: merged")
+    kinds = [k[0] for k in drawn(html)["kinds"]]
+    first = next(b for b in drawn(html)["groups"][0]["lanes"][1]["bars"] if b[3] >= 0)
+    assert kinds[first[2]] == "error"
