@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from netra_runner.events import Event
 from netra_runner.results import CategoryPhases
 
+_STEPS = frozenset({"category_waiting", "category_started", "collected", "category_finished"})
+
 
 @dataclass
 class _Seen:
@@ -27,6 +29,8 @@ class PhaseClock:
 
     def on_event(self, event: Event) -> None:
         kind, category, moment = event.get("event"), event.get("category"), event.get("t")
+        if kind not in _STEPS:  # most events are tests': nothing to keep, nothing to make
+            return
         if not isinstance(category, str) or not isinstance(moment, int | float):
             return
         seen = self._seen.setdefault(category, _Seen())

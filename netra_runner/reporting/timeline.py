@@ -296,7 +296,7 @@ def _service_lane(service: Mapping[str, Any], duration: float) -> Lane:
     bars = [Bar(start, healthy, "starting", label=f"{name} starting: {healthy:.2f}s{note}")]
     if setup:
         bars.append(Bar(start + healthy, setup, "setup", label=f"{name} set-up: {setup:.2f}s"))
-    ready = start + healthy + setup
+    ready = _ready(service)
     bars.append(Bar(ready, max(until - ready, 0.0), "healthy", label=f"{name} healthy"))
     if down is not None:
         reason = service.get("down_reason") or "went down"
