@@ -71,6 +71,8 @@ def run(
     json_path: flags.Json = None,
     html: flags.Html = None,
     durations: flags.Durations = None,
+    cov: flags.Cov = [],  # noqa: B006
+    cov_fail_under: flags.CovFailUnder = None,
     plain: flags.Plain = False,
     verbose: flags.Verbose = False,
     quiet: flags.Quiet = False,

@@ -15,6 +15,9 @@ from typing import Any
 from netra_runner.errors import UsageError
 
 ALWAYS_KNOWN = ("--help",)  # click adds it to every command
+# Options whose value may be left out, as pytest-cov's argparse takes them: `--cov` alone
+# is `--cov=` (the default source); a next word that is a node id or an option is not its.
+OPTIONAL_VALUE = ("--cov",)
 
 
 def rewrite(words: list[str], group: Any) -> list[str]:
@@ -28,6 +31,12 @@ def rewrite(words: list[str], group: Any) -> list[str]:
         if word == "--":
             passed = [f"--pytest-arg={arg}" for arg in words[index + 1 :]]
             return [*flags, *(f"--file={t}" for t in targets), *passed]
+        if word in OPTIONAL_VALUE:
+            value = words[index + 1] if index + 1 < len(words) else None
+            taken = value is not None and not value.startswith("-") and "::" not in value
+            flags.append(f"{word}={value if taken else ''}")
+            index += 2 if taken else 1
+            continue
         if word.startswith("-") and word != "-":
             _known(word, known)
             flags.append(word)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from netra_runner.config import Project
+from netra_runner.cover.settings import CoverageSettings, resolve
 from netra_runner.execution.history import Durations, durations_file
 from netra_runner.options import ReportPaths, RunOptions
 from netra_runner.selection.last_failed import LastRun
@@ -22,6 +23,7 @@ class RunContext:
     history_file: Path  # .netra/durations.json
     durations: Durations  # that history, read once
     last: LastRun  # the previous run's failures, read before this run replaces its report
+    coverage: CoverageSettings | None = None  # None: --cov is off
 
     @classmethod
     def of(cls, project: Project, options: RunOptions) -> RunContext:
@@ -35,4 +37,12 @@ class RunContext:
             history_file=history,
             durations=Durations.load(history),
             last=LastRun.read(paths.json),
+            coverage=_coverage(project, options),
         )
+
+
+def _coverage(project: Project, options: RunOptions) -> CoverageSettings | None:
+    if not options.measures_coverage:
+        return None
+    yaml_gate = project.config.coverage.fail_under
+    return resolve(project.root, options.cwd, options.cov, options.cov_fail_under, yaml_gate)

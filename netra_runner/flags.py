@@ -272,6 +272,28 @@ Durations = Annotated[
         rich_help_panel=REPORT,
     ),
 ]
+# command_line.py gives --cov alone (no SOURCE) as --cov=, the default source.
+Cov = Annotated[
+    list[str],
+    typer.Option(
+        "--cov",
+        metavar="[SOURCE]",
+        help=(
+            "Measure coverage of SOURCE (a path or package; repeatable) in every pytest "
+            "suite; alone: the coverage.py config's source, else the project root."
+        ),
+        rich_help_panel=REPORT,
+    ),
+]
+CovFailUnder = Annotated[
+    float | None,
+    typer.Option(
+        "--cov-fail-under",
+        metavar="PERCENT",
+        help="Fail the run (exit 1) when the combined coverage is under PERCENT; implies --cov.",
+        rich_help_panel=REPORT,
+    ),
+]
 Plain = Annotated[
     bool,
     typer.Option(

@@ -68,6 +68,8 @@ class RunOptions:
     allow_empty: bool = False  # nothing to run is exit 0, not 5
     failed_first: bool = False
     verbosity: int = 0  # -1 quiet, 1 a line per test
+    cov: tuple[str, ...] = ()  # --cov sources; "" is the default source
+    cov_fail_under: float | None = None
     cwd: Path = field(default_factory=Path.cwd)
 
     @classmethod
@@ -78,7 +80,7 @@ class RunOptions:
         renamed |= {"pytest_arg": "pytest_args", "output_format": "format", "json_path": "json"}
         skipped = {"verbose", "quiet", "version", "workers", "time_budget"}
         given = {renamed.get(k, k): v for k, v in flags.items() if k not in skipped}
-        for key in ("categories", "targets", "pytest_args"):
+        for key in ("categories", "targets", "pytest_args", "cov"):
             given[key] = tuple(given.get(key) or ())
         return cls(
             **given,
@@ -109,6 +111,7 @@ class RunOptions:
             budget=self.budget if self.budget is not None else run.budget,
             allow_empty=self.allow_empty or run.allow_empty,
             services=self.services or run.services,
+            cov=self.cov or (("",) if run.cov else ()),
         )
 
     def report_paths(self, root: Path | None) -> ReportPaths:
@@ -135,6 +138,10 @@ class RunOptions:
     def stop_after(self) -> int | None:
         """Failures after which the run stops (-x: 1, --maxfail N), or None."""
         return 1 if self.fail_fast else self.maxfail
+
+    @property
+    def measures_coverage(self) -> bool:
+        return bool(self.cov) or self.cov_fail_under is not None
 
     @property
     def prints_only(self) -> bool:
@@ -183,6 +190,10 @@ def _conflicts(options: RunOptions) -> list[str]:
             options.all and bool(options.categories),
             "--all runs every category; drop it or drop --category",
         ),
+        (
+            options.measures_coverage and (options.list or options.collect_only),
+            "--cov measures the tests a run runs; --list and --collect-only run none",
+        ),
     ]
     return [message for broken, message in rules if broken]
 
@@ -205,6 +216,8 @@ _NETRA_OWNS = {
     "--last-failed": "--lf",
     "--ff": "--ff",
     "--failed-first": "--ff",
+    "--cov": "--cov",
+    "--cov-fail-under": "--cov-fail-under",
 }
 
 
@@ -243,6 +256,9 @@ def _values(options: RunOptions) -> list[str]:
                 f"{flag}: expected seconds above 0 and at most {MAX_SECONDS:g} (a week), "
                 f"got {seconds:g}"
             )
+    under = options.cov_fail_under
+    if under is not None and not (0 <= under <= 100 and math.isfinite(under)):
+        problems.append(f"--cov-fail-under: expected a percentage from 0 to 100, got {under:g}")
     for flag, number, low, high in (
         ("--retries", options.retries, 0, MAX_RETRIES),
         ("--maxfail", options.maxfail, 1, None),

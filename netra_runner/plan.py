@@ -12,6 +12,7 @@ from pathlib import Path
 from netra_runner.config import Category, Project
 from netra_runner.config.checks import render_args
 from netra_runner.context import RunContext
+from netra_runner.cover.worker import VARIABLE as COVERAGE_VARIABLE
 from netra_runner.errors import UsageError
 from netra_runner.execution.history import Durations
 from netra_runner.execution.workers import budget, category_workers
@@ -32,6 +33,7 @@ _PARENT_ONLY = (
     GATE,
     GATE_FILE_VARIABLE,
     HEALTH_VARIABLE,
+    COVERAGE_VARIABLE,  # an outer run's --cov is its own: this run's suites get their own
 )
 
 
@@ -40,6 +42,7 @@ SLICE_OPTION = "--netra-slice"
 XDIST_OPTIONS = ("--numprocesses", "--dist", "-d", "--tx", "--maxprocesses", "--max-worker-restart")
 MAX_WORKER_RESTARTS = 4
 MAX_INLINE_TARGETS = 50
+COVERAGE_FOLDER = "coverage"
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,12 @@ class Job:
     isolated: tuple[tuple[str, str], ...] = ()  # (service, worker or instance): a copy each
     slices: int = 0  # > 1: that many pytest processes, each its own share (no xdist)
     worker: str = "main"  # a share's worker name (gw0, ...), as its events give it
+    coverage_file: Path | None = None  # a command suite's own coverage.py data (--cov)
+
+    @property
+    def coverage_folder(self) -> Path:
+        """Where --cov's data files of its processes go (cover/worker.py)."""
+        return self.report_dir / COVERAGE_FOLDER
 
     @property
     def output_log(self) -> Path:
@@ -149,6 +158,9 @@ def _job(
 ) -> Job:
     project, history = context.project, context.durations
     category, defaults = entry.category, project.config.defaults
+    env = environment(project, entry)
+    if context.coverage is not None and category.is_pytest:
+        env[COVERAGE_VARIABLE] = context.coverage.spec(report_dir / COVERAGE_FOLDER, entry.name)
     junit: Path | None
     workers = 1
     span = (0, 0)
@@ -169,7 +181,7 @@ def _job(
         name=entry.name,
         argv=argv,
         cwd=cwd,
-        env=environment(project, entry),
+        env=env,
         report_dir=report_dir,
         junit_source=junit,
         why=entry.why,
@@ -186,7 +198,15 @@ def _job(
         setup=category.setup,
         isolated=isolated_services(project, entry),
         slices=slices,
+        coverage_file=_coverage_file(context, entry),
     )
+
+
+def _coverage_file(context: RunContext, entry: Selected) -> Path | None:
+    declared = entry.category.coverage
+    if context.coverage is None or declared is None:
+        return None
+    return context.project.root / declared  # as `junit`: from the project root
 
 
 def isolated_services(project: Project, entry: Selected) -> tuple[tuple[str, str], ...]:

@@ -105,6 +105,10 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> Iterator[None]
     path = getattr(early_config.known_args_namespace, EVENTS, None)
     if path:
         _watch_conftest_imports(early_config.pluginmanager, Path(path))
+    if os.environ.get("NETRA_COVERAGE"):  # before the conftests import the code under test
+        from netra_runner.cover.worker import start
+
+        start(early_config.known_args_namespace, os.environ["NETRA_COVERAGE"])
     return (yield)
 
 

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
 
+from netra_runner.cover.result import CoverageResult
 from netra_runner.errors import ExitCode
 from netra_runner.selection.partition import Manifest
 
@@ -155,6 +156,7 @@ class RunResult:
     service_logs: dict[str, str] = field(default_factory=dict)  # tails, for failing categories
     shard: Manifest | None = None  # what this run was given, when it is one shard of N
     notes: tuple[str, ...] = ()  # what went wrong around the tests, said under the summary
+    coverage: CoverageResult | None = None  # --cov: the combined total and its gate
 
     def columns(self) -> list[Outcome]:
         """The outcomes a summary table shows: the usual four, the rare ones when present."""
@@ -188,4 +190,6 @@ class RunResult:
         totals = self.totals()
         if sum(totals.values()) == totals[Outcome.SKIPPED]:  # none, or every one skipped
             return ExitCode.NOTHING_RAN
+        if self.coverage is not None and self.coverage.failed:
+            return ExitCode.TESTS_FAILED  # the closing line says it is coverage alone
         return ExitCode.OK

@@ -17,6 +17,7 @@ from rich.console import Console
 from netra_runner import interrupts
 from netra_runner.config import find_config, load_project
 from netra_runner.context import RunContext
+from netra_runner.cover.result import CoverageResult
 from netra_runner.errors import ExitCode, NetraError, NothingToRun
 from netra_runner.events import EventLog, read_events
 from netra_runner.execution import history
@@ -213,6 +214,7 @@ def _run_jobs(context: RunContext, jobs: list[Job], out: Console) -> RunResult:
         )
         results = {result.name: result for result in runner.run()}
         ordered = tuple(_with_job(results[job.name], job, clock) for job in jobs)
+        coverage = _coverage(context, jobs, results)
         run = RunResult(
             ordered,
             time.monotonic() - start,
@@ -221,12 +223,23 @@ def _run_jobs(context: RunContext, jobs: list[Job], out: Console) -> RunResult:
             runner.interrupted,
             started_at,
             _failing_service_logs(services, ordered),
+            coverage=coverage,
         )
         events.emit("run_finished", exit_code=int(run.exit_code()), duration=round(run.duration, 3))
         if watch.deleted():
             run = dataclasses.replace(run, notes=(FOLDER_DELETED.format(reports),))
     history.record(_history_out(context), history.samples(read_events(events.path)))
     return run
+
+
+def _coverage(
+    context: RunContext, jobs: list[Job], results: dict[str, CategoryResult]
+) -> CoverageResult | None:
+    if context.coverage is None:
+        return None
+    from netra_runner.cover.measured import measure
+
+    return measure(context.coverage, jobs, results, context.reports)
 
 
 def _prefetch(modules: tuple[str, ...]) -> None:

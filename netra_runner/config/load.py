@@ -25,7 +25,7 @@ from netra_runner.errors import ConfigError, UsageError
 from netra_runner.suggest import did_you_mean
 
 FILENAME = "categories.yaml"
-PROFILE_KEYS = ("defaults", "services", "categories", "run")
+PROFILE_KEYS = ("defaults", "services", "categories", "coverage", "run")
 _ADAPTER = TypeAdapter(Config)
 _RUN_ADAPTER = TypeAdapter(RunDefaults)
 # Shipped with netra-run; a profile of the same name in categories.yaml merges over these.

@@ -251,6 +251,7 @@ class Category:
     setup: tuple[Argv, ...] = ()  # run once before the suite, with its env and exports
     isolate: Literal["worker", "instance", "none"] | None = None  # over its services' own
     args: tuple[StrictStr, ...] = ()  # more pytest arguments; {NAME} is a service's export
+    coverage: Text | None = None  # a command suite's coverage.py data file, for --cov
 
     @model_validator(mode="after")
     def _one_kind(self) -> Category:
@@ -264,11 +265,23 @@ class Category:
             raise ValueError(
                 "'python' and 'args' belong to a pytest suite; a 'command' suite has its own"
             )
+        if self.command is None and self.coverage:
+            raise ValueError(
+                "'coverage' names a 'command' suite's data file; --cov measures a pytest "
+                "suite itself"
+            )
         return self
 
     @property
     def is_pytest(self) -> bool:
         return self.command is None
+
+
+@dataclass(frozen=True, config=SCHEMA)
+class Coverage:
+    """What --cov's gate is (the source is the coverage.py configuration's, or --cov's)."""
+
+    fail_under: Annotated[float, Strict(), Field(ge=0, le=100, allow_inf_nan=False)] | None = None
 
 
 @dataclass(frozen=True, config=SCHEMA)
@@ -278,6 +291,7 @@ class Config:
     defaults: Defaults = Field(default_factory=Defaults)
     services: dict[str, Service] = Field(default_factory=dict)
     profiles: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    coverage: Coverage = Field(default_factory=Coverage)
 
 
 @dataclass(frozen=True, config=SCHEMA)
@@ -294,3 +308,4 @@ class RunDefaults:
     budget: Seconds | None = None
     allow_empty: StrictBool = False
     services: Choice | None = None  # how --real-services runs them
+    cov: StrictBool = False  # --cov: measure coverage (the default source)

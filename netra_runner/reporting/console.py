@@ -194,7 +194,8 @@ def closing_line(run: RunResult) -> str:
         "subtests passed": run.subtests_passed(),
     }
     skipped = sum(1 for cat in run.categories if cat.status is Status.SKIPPED)
-    return closing_text(counts, run.duration, skipped)
+    text = closing_text(counts, run.duration, skipped)
+    return f"{text}; {run.coverage.verdict()}" if run.coverage is not None else text
 
 
 def closing_text(counts: Mapping[str, int], duration: float, categories_not_run: int = 0) -> str:

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from netra_runner.reporting import coverage_view
 from netra_runner.reporting.console import closing_line
 from netra_runner.results import Outcome, RunResult, TestResult
 
@@ -76,7 +77,8 @@ def step_summary(run: RunResult) -> str:
     if run.flaky:
         lines += ["", "### Flaky", ""]
         lines += [f"- [{t.category}] `{t.location}` {t.test_id}" for t in run.flaky]
-    return "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n"
+    return text + coverage_view.markdown(run.coverage) if run.coverage is not None else text
 
 
 def append_summary(run: RunResult, env: Mapping[str, str]) -> None:

@@ -16,7 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from netra_runner.reporting import failures_html
+from netra_runner.cover.result import CoverageResult
+from netra_runner.reporting import coverage_view, failures_html
 from netra_runner.reporting.console import MEASURABLE, SLOWEST
 from netra_runner.reporting.files import write_atomically
 from netra_runner.reporting.timeline import KINDS, timeline
@@ -36,6 +37,7 @@ def render_html(data: Mapping[str, Any], closing: str) -> str:
             f"<h1>netra-run</h1><p class=closing>{escape(closing)}</p>",
             _shards(data),
             _summary(data),
+            _coverage(data),
             _timeline(data, failing),
             failures_html.section(failing),
             _slowest(data),
@@ -68,6 +70,11 @@ def _summary(data: Mapping[str, Any]) -> str:
             f"{counts}<td class=n>{float(cat['duration']):.1f}s</td></tr>"
         )
     return f"<h2>Summary</h2><table id=summary><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+def _coverage(data: Mapping[str, Any]) -> str:
+    found = data.get("coverage")
+    return coverage_view.html(CoverageResult.from_data(found)) if found else ""
 
 
 def _shards(data: Mapping[str, Any]) -> str:

@@ -52,6 +52,7 @@ def report_data(run: RunResult) -> dict[str, Any]:
         ],
         "categories": [_category(c, run) for c in run.categories],
         "shard": _shard(run.shard),
+        "coverage": run.coverage.as_data() if run.coverage is not None else None,
     }
 
 

@@ -11,7 +11,7 @@ from rich.console import Console
 from netra_runner.errors import ExitCode
 from netra_runner.options import ReportPaths
 from netra_runner.reporting import console as render
-from netra_runner.reporting import github
+from netra_runner.reporting import coverage_view, github
 from netra_runner.reporting.html_report import write_html
 from netra_runner.reporting.json_report import report_data, write_json
 from netra_runner.reporting.junit import write_junit
@@ -59,6 +59,8 @@ def print_summary(
         out.print(render.after_restart_line(test), soft_wrap=True)
     for part in render.failures_by_category(run):
         out.print(part, soft_wrap=True)
+    if run.coverage is not None:
+        out.print(coverage_view.console(run.coverage), soft_wrap=True)
     if run.service_error:
         out.print(run.service_error, style="red", markup=False, emoji=False, soft_wrap=True)
     if run.exit_code() is ExitCode.NOTHING_RAN:

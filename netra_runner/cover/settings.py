@@ -1,0 +1,99 @@
+"""What --cov measures and where the gate is, resolved once per run: the source from the
+command line, else the project's coverage.py configuration, else the project root; the
+threshold from --cov-fail-under, else categories.yaml's `coverage.fail_under`, else the
+coverage.py configuration's `[report] fail_under`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from netra_runner.errors import UsageError
+
+# coverage.py's own search order (coverage/config.py), each read as coverage.py reads it.
+CONFIG_FILES = (
+    (".coveragerc", True),
+    (".coveragerc.toml", True),
+    ("setup.cfg", False),
+    ("tox.ini", False),
+    ("pyproject.toml", False),
+)
+
+
+@dataclass(frozen=True)
+class CoverageSettings:
+    source: tuple[str, ...]  # () : the coverage.py configuration's own source
+    config: Path | None  # the project's coverage.py configuration file
+    fail_under: float | None
+    fail_under_from: str  # where the threshold was set, for the closing line
+    root: Path
+
+    def spec(self, data: Path, category: str) -> str:
+        """NETRA_COVERAGE for one category's processes (cover/worker.py reads it)."""
+        config = str(self.config) if self.config else ""
+        spec = {"data": str(data), "source": list(self.source), "context": category}
+        return json.dumps(spec | {"config": config})
+
+
+def resolve(
+    root: Path,
+    cwd: Path,
+    sources: tuple[str, ...],
+    fail_under: float | None,
+    yaml_fail_under: float | None,
+) -> CoverageSettings:
+    """`sources`: the --cov values ("" alone: the default)."""
+    config = config_file(root)
+    has_source, configured_gate = _configured(config)
+    chosen = tuple(_source(value, cwd) for value in sources if value)
+    if not chosen and not has_source:
+        chosen = (str(root),)
+    for value, origin in (
+        (fail_under, "--cov-fail-under"),
+        (yaml_fail_under, "coverage.fail_under in categories.yaml"),
+        (configured_gate, f"fail_under in {config.name if config else ''}"),
+    ):
+        if value is not None:
+            return CoverageSettings(chosen, config, float(value), origin, root)
+    return CoverageSettings(chosen, config, None, "", root)
+
+
+def config_file(root: Path) -> Path | None:
+    """The first file coverage.py would read its settings from, in the project root."""
+    from coverage.config import CoverageConfig
+    from coverage.exceptions import ConfigError
+
+    for name, ours in CONFIG_FILES:
+        path = root / name
+        if not path.is_file():
+            continue
+        try:
+            if CoverageConfig().from_file(str(path), _ignore, our_file=ours):
+                return path
+        except ConfigError as exc:
+            raise UsageError(f"--cov: coverage.py cannot read {path}: {exc}") from None
+    return None
+
+
+def _configured(config: Path | None) -> tuple[bool, float | None]:
+    """Whether the coverage.py configuration names a source, and its threshold."""
+    if config is None:
+        return False, None
+    from coverage.config import CoverageConfig
+
+    read = CoverageConfig()
+    read.from_file(str(config), _ignore, our_file=dict(CONFIG_FILES).get(config.name, True))
+    gate = float(read.fail_under) if read.fail_under else None  # its default 0 is no gate
+    return bool(read.source or read.source_pkgs), gate
+
+
+def _source(value: str, cwd: Path) -> str:
+    """A path as the user typed it (from where they are), else a package name, as
+    coverage.py's --source takes either."""
+    path = cwd / value
+    return str(path.resolve()) if path.exists() else value
+
+
+def _ignore(message: str) -> None:
+    """coverage.py's warnings about a file it reads: shown when the suites read it."""

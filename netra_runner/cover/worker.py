@@ -1,0 +1,80 @@
+"""Inside a pytest process: start coverage.py before the conftests are imported, save its
+data file when the process ends. Started by the plugin when NETRA_COVERAGE is set, so it
+imports nothing but the standard library until it knows it measures."""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+VARIABLE = "NETRA_COVERAGE"  # {"data": folder, "source": [...], "context": category, "config"}
+NOT_MEASURED = "not-measured.txt"  # in the data folder: why a process was not measured
+DATA_PREFIX = ".coverage"  # coverage.py's data files: .coverage.<host>.<pid>.<random>
+
+
+def start(known_args: Any, spec_text: str) -> None:
+    """Measure this process, or say in the data folder why it is not measured."""
+    if getattr(known_args, "numprocesses", None) and not os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # the xdist controller runs no test: its workers are measured
+    spec = json.loads(spec_text)
+    folder = Path(spec["data"])
+    try:
+        import coverage
+    except ImportError:
+        _note(folder, f"coverage.py is not installed in its interpreter ({sys.executable})")
+        return
+    if coverage.Coverage.current() is not None:
+        return  # measured already (coverage run, [run] patch): netra-run's does not fight it
+    if getattr(known_args, "cov_source", None):
+        # pytest-cov was asked too (the suite's addopts): two tracers would split the data.
+        # --no-cov is its own off switch; netra-run's measurement covers the same ground.
+        known_args.no_cov = True
+    cov = coverage.Coverage(
+        data_file=str(folder / DATA_PREFIX),
+        data_suffix=True,
+        source=spec.get("source") or None,
+        context=spec.get("context"),
+        config_file=spec.get("config") or False,
+    )
+    cov.set_option("run:relative_files", True)  # shards on other checkouts combine
+    cov.set_option("run:sigterm", True)  # a process stopped by netra-run keeps its data
+    if _sysmon_fits(cov):
+        cov.set_option("run:core", "sysmon")
+    folder.mkdir(parents=True, exist_ok=True)
+    cov.start()
+    atexit.register(_saver(cov))
+
+
+def _saver(cov: Any) -> Any:
+    saved: list[bool] = []
+
+    def save() -> None:
+        if not saved:
+            saved.append(True)
+            cov.stop()
+            cov.save()
+
+    return save
+
+
+def _sysmon_fits(cov: Any) -> bool:
+    """sys.monitoring (3.12+) costs a fraction of a tracer's time; where coverage.py could
+    not use it (branches before 3.14, per-test contexts) it is not asked for, as it would
+    warn in every process. A core the project chose is kept."""
+    if os.environ.get("COVERAGE_CORE") or cov.get_option("run:core"):
+        return False
+    if not hasattr(sys, "monitoring") or cov.get_option("run:dynamic_context"):  # 3.12+
+        return False
+    if cov.get_option("run:branch") and sys.version_info < (3, 14):
+        return False
+    concurrency = set(cov.get_option("run:concurrency") or ())
+    return not concurrency & {"greenlet", "eventlet", "gevent"}
+
+
+def _note(folder: Path, reason: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / NOT_MEASURED).write_text(reason + "\n", encoding="utf-8")
