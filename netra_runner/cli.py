@@ -214,12 +214,23 @@ def report_merge(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Folder for the merged junit.xml/report.json.")
     ] = Path("reports/merged"),
+    cov_fail_under: Annotated[
+        float | None,
+        typer.Option(
+            "--cov-fail-under",
+            metavar="PERCENT",
+            help="Fail (exit 1) when the shards' combined coverage is under PERCENT "
+            "(default: the shards' own threshold).",
+        ),
+    ] = None,
 ) -> None:
-    """Merge several runs' reports (CI shards) into one; exits as the merged run would."""
+    """Merge several runs' reports (CI shards) into one, their coverage too; exits as the
+    merged run would."""
     from netra_runner.reporting.merge_command import merge
 
     out = console(stderr=False)
-    raise typer.Exit(guard(lambda: merge(inputs, output, out), console(stderr=True), output))
+    run = functools.partial(merge, inputs, output, out, cov_fail_under)
+    raise typer.Exit(guard(run, console(stderr=True), output))
 
 
 hooks_app = typer.Typer(help="Git hooks that run netra-run.")

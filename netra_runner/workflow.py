@@ -237,9 +237,14 @@ def _coverage(
 ) -> CoverageResult | None:
     if context.coverage is None:
         return None
+    from netra_runner.cover import touches
     from netra_runner.cover.measured import measure
 
-    return measure(context.coverage, jobs, results, context.reports)
+    result = measure(context.coverage, jobs, results, context.reports, context.options.shard)
+    if context.options.shard is None:  # a shard's files are only its part of each category
+        ran = {job.name for job in jobs if results[job.name].status is not Status.SKIPPED}
+        touches.record(context.project.root, result, ran - {c for c, _ in result.not_measured})
+    return result
 
 
 def _prefetch(modules: tuple[str, ...]) -> None:

@@ -23,7 +23,9 @@ def measure(
     jobs: Sequence[Job],
     results: Mapping[str, CategoryResult],
     reports: Path,
+    shard: str | None = None,
 ) -> CoverageResult:
+    """`shard`: K/N when the run is one shard (its gate waits for `report merge`)."""
     inputs: list[Input] = []
     missing: list[tuple[str, str]] = []
     for job in jobs:
@@ -35,7 +37,7 @@ def measure(
         if why:
             missing.append((job.name, why))
     combined = combine(inputs, reports, settings.config, settings.root)
-    return gated(combined, settings, tuple(missing))
+    return dataclasses.replace(gated(combined, settings, tuple(missing)), shard=shard or "")
 
 
 def gated(

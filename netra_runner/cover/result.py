@@ -28,6 +28,7 @@ class CoverageResult:
     fail_under: float | None = None
     fail_under_from: str = ""  # --cov-fail-under, categories.yaml, the coverage.py config
     error: str = ""  # why there is no total
+    shard: str = ""  # "2/3": one shard's part, so the gate waits for `report merge`
 
     @property
     def shown(self) -> str:
@@ -36,7 +37,7 @@ class CoverageResult:
     @property
     def failed(self) -> bool:
         """Under the gate, or no total to hold against it."""
-        if self.fail_under is None:
+        if self.fail_under is None or self.shard:
             return False
         if self.total is None:
             return True
@@ -47,6 +48,11 @@ class CoverageResult:
 
     def verdict(self) -> str:
         """For the closing line: the total, and the gate when it fails."""
+        if self.shard and self.fail_under is not None:
+            return (
+                f"coverage {self.shown} in shard {self.shard} (the {self.fail_under:g}% gate "
+                "applies to report merge's total)"
+            )
         if not self.failed:
             return f"coverage {self.shown}"
         gate = f"{self.fail_under:g}%"
@@ -71,6 +77,7 @@ class CoverageResult:
             data.get("fail_under"),
             data.get("fail_under_from", ""),
             data.get("error", ""),
+            data.get("shard", ""),
         )
 
     def as_data(self) -> dict[str, Any]:
@@ -82,6 +89,7 @@ class CoverageResult:
             "fail_under_from": self.fail_under_from,
             "failed": self.failed,
             "error": self.error,
+            "shard": self.shard,
             "not_measured": [{"category": c, "reason": r} for c, r in self.not_measured],
             "files": [
                 {

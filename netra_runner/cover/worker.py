@@ -24,8 +24,10 @@ def start(known_args: Any, spec_text: str) -> None:
     folder = Path(spec["data"])
     try:
         import coverage
-    except ImportError:
-        _note(folder, f"coverage.py is not installed in its interpreter ({sys.executable})")
+    except ImportError as exc:
+        _note(
+            folder, f"coverage.py cannot be imported in its interpreter ({sys.executable}): {exc}"
+        )
         return
     if coverage.Coverage.current() is not None:
         return  # measured already (coverage run, [run] patch): netra-run's does not fight it

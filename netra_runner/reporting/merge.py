@@ -7,7 +7,7 @@ all of their tests. Shards run side by side, so times merge as the longest, not 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 from junitparser import Error, Failure, JUnitXml, Skipped, TestSuite
 from junitparser.xunit2 import TestCase
 
+from netra_runner.cover.result import CoverageResult
 from netra_runner.errors import ExitCode, UsageError
 from netra_runner.reporting import json_report
 from netra_runner.reporting.console import closing_text
@@ -138,7 +139,11 @@ def _read_junit(path: Path) -> JUnitXml:
     return wrapped
 
 
-def merge_json(paths: list[Path]) -> dict[str, Any]:
+# Given the reports (path, data), the merged coverage: cover/shards.py.
+CoverageMerge = Callable[[list[tuple[Path, dict[str, Any]]]], CoverageResult | None]
+
+
+def merge_json(paths: list[Path], coverage: CoverageMerge | None = None) -> dict[str, Any]:
     reports = [_read_json(path) for path in paths]
     problems = shard_problems(list(zip(paths, reports, strict=True)))
     categories: dict[str, dict[str, Any]] = {}
@@ -153,6 +158,9 @@ def merge_json(paths: list[Path]) -> dict[str, Any]:
     if problems:
         categories[SHARDS] = _problems_category(problems)
         totals["error"] = totals.get("error", 0) + len(problems)
+        codes.append(ExitCode.TESTS_FAILED)
+    covered = coverage(list(zip(paths, reports, strict=True))) if coverage else None
+    if covered is not None and covered.failed:
         codes.append(ExitCode.TESTS_FAILED)
     starts = [r["started_at"] for r in reports if r.get("started_at")]
     return {
@@ -174,6 +182,7 @@ def merge_json(paths: list[Path]) -> dict[str, Any]:
         "categories": list(categories.values()),
         "merged_from": [str(p) for p in paths],
         "sources": [_source(path, report) for path, report in zip(paths, reports, strict=True)],
+        "coverage": covered.as_data() if covered is not None else None,
     }
 
 
@@ -260,8 +269,10 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def write_merged(inputs: Inputs, folder: Path) -> tuple[dict[str, Any] | None, JUnitXml | None]:
-    data = merge_json(inputs.json) if inputs.json else None
+def write_merged(
+    inputs: Inputs, folder: Path, coverage: CoverageMerge | None = None
+) -> tuple[dict[str, Any] | None, JUnitXml | None]:
+    data = merge_json(inputs.json, coverage) if inputs.json else None
     problems = data["shard_problems"] if data else ()
     junit = merge_junit(inputs.junit, problems) if inputs.junit else None
     if junit is not None:
@@ -275,4 +286,6 @@ def write_merged(inputs: Inputs, folder: Path) -> tuple[dict[str, Any] | None, J
 
 def closing_line(data: dict[str, Any]) -> str:
     text = closing_text(data["totals"], float(data["duration"]))
-    return f"{text} (merged from {len(data['merged_from'])})"
+    text = f"{text} (merged from {len(data['merged_from'])})"
+    covered = data.get("coverage")
+    return f"{text}; {CoverageResult.from_data(covered).verdict()}" if covered else text

@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
-from netra_runner.errors import ExitCode
+from netra_runner.config import find_config
+from netra_runner.cover.result import CoverageResult
+from netra_runner.errors import ExitCode, NetraError, UsageError
+from netra_runner.reporting import coverage_view
 from netra_runner.reporting.merge import Inputs, closing_line, write_merged
 
 
-def merge(paths: list[Path], output: Path, out: Console) -> int:
+def merge(paths: list[Path], output: Path, out: Console, fail_under: float | None = None) -> int:
+    if fail_under is not None and not 0 <= fail_under <= 100:
+        raise UsageError(
+            f"--cov-fail-under: expected a percentage from 0 to 100, got {fail_under:g}"
+        )
     inputs = Inputs.find(paths)
-    data, junit = write_merged(inputs, output)
+    data, junit = write_merged(inputs, output, functools.partial(_coverage, output, fail_under))
     kinds = [f"{len(inputs.junit)} JUnit"] if inputs.junit else []
     kinds += [f"{len(inputs.json)} JSON"] if inputs.json else []
     out.print(f"merged {' and '.join(kinds)} reports into {output}", markup=False, emoji=False)
     if data is not None:
         for problem in data["shard_problems"]:
             out.print(f"shards: {problem}", markup=False, emoji=False, soft_wrap=True, style="red")
+        if data.get("coverage"):
+            out.print(coverage_view.console(CoverageResult.from_data(data["coverage"])))
         out.print(closing_line(data), markup=False, emoji=False, soft_wrap=True)
         return int(data["exit_code"])
     out.print(
@@ -32,3 +43,16 @@ def merge(paths: list[Path], output: Path, out: Console) -> int:
     failed = int(junit.failures or 0) + int(junit.errors or 0)
     out.print(f"netra-run: {int(junit.tests or 0)} tests, {failed} failed or errored (JUnit)")
     return ExitCode.TESTS_FAILED if failed else ExitCode.OK
+
+
+def _coverage(
+    output: Path, fail_under: float | None, reports: list[tuple[Path, dict[str, Any]]]
+) -> CoverageResult | None:
+    """The shards' coverage combined, read against the checkout the merge runs in."""
+    from netra_runner.cover.shards import merge_coverage
+
+    try:
+        root = find_config(Path.cwd()).parent
+    except NetraError:
+        root = Path.cwd()
+    return merge_coverage(reports, output, root, fail_under)

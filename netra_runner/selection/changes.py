@@ -3,7 +3,8 @@
 A changed file selects the categories whose paths hold it (a test module: that module; any
 other file: the whole category) and every test module that imports it, directly or through
 other modules (a static import graph). A change to what every test depends on (the config,
-a conftest.py, the dependencies) selects everything.
+a conftest.py, the dependencies) selects everything. A category the last --cov run saw run
+a changed file is selected whole when no import explains it (cover/touches.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from netra_runner.cover import touches
 from netra_runner.errors import NothingToRun, UsageError
 from netra_runner.pushes import pushed_files
 from netra_runner.selection.categories import Selection, holds
@@ -86,6 +88,7 @@ def touched(selection: Selection, root: Path, changed: list[str]) -> Touched | N
     python = [f for f in changed if f.endswith(".py")]
     importers = ImportGraph.of(root).affected(python) if python else {}
     result = Touched()
+    ran = touches.running(touches.load(root), changed)
     for entry in selection.entries:
         paths = entry.category.paths or (entry.category.cwd or ".",)
         for file in changed:
@@ -94,6 +97,10 @@ def touched(selection: Selection, root: Path, changed: list[str]) -> Touched | N
         for file, cause in importers.items():
             if entry.category.is_pytest and holds(paths, file) and _is_test(file):
                 result.files.setdefault(entry.name, {}).setdefault(file, f"imports {cause}")
+        if entry.name in ran and entry.name not in result.files:
+            # No import reaches it, yet it ran the file: all of it, as nothing says which test.
+            why = f"{ran[entry.name]} changed, and the last --cov run saw this category run it"
+            result.whole.setdefault(entry.name, why)
     return result
 
 
