@@ -214,7 +214,7 @@ def _run_jobs(context: RunContext, jobs: list[Job], out: Console) -> RunResult:
         )
         results = {result.name: result for result in runner.run()}
         ordered = tuple(_with_job(results[job.name], job, clock) for job in jobs)
-        coverage = _coverage(context, jobs, results)
+        coverage = _coverage(context, jobs, results, started_at)
         run = RunResult(
             ordered,
             time.monotonic() - start,
@@ -233,14 +233,15 @@ def _run_jobs(context: RunContext, jobs: list[Job], out: Console) -> RunResult:
 
 
 def _coverage(
-    context: RunContext, jobs: list[Job], results: dict[str, CategoryResult]
+    context: RunContext, jobs: list[Job], results: dict[str, CategoryResult], started: float
 ) -> CoverageResult | None:
     if context.coverage is None:
         return None
     from netra_runner.cover import touches
     from netra_runner.cover.measured import measure
 
-    result = measure(context.coverage, jobs, results, context.reports, context.options.shard)
+    shard = context.options.shard
+    result = measure(context.coverage, jobs, results, context.reports, started, shard)
     if context.options.shard is None:  # a shard's files are only its part of each category
         ran = {job.name for job in jobs if results[job.name].status is not Status.SKIPPED}
         touches.record(context.project.root, result, ran - {c for c, _ in result.not_measured})

@@ -23,16 +23,19 @@ def measure(
     jobs: Sequence[Job],
     results: Mapping[str, CategoryResult],
     reports: Path,
+    started: float,
     shard: str | None = None,
 ) -> CoverageResult:
-    """`shard`: K/N when the run is one shard (its gate waits for `report merge`)."""
+    """`started`: the run's start (epoch seconds): a command suite's data file older than
+    that is an earlier run's. `shard`: K/N when the run is one shard (its gate waits for
+    `report merge`)."""
     inputs: list[Input] = []
     missing: list[tuple[str, str]] = []
     for job in jobs:
         result = results.get(job.name)
         if result is None or result.status is Status.SKIPPED:
             continue  # never started: the summary says why
-        found, why = _data_of(job, settings.root)
+        found, why = _data_of(job, settings.root, started)
         inputs += found
         if why:
             missing.append((job.name, why))
@@ -54,7 +57,7 @@ def gated(
     )
 
 
-def _data_of(job: Job, root: Path) -> tuple[list[Input], str]:
+def _data_of(job: Job, root: Path, started: float) -> tuple[list[Input], str]:
     """A category's data files, or why it has none."""
     if job.is_pytest:
         files = sorted(job.coverage_folder.glob(f"{DATA_PREFIX}.*"))
@@ -64,11 +67,9 @@ def _data_of(job: Job, root: Path) -> tuple[list[Input], str]:
         return [], note.read_text(encoding="utf-8").strip() if note.is_file() else NO_DATA
     if job.coverage_file is None:
         return [], COMMAND
-    if not job.coverage_file.is_file():
-        shown = (
-            job.coverage_file.relative_to(root)
-            if job.coverage_file.is_relative_to(root)
-            else job.coverage_file
-        )
-        return [], f"its coverage file {shown} was not written"
-    return [(job.name, job.coverage_file, job.coverage_folder / COMMAND_DATA)], ""
+    file = job.coverage_file
+    shown = file.relative_to(root) if file.is_relative_to(root) else file
+    # Never deleted before the run (unlike its JUnit): the path may name a file of the user's.
+    if not file.is_file() or file.stat().st_mtime < started:
+        return [], f"its coverage file {shown} was not written by this run"
+    return [(job.name, file, job.coverage_folder / COMMAND_DATA)], ""

@@ -27,7 +27,7 @@ class CoverageResult:
     not_measured: tuple[tuple[str, str], ...] = ()  # (category, why)
     fail_under: float | None = None
     fail_under_from: str = ""  # --cov-fail-under, categories.yaml, the coverage.py config
-    error: str = ""  # why there is no total
+    error: str = ""  # why there is no total, or why it is not the whole run's
     shard: str = ""  # "2/3": one shard's part, so the gate waits for `report merge`
 
     @property
@@ -39,7 +39,7 @@ class CoverageResult:
         """Under the gate, or no total to hold against it."""
         if self.fail_under is None or self.shard:
             return False
-        if self.total is None:
+        if self.total is None or self.error:
             return True
         # coverage.py's own rule: the total as shown, at its precision, against the gate.
         from coverage.results import should_fail_under
@@ -58,6 +58,10 @@ class CoverageResult:
         gate = f"{self.fail_under:g}%"
         if self.total is None:
             return f"coverage: no total ({self.error}), the gate is {gate}"
+        if self.error:
+            return (
+                f"coverage {self.shown} is not the whole run's ({self.error}), the gate is {gate}"
+            )
         return f"coverage {self.shown} is under {gate} ({self.fail_under_from})"
 
     @classmethod

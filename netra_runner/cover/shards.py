@@ -49,8 +49,10 @@ def merge_coverage(
         for p, r in measured
         for category, why in CoverageResult.from_data(r["coverage"]).not_measured
     )
+    partial = f"{', '.join(name for name, _ in missing)} not in it" if missing else ""
     return dataclasses.replace(
         combined,
+        error=combined.error or partial,
         not_measured=tuple(sorted({*missing, *shards_said, *combined.not_measured})),
         fail_under=chosen,
         fail_under_from=origin,

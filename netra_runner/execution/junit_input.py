@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from xml.etree.ElementTree import ParseError
 
 from junitparser import Error, Failure, JUnitXml, JUnitXmlError, Skipped, TestSuite
 
@@ -25,7 +24,9 @@ class UnreadableReport(Exception):
 def read_junit(path: Path, category: str, *, zero_based_lines: bool) -> tuple[TestResult, ...]:
     try:
         xml = JUnitXml.fromfile(str(path))
-    except (OSError, ParseError, JUnitXmlError) as exc:
+    # SyntaxError: ElementTree's ParseError, and lxml's XMLSyntaxError when junitparser
+    # finds lxml installed (a report torn by a killed suite must never crash the run).
+    except (OSError, SyntaxError, JUnitXmlError) as exc:
         raise UnreadableReport(f"{path.name}: {exc}") from None
     offset = 1 if zero_based_lines else 0
     return tuple(_result(case, category, offset) for case in _cases(xml))

@@ -112,7 +112,7 @@ def prepare(job: Job) -> None:
     """Before anything reads the category's files: a report left by an earlier run must
     never be read as this run's."""
     job.report_dir.mkdir(parents=True, exist_ok=True)
-    for stale in (job.junit_source, job.events_file, job.output_log, job.coverage_file):
+    for stale in (job.junit_source, job.events_file, job.output_log):
         if stale is not None:
             stale.unlink(missing_ok=True)
     shutil.rmtree(job.coverage_folder, ignore_errors=True)

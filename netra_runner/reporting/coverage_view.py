@@ -42,6 +42,8 @@ def notes(result: CoverageResult) -> list[str]:
     lines = [f"not measured: {category}: {why}" for category, why in result.not_measured]
     if result.total is None:
         lines.append(f"coverage: no total: {result.error}")
+    elif result.error:
+        lines.append(f"coverage: {result.shown} is not the whole run's: {result.error}")
     if result.failed:
         lines.append(f"{result.verdict()}: the run fails (exit 1)")
     return lines

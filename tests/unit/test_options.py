@@ -36,6 +36,11 @@ from netra_runner.options import RunOptions, parse_seconds, parse_workers, verbo
         (RunOptions(pytest_args=("--junitxml=x.xml",)), "use netra-run's --junit"),
         (RunOptions(pytest_args=("-n4",)), "-n4 after --: netra-run sets it for every suite"),
         (RunOptions(pytest_args=("--lf",)), "use netra-run's --lf"),
+        (RunOptions(pytest_args=("--cov=src",)), "use netra-run's --cov"),
+        (RunOptions(cov_fail_under=100.5), "--cov-fail-under: expected a percentage from 0"),
+        (RunOptions(cov_fail_under=float("nan")), "--cov-fail-under: expected a percentage"),
+        (RunOptions(cov=("",), collect_only=True), "--list and --collect-only run none"),
+        (RunOptions(cov_fail_under=80, list=True), "--list and --collect-only run none"),
     ],
 )
 def test_a_flag_that_makes_no_sense_says_why(options: RunOptions, message: str) -> None:
@@ -89,6 +94,13 @@ GROUP = typer.main.get_group(app)
         # A subcommand's words are its own, options before it included.
         (["--config", "c.yaml", "services", "up", "db"], None),
         (["doctor"], None),
+        # --cov's value may be left out, as pytest-cov's argparse allows: not an option,
+        # not a node id, not the end.
+        (["--cov", "-c", "unit"], ["--cov=", "-c", "unit"]),
+        (["--cov", "src", "t"], ["--cov=src", "--file=t"]),
+        (["--cov"], ["--cov="]),
+        (["--cov", "t/x.py::test_y"], ["--cov=", "--file=t/x.py::test_y"]),
+        (["--cov=pkg", "--cov", "lib"], ["--cov=pkg", "--cov=lib"]),
         # A word after a target that names a subcommand is a target.
         (["tests", "doctor"], ["--file=tests", "--file=doctor"]),
     ],
