@@ -18,6 +18,11 @@ DATA_PREFIX = ".coverage"  # coverage.py's data files: .coverage.<host>.<pid>.<r
 
 def start(known_args: Any, spec_text: str) -> None:
     """Measure this process, or say in the data folder why it is not measured."""
+    if getattr(known_args, "cov_source", None):
+        # pytest-cov was asked too (the suite's addopts): two tracers would split the data,
+        # and its xdist controller would wait for workers' data it never gets. --no-cov is
+        # its own off switch; netra-run's measurement covers the same ground.
+        known_args.no_cov = True
     if getattr(known_args, "numprocesses", None) and not os.environ.get("PYTEST_XDIST_WORKER"):
         return  # the xdist controller runs no test: its workers are measured
     spec = json.loads(spec_text)
@@ -31,10 +36,6 @@ def start(known_args: Any, spec_text: str) -> None:
         return
     if coverage.Coverage.current() is not None:
         return  # measured already (coverage run, [run] patch): netra-run's does not fight it
-    if getattr(known_args, "cov_source", None):
-        # pytest-cov was asked too (the suite's addopts): two tracers would split the data.
-        # --no-cov is its own off switch; netra-run's measurement covers the same ground.
-        known_args.no_cov = True
     cov = coverage.Coverage(
         data_file=str(folder / DATA_PREFIX),
         data_suffix=True,

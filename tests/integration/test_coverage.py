@@ -256,6 +256,24 @@ def test_changed_runs_a_category_the_last_cov_run_saw_reach_a_file_no_import_nam
     assert "run  left" not in after.out
 
 
+def test_a_suite_that_turns_pytest_cov_on_is_measured_once_by_netra_run(tmp_path: Path) -> None:
+    pytest.importorskip("pytest_cov")
+    own = "[-p, pytest_cov, --cov=pkg, --cov-report=term]"  # as a suite's addopts would
+    categories = (
+        "version: 1\ncategories:\n"
+        f"  both: {{paths: [tests_left, tests_right], workers: 2, args: {own}}}\n"
+    )
+    root = make_project(tmp_path, categories)
+    ran = netra(root, "--all", "--cov", "--xdist", "--workers", "2", "--plain")
+    assert ran.code == 0, ran.out + ran.err
+    assert len(list((root / "reports/categories/both/coverage").glob(".coverage.*"))) == 2
+    alone = coverage_alone(root, "tests_left", "tests_right")
+    assert report(root)["coverage"]["total"] == pytest.approx(alone, abs=1e-6)
+    log = (root / "reports/categories/both/output.log").read_text(encoding="utf-8")
+    assert "coverage: platform" not in log  # pytest-cov stayed off: no report of its own
+    assert not (root / ".coverage").exists()
+
+
 def test_cov_flags_that_make_no_sense_say_why(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     for args, said in (
