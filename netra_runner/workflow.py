@@ -142,6 +142,10 @@ def _run_selected(context: RunContext, out: Console, err: Console) -> int:
         return _list_tests(context, narrowed.selection.entries, out)
     if options.plan:
         out.print(plan_view(jobs, project), soft_wrap=True)
+        if context.coverage is not None:
+            from netra_runner.reporting.coverage_view import plan_line
+
+            out.print(plan_line(context.coverage), markup=False, emoji=False, soft_wrap=True)
         return ExitCode.OK
     run = dataclasses.replace(_run_jobs(context, jobs, out), shard=narrowed.shard)
     from netra_runner.reporting.console import SLOWEST

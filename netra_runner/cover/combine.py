@@ -73,14 +73,16 @@ def _main(request: Path, answer: Path) -> None:
         data_file=str(reports / COMBINED), config_file=wanted["config"] or False
     )
     cov.set_option("run:relative_files", True)
+    result: dict[str, Any] = {"total": None, "error": "no coverage.py data could be read"}
     try:
-        cov.combine([str(path) for path in usable], keep=True)
-        cov.save()
-        total = cov.json_report(outfile=str(reports / "coverage.json"))
-        cov.xml_report(outfile=str(reports / "coverage.xml"))
-    except CoverageException as exc:  # a source file that is gone, say: no total, the reason
-        sys.exit(f"coverage.py: {exc}")
-    result = _result(cov, reports / "coverage.json", total)
+        if usable:  # an empty list would have coverage.py look for files of its own
+            cov.combine([str(path) for path in usable], keep=True)
+            cov.save()
+            total = cov.json_report(outfile=str(reports / "coverage.json"))
+            cov.xml_report(outfile=str(reports / "coverage.xml"))
+            result = _result(cov, reports / "coverage.json", total)
+    except CoverageException as exc:  # nothing measured, a source file gone: no total, why
+        result = {"total": None, "error": f"coverage.py: {exc}"}
     result["not_measured"] = [{"category": c, "reason": r} for c, r in refused]
     answer.write_text(json.dumps(result), encoding="utf-8")
 

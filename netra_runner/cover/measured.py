@@ -44,16 +44,14 @@ def measure(
 
 
 def gated(
-    result: CoverageResult,
-    settings: CoverageSettings | None,
-    missing: tuple[tuple[str, str], ...] = (),
+    result: CoverageResult, settings: CoverageSettings, missing: tuple[tuple[str, str], ...]
 ) -> CoverageResult:
     """The result with the run's threshold, and every category that was not measured."""
     return dataclasses.replace(
         result,
         not_measured=tuple(sorted({*missing, *result.not_measured})),
-        fail_under=settings.fail_under if settings else result.fail_under,
-        fail_under_from=settings.fail_under_from if settings else result.fail_under_from,
+        fail_under=settings.fail_under,
+        fail_under_from=settings.fail_under_from,
     )
 
 

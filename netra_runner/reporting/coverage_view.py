@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from netra_runner.cover.result import LEAST_COVERED, CoverageResult, FileCoverage
+from netra_runner.cover.settings import CoverageSettings
 
 
 def console(result: CoverageResult) -> RenderableType:
@@ -36,6 +37,27 @@ def console(result: CoverageResult) -> RenderableType:
     for line in notes(result):
         parts.append(Text(line, style="red" if line.startswith("coverage") else "yellow"))
     return Group(*parts)
+
+
+def plan_line(settings: CoverageSettings) -> str:
+    """What --plan says --cov will do."""
+    if settings.source:
+        shown = ", ".join(_relative(s, settings) for s in settings.source)
+    else:
+        shown = f"the source {settings.config.name if settings.config else ''} names"
+    gate = (
+        f"; gate {settings.fail_under:g}% ({settings.fail_under_from})"
+        if settings.fail_under is not None
+        else "; no gate"
+    )
+    return f"coverage: every pytest suite measures {shown}{gate}"
+
+
+def _relative(source: str, settings: CoverageSettings) -> str:
+    if source == str(settings.root):
+        return "the project root"
+    prefix = f"{settings.root}/"
+    return source.removeprefix(prefix) if source.startswith(prefix) else source
 
 
 def notes(result: CoverageResult) -> list[str]:

@@ -107,3 +107,14 @@ def test_the_map_replaces_only_the_categories_a_run_measured(tmp_path: Path) -> 
     assert touches.running(touches.load(tmp_path), ["x.py", "pkg/c.py"]) == {"api": "pkg/c.py"}
     touches.map_file(tmp_path).write_text("[1, 2]")
     assert touches.load(tmp_path) == {}
+
+
+def test_the_plan_says_what_cov_measures_and_its_gate(tmp_path: Path) -> None:
+    (tmp_path / "lib").mkdir()
+    settings = resolve(tmp_path, tmp_path, ("lib", "json"), 80, None)
+    assert coverage_view.plan_line(settings) == (
+        "coverage: every pytest suite measures lib, json; gate 80% (--cov-fail-under)"
+    )
+    assert coverage_view.plan_line(resolve(tmp_path, tmp_path, ("",), None, None)) == (
+        "coverage: every pytest suite measures the project root; no gate"
+    )
