@@ -21,6 +21,7 @@ from netra_runner.selection.categories import Selection, holds
 from netra_runner.selection.imports import ImportGraph
 
 UPSTREAM = "@{upstream}"
+OWN_STATE = ".netra/"
 EVERYTHING = (
     "categories.yaml",
     "conftest.py",
@@ -59,7 +60,9 @@ def changed_files(root: Path, since: str | None) -> list[str] | None:
         committed = _git(root, "diff", "--name-only", "--relative", f"{since}...HEAD")
     working = _git(root, "diff", "--name-only", "--relative", "HEAD")
     untracked = _git(root, "ls-files", "--others", "--exclude-standard")
-    return sorted(set(committed + working + untracked))
+    # netra-run's own state (the durations history, the coverage map) changes on every
+    # run: it is no change of the code, and must not select a category holding the root.
+    return sorted({f for f in committed + working + untracked if not f.startswith(OWN_STATE)})
 
 
 def _git(root: Path, *args: str) -> list[str]:

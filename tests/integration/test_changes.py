@@ -72,6 +72,22 @@ def test_a_change_no_test_depends_on_runs_nothing_and_says_so(repo: Path) -> Non
     assert "nothing to run touched by the change" in ran.err
 
 
+def test_netra_runs_own_state_is_no_change_of_the_code(repo: Path) -> None:
+    # A command suite from the root holds every file: a history that every run rewrites
+    # would select it each time.
+    (repo / "categories.yaml").write_text(
+        (repo / "categories.yaml").read_text() + "  lint: {command: [python, -c, 'pass']}\n"
+    )
+    history = repo / ".netra" / "durations.json"
+    history.parent.mkdir()
+    history.write_text("{}\n")
+    git(repo, "add", "-f", "-A")
+    git(repo, *IDENTITY, "commit", "-qm", "history")
+    history.write_text('{"version": 1}\n')
+    ran = netra(repo, "--changed")
+    assert ran.code == 5 and "no file changed in the working tree" in ran.err, ran.out + ran.err
+
+
 def test_an_unknown_ref_is_a_usage_error(repo: Path) -> None:
     ran = netra(repo, "--changed-since", "no-such-branch")
     assert ran.code == 2

@@ -101,7 +101,9 @@ def test_cobertura_output_is_read_by_a_real_consumer(tmp_path: Path) -> None:
     assert read.missed_lines("right.py") == []
 
 
-def test_each_xdist_worker_writes_its_own_data_and_they_combine(tmp_path: Path) -> None:
+def test_each_xdist_worker_and_each_slice_writes_its_own_data_and_they_combine(
+    tmp_path: Path,
+) -> None:
     categories = "version: 1\ncategories:\n  both: {paths: [tests_left, tests_right], workers: 2}\n"
     root = make_project(tmp_path, categories)
     ran = netra(root, "--all", "--cov", "--xdist", "--workers", "2", "--plain")
@@ -111,6 +113,12 @@ def test_each_xdist_worker_writes_its_own_data_and_they_combine(tmp_path: Path) 
     workers = {t["worker"] for t in report(root)["categories"][0]["tests"]}
     assert workers == {"gw0", "gw1"}
     alone = coverage_alone(root, "tests_left", "tests_right")
+    assert report(root)["coverage"]["total"] == pytest.approx(alone, abs=1e-6)
+    # Now the history knows the category: it is sliced, two pytest processes of its own.
+    sliced = netra(root, "--all", "--cov", "--workers", "2", "--plain")
+    assert sliced.code == 0, sliced.out + sliced.err
+    assert (root / "reports" / "categories" / "both" / "shares").is_dir()
+    assert len(list((root / "reports/categories/both/coverage").glob(".coverage.*"))) == 2
     assert report(root)["coverage"]["total"] == pytest.approx(alone, abs=1e-6)
 
 
