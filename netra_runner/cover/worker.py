@@ -34,8 +34,10 @@ def start(known_args: Any, spec_text: str) -> None:
             folder, f"coverage.py cannot be imported in its interpreter ({sys.executable}): {exc}"
         )
         return
-    if coverage.Coverage.current() is not None:
-        return  # measured already (coverage run, [run] patch): netra-run's does not fight it
+    if coverage.Coverage.current() is not None:  # two tracers would split the data
+        reason = "coverage.py already measures it (coverage run, or [run] patch): its data"
+        _note(folder, f"{reason} goes where that measurement says, not into this total")
+        return
     cov = coverage.Coverage(
         data_file=str(folder / DATA_PREFIX),
         data_suffix=True,
