@@ -256,9 +256,9 @@ def _values(options: RunOptions) -> list[str]:
                 f"{flag}: expected seconds above 0 and at most {MAX_SECONDS:g} (a week), "
                 f"got {seconds:g}"
             )
-    under = options.cov_fail_under
-    if under is not None and not (0 <= under <= 100 and math.isfinite(under)):
-        problems.append(f"--cov-fail-under: expected a percentage from 0 to 100, got {under:g}")
+    problem = percent_problem("--cov-fail-under", options.cov_fail_under)
+    if problem:
+        problems.append(problem)
     for flag, number, low, high in (
         ("--retries", options.retries, 0, MAX_RETRIES),
         ("--maxfail", options.maxfail, 1, None),
@@ -272,6 +272,13 @@ def _values(options: RunOptions) -> list[str]:
             f"--workers: expected 0 to {MAX_WORKERS} or auto, got {_short(options.workers)}"
         )
     return problems
+
+
+def percent_problem(flag: str, value: float | None) -> str | None:
+    """A gate's percentage: 0 to 100 (the run's --cov-fail-under, and report merge's)."""
+    if value is None or (0 <= value <= 100 and math.isfinite(value)):
+        return None
+    return f"{flag}: expected a percentage from 0 to 100, got {value:g}"
 
 
 def verbosity(verbose: bool, quiet: bool) -> int:

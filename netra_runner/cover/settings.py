@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from netra_runner.errors import UsageError
 
@@ -32,8 +33,9 @@ class CoverageSettings:
     def spec(self, data: Path, category: str) -> str:
         """NETRA_COVERAGE for one category's processes (cover/worker.py reads it)."""
         config = str(self.config) if self.config else ""
-        spec = {"data": str(data), "source": list(self.source), "context": category}
-        return json.dumps(spec | {"config": config})
+        return json.dumps(
+            {"data": str(data), "source": list(self.source), "context": category, "config": config}
+        )
 
 
 def resolve(
@@ -44,8 +46,9 @@ def resolve(
     yaml_fail_under: float | None,
 ) -> CoverageSettings:
     """`sources`: the --cov values ("" alone: the default)."""
-    config = config_file(root)
-    has_source, configured_gate = _configured(config)
+    found = _read(root)
+    config = found[0] if found else None
+    has_source, configured_gate = _configured(found[1]) if found else (False, None)
     chosen = tuple(_source(value, cwd) for value in sources if value)
     if not chosen and not has_source:
         chosen = (str(root),)
@@ -61,6 +64,12 @@ def resolve(
 
 def config_file(root: Path) -> Path | None:
     """The first file coverage.py would read its settings from, in the project root."""
+    found = _read(root)
+    return found[0] if found else None
+
+
+def _read(root: Path) -> tuple[Path, Any] | None:
+    """That file and coverage.py's reading of it (a CoverageConfig), read once."""
     from coverage.config import CoverageConfig
     from coverage.exceptions import ConfigError
 
@@ -68,22 +77,17 @@ def config_file(root: Path) -> Path | None:
         path = root / name
         if not path.is_file():
             continue
+        read = CoverageConfig()
         try:
-            if CoverageConfig().from_file(str(path), _ignore, our_file=ours):
-                return path
+            if read.from_file(str(path), _ignore, our_file=ours):
+                return path, read
         except ConfigError as exc:
             raise UsageError(f"--cov: coverage.py cannot read {path}: {exc}") from None
     return None
 
 
-def _configured(config: Path | None) -> tuple[bool, float | None]:
+def _configured(read: Any) -> tuple[bool, float | None]:
     """Whether the coverage.py configuration names a source, and its threshold."""
-    if config is None:
-        return False, None
-    from coverage.config import CoverageConfig
-
-    read = CoverageConfig()
-    read.from_file(str(config), _ignore, our_file=dict(CONFIG_FILES).get(config.name, True))
     gate = float(read.fail_under) if read.fail_under else None  # its default 0 is no gate
     return bool(read.source or read.source_pkgs), gate
 

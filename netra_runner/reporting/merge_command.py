@@ -11,15 +11,15 @@ from rich.console import Console
 from netra_runner.config import find_config
 from netra_runner.cover.result import CoverageResult
 from netra_runner.errors import ExitCode, NetraError, UsageError
+from netra_runner.options import percent_problem
 from netra_runner.reporting import coverage_view
 from netra_runner.reporting.merge import Inputs, closing_line, write_merged
 
 
 def merge(paths: list[Path], output: Path, out: Console, fail_under: float | None = None) -> int:
-    if fail_under is not None and not 0 <= fail_under <= 100:
-        raise UsageError(
-            f"--cov-fail-under: expected a percentage from 0 to 100, got {fail_under:g}"
-        )
+    problem = percent_problem("--cov-fail-under", fail_under)
+    if problem:
+        raise UsageError(problem)
     inputs = Inputs.find(paths)
     data, junit = write_merged(inputs, output, functools.partial(_coverage, output, fail_under))
     kinds = [f"{len(inputs.junit)} JUnit"] if inputs.junit else []
