@@ -1,6 +1,6 @@
 """Report paths are checked before anything runs: a path the user typed must never end a
-run in exit 4 after its tests ran, or lose their results. (The flags themselves are
-checked by RunOptions.check.)"""
+run in exit 4 after its tests ran, lose their results, or replace a file that is not a
+report. (The flags themselves are checked by RunOptions.check.)"""
 
 from __future__ import annotations
 
@@ -9,20 +9,30 @@ from pathlib import Path
 
 from netra_runner.context import RunContext
 from netra_runner.errors import UsageError
+from netra_runner.reporting.files import check_replaceable, claim_folder, is_special
 
 
 def check_report_paths(context: RunContext) -> None:
-    """Every report can be written: found now, not after the tests ran."""
+    """Every report can be written, and only over what netra-run wrote: found now, not
+    after the tests ran."""
     options, folder, paths = context.options, context.reports, context.paths
-    _writable_folder(folder, "--reports-dir" if options.reports_dir else "the reports folder")
+    what = "--reports-dir" if options.reports_dir else "the reports folder"
+    _writable_folder(folder, what)
+    claim_folder(folder, what)
+    named: dict[Path, str] = {}
     for flag, given, path in (
         ("--junit", options.junit, paths.junit),
         ("--json", options.json, paths.json),
         ("--html", options.html, paths.html),
     ):
-        if path.is_dir():
-            raise UsageError(f"{flag} {given or path}: is a folder; give the report's file name")
-        if path.parent != folder:
+        if given is None:
+            check_replaceable(path, str(path))
+            continue
+        if path in named and not is_special(path):
+            raise UsageError(f"{flag} {given}: {named[path]} names the same file")
+        named[path] = f"{flag} {given}"
+        check_replaceable(path, f"{flag} {given}")
+        if path.parent != folder and not is_special(path):
             _writable_folder(path.parent, f"{flag} {given}")
 
 

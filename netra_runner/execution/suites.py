@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from netra_runner.cover.worker import DATA_PREFIX, NOT_MEASURED
 from netra_runner.events import Event, read_events
 from netra_runner.execution import shares
 from netra_runner.execution.containment import mask_file, masked_result, seal_log
@@ -115,11 +116,22 @@ def prepare(job: Job) -> None:
     for stale in (job.junit_source, job.events_file, job.output_log):
         if stale is not None:
             stale.unlink(missing_ok=True)
-    shutil.rmtree(job.coverage_folder, ignore_errors=True)
+    _forget_coverage(job.coverage_folder)
     for stale in job.report_dir.glob("watchdog-*.txt"):
         stale.unlink(missing_ok=True)
     for share in job.shares() if job.slices else ():
         prepare(share)
+
+
+def _forget_coverage(folder: Path) -> None:
+    """An earlier run's data files and note, and nothing else: a file netra-run did not
+    write is not its to delete."""
+    if folder.is_dir():
+        for stale in folder.iterdir():
+            if stale.is_file() and (
+                stale.name.startswith(DATA_PREFIX) or stale.name == NOT_MEASURED
+            ):
+                stale.unlink(missing_ok=True)
 
 
 def _set_up(job: Job, children: ChildProcesses, env: dict[str, str]) -> str | None:

@@ -6,6 +6,7 @@ The schema (what the Jenkins xUnit plugin enforces) has no file/line on testcase
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from junitparser.xunit2 import (
     TestCase,
 )
 
+from netra_runner.reporting.files import write_bytes
 from netra_runner.results import Attempt, CategoryResult, Outcome, RunResult, Status, TestResult
 
 # Characters XML 1.0 cannot carry; test output contains them (ANSI escapes, NULs).
@@ -49,10 +51,13 @@ def write_junit(run: RunResult, path: Path) -> None:
     root.failures = totals[Outcome.FAILED]
     root.errors = totals[Outcome.ERROR] + totals[Outcome.INFRA]
     root.time = _seconds(run.duration)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    root.write(str(partial))
-    partial.replace(path)  # readers never see a half-written file
+    write_bytes(path, xml_bytes(root))
+
+
+def xml_bytes(root: JUnitXml) -> bytes:
+    buffer = io.BytesIO()
+    root.write(buffer)
+    return buffer.getvalue()
 
 
 def _service_logs(category: CategoryResult, run: RunResult) -> str:

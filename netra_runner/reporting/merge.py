@@ -19,8 +19,9 @@ from netra_runner.cover.result import CoverageResult
 from netra_runner.errors import ExitCode, UsageError
 from netra_runner.reporting import json_report
 from netra_runner.reporting.console import closing_text
+from netra_runner.reporting.files import write_bytes
 from netra_runner.reporting.html_report import write_html
-from netra_runner.reporting.junit import COUNTED, clean
+from netra_runner.reporting.junit import COUNTED, clean, xml_bytes
 from netra_runner.reporting.shard_check import shard_problems
 
 SHARDS = "shards"  # the merged reports' pseudo-category for problems of the shard set
@@ -277,7 +278,7 @@ def write_merged(
     junit = merge_junit(inputs.junit, problems) if inputs.junit else None
     if junit is not None:
         folder.mkdir(parents=True, exist_ok=True)
-        junit.write(str(folder / "junit.xml"))
+        write_bytes(folder / "junit.xml", xml_bytes(junit))
     if data is not None:
         json_report.write_json(data, folder / "report.json")
         write_html(data, closing_line(data), folder / "report.html")

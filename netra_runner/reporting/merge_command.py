@@ -13,6 +13,7 @@ from netra_runner.cover.result import CoverageResult
 from netra_runner.errors import ExitCode, NetraError, UsageError
 from netra_runner.options import percent_problem
 from netra_runner.reporting import coverage_view
+from netra_runner.reporting.files import check_replaceable, claim_folder
 from netra_runner.reporting.merge import Inputs, closing_line, write_merged
 
 
@@ -21,6 +22,7 @@ def merge(paths: list[Path], output: Path, out: Console, fail_under: float | Non
     if problem:
         raise UsageError(problem)
     inputs = Inputs.find(paths)
+    _check_output(output)
     data, junit = write_merged(inputs, output, functools.partial(_coverage, output, fail_under))
     kinds = [f"{len(inputs.junit)} JUnit"] if inputs.junit else []
     kinds += [f"{len(inputs.json)} JSON"] if inputs.json else []
@@ -43,6 +45,21 @@ def merge(paths: list[Path], output: Path, out: Console, fail_under: float | Non
     failed = int(junit.failures or 0) + int(junit.errors or 0)
     out.print(f"netra-run: {int(junit.tests or 0)} tests, {failed} failed or errored (JUnit)")
     return ExitCode.TESTS_FAILED if failed else ExitCode.OK
+
+
+def _check_output(output: Path) -> None:
+    """The merge writes a folder of reports: never into a folder of the user's files, nor
+    over a file of the user's."""
+    if not output.exists() and output.suffix.lower() in {".xml", ".json", ".html"}:
+        raise UsageError(
+            f"--output {output}: names the folder the merged junit.xml, report.json and "
+            f"report.html go in, not a file (did you mean --output {output.parent}?)"
+        )
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"--output {output}: is a file; give a folder for the merged reports")
+    claim_folder(output, f"--output {output}")
+    for name in ("junit.xml", "report.json", "report.html"):
+        check_replaceable(output / name, f"--output {output}: {name}")
 
 
 def _coverage(
