@@ -16,7 +16,12 @@ from netra_runner import __version__, completion, flags
 from netra_runner.command_line import rewrite
 from netra_runner.config import Project, find_config, load_project
 from netra_runner.consoles import console
-from netra_runner.errors import UsageError
+from netra_runner.errors import ExitCode, UsageError
+
+try:  # typer vendors click from 0.22 on; before, it is click itself
+    from typer._click.exceptions import UsageError as ClickUsageError
+except ImportError:  # pragma: no cover
+    from click.exceptions import UsageError as ClickUsageError  # type: ignore[assignment,unused-ignore]
 from netra_runner.options import RunOptions
 from netra_runner.services.choice import DEFAULT, Choice, checked
 from netra_runner.workflow import execute, guard
@@ -111,7 +116,20 @@ def main() -> None:
             f"netra-run: error: {exc}", markup=False, emoji=False, soft_wrap=True
         )
         raise SystemExit(exc.exit_code) from None
-    app(args=words, prog_name="netra-run")
+    try:
+        code = app(args=words, prog_name="netra-run", standalone_mode=False)
+    except ClickUsageError as exc:  # one line, as every other usage error: not click's block
+        where = exc.ctx.command_path if exc.ctx else "netra-run"
+        console(stderr=True).print(
+            f"netra-run: error: {exc.format_message()} (see {where} --help)",
+            markup=False,
+            emoji=False,
+            soft_wrap=True,
+        )
+        raise SystemExit(ExitCode.USAGE) from None
+    except typer.Abort:
+        raise SystemExit(ExitCode.INTERRUPTED) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
 
 
 services_app = typer.Typer(help="Start, inspect and stop services kept between runs.")

@@ -38,7 +38,7 @@ def rewrite(words: list[str], group: Any) -> list[str]:
             index += 2 if taken else 1
             continue
         if word.startswith("-") and word != "-":
-            _known(word, known)
+            _known(word, known, valued)
             flags.append(word)
             if _needs_value(word, valued) and index + 1 < len(words):
                 index += 1
@@ -75,14 +75,25 @@ def _needs_value(word: str, valued: set[str]) -> bool:
     return False
 
 
-def _known(word: str, known: set[str]) -> None:
-    # -sv: its first letter names it (the rest may be more letters, or a value)
-    name = word.split("=", 1)[0] if word.startswith("--") else word[:2]
-    if name not in known and name in pytest_options():
-        raise UsageError(
-            f"{name} is pytest's option, not netra-run's; pass pytest options after --, "
-            f"for every pytest suite: netra-run ... -- {word}"
-        )
+def _known(word: str, known: set[str], valued: set[str]) -> None:
+    """An option pytest has and netra-run has not says where it goes. -xs: each letter is
+    an option of its own, up to one that takes a value (the rest is that value)."""
+    names = [word.split("=", 1)[0]] if word.startswith("--") else _cluster(word, valued)
+    for name in names:
+        if name not in known and name in pytest_options():
+            raise UsageError(
+                f"{name} is pytest's option, not netra-run's; pass pytest options after --, "
+                f"for every pytest suite: netra-run ... -- {word}"
+            )
+
+
+def _cluster(word: str, valued: set[str]) -> list[str]:
+    names = []
+    for letter in word[1:]:
+        names.append(f"-{letter}")
+        if f"-{letter}" in valued:
+            break
+    return names
 
 
 @functools.cache

@@ -81,6 +81,9 @@ def _docker(project: Project, out: Console) -> bool | None:
     _line(out, True, "docker", f"engine {client.version().get('Version', '?')} answers")
     missing = []
     for name, service in project.config.services.items():
+        if service.external is not None:  # someone else runs it: no image to have
+            _line(out, True, f"service {name}", "external: health-checked, never started here")
+            continue
         present = image_present(client, service.image)
         missing += [] if present else [service.image]
         _line(out, present, f"image {service.image}", f"for {name}" if present else "not present")
@@ -98,7 +101,8 @@ def _local(project: Project, out: Console) -> bool:
 
     identity = RunIdentity.new(project.file, os.getpid(), psutil.Process().create_time())
     backend = LocalBackend(identity, project.root)
-    specs = service_specs(project, set(project.config.services))
+    own = {n for n, s in project.config.services.items() if s.external is None}
+    specs = service_specs(project, own)
     usable = True
     for name, spec in sorted(specs.items()):
         try:

@@ -38,7 +38,21 @@ class ServiceError(NetraError):
 
 
 class NothingToRun(NetraError):
+    """Nothing to run. `allowed`: --allow-empty may excuse it (a change that touches no
+    test); it never excuses a selection that names nothing."""
+
     exit_code = ExitCode.NOTHING_RAN
+
+    def __init__(self, message: str, allowed: bool = True) -> None:
+        super().__init__(message)
+        self.allowed = allowed
+
+
+class CollectionFailed(NetraError):
+    """pytest could not collect a category's tests (a conftest that fails to import): an
+    error, never an empty selection."""
+
+    exit_code = ExitCode.TESTS_FAILED
 
 
 class Interrupted(NetraError):

@@ -221,13 +221,33 @@ _NETRA_OWNS = {
 }
 
 
+# pytest options after which no test body runs: a run with them would count set-ups as passes.
+_NO_TESTS_RUN = (
+    "--setup-only",
+    "--setup-plan",
+    "--fixtures",
+    "--funcargs",
+    "--fixtures-per-test",
+    "--markers",
+    "--help",
+    "-h",
+    "--version",
+    "-V",
+)
+
+
 def _passthrough(options: RunOptions) -> list[str]:
     problems = []
     for arg in options.pytest_args:
         name = arg.split("=", 1)[0]
         if name.startswith("-n") and name[2:].isdigit():
             name = "-n"
-        if name in _NETRA_OWNS:
+        if name in _NO_TESTS_RUN:
+            problems.append(
+                f"{arg} after --: pytest runs no test body with it, so nothing could pass; "
+                "run pytest itself for it (netra-run --plan prints each category's command)"
+            )
+        elif name in _NETRA_OWNS:
             problems.append(
                 f"{arg} after --: netra-run sets it for every suite; "
                 f"use netra-run's {_NETRA_OWNS[name]}"

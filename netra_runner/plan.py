@@ -102,7 +102,8 @@ class Job:
         args = self.report_dir / "restart-args.txt"
         _write_lines(args, nodeids)
         kept = self.argv[: len(self.argv) - len(self.targets)]
-        return (*(a for a in kept if not a.startswith(f"{SLICE_OPTION}=")), f"@{args}")
+        kept = tuple(a for a in kept if not a.startswith(f"{SLICE_OPTION}="))
+        return (*kept, END_OF_OPTIONS, f"@{args}")
 
     @property
     def event_files(self) -> tuple[Path, ...]:
@@ -123,11 +124,13 @@ class Job:
         }
         argv = [next((v for k, v in own.items() if a.startswith(k)), a) for a in self.argv]
         end = len(argv) - len(self.targets)
+        # Its JUnit is read only to know its session finished: events alone can be forged.
+        own_args = (f"--junitxml={folder / 'junit.xml'}", f"{SLICE_OPTION}={index}/{self.slices}")
         return dataclasses.replace(
             self,
-            argv=(*argv[:end], f"{SLICE_OPTION}={index}/{self.slices}", *argv[end:]),
+            argv=(*argv[:end], *own_args, *argv[end:]),
             report_dir=folder,
-            junit_source=folder / "junit.xml",  # never written: the events are its report
+            junit_source=folder / "junit.xml",  # a proof of a finished session, not its report
             slices=0,
             worker=f"gw{index - 1}",
         )
@@ -169,7 +172,7 @@ def _job(
     slices = 0
     if category.command is None:
         workers = category_workers(category, defaults, limit, history)
-        workers, notes = _fit(entry.name, python, workers)
+        workers, notes = _fit(project, entry, python, workers)
         slices = workers if sliceable(category, context.options, workers, history) else 0
         argv, span = _pytest_argv(context, entry, report_dir, workers, first, sliced=bool(slices))
         cwd, junit = project.root, report_dir / "junit.xml"
@@ -221,15 +224,19 @@ def interpreter(project: Project, entry: Selected) -> Interpreter:
     return of_category(entry.category, project.config.defaults, project.root)
 
 
-def _fit(name: str, python: Interpreter, workers: int) -> tuple[int, tuple[str, ...]]:
-    """A named interpreter must hold pytest (else nothing can run: exit 2), and xdist for
-    workers (else the category runs in one process, and says so)."""
+def _fit(
+    project: Project, entry: Selected, python: Interpreter, workers: int
+) -> tuple[int, tuple[str, ...]]:
+    """A named interpreter must hold pytest (else nothing can run: exit 2, naming the line
+    that names it), and xdist for workers (else the category runs in one process, and says so)."""
     if not python.named:
         return workers, ()
     facts = probe(python.argv)
     unfit = facts.unfit()
+    name = entry.name
     if unfit:
-        raise UsageError(f"category {name}: cannot run in {python.shown}: {unfit}")
+        key = ("categories", name, "python") if entry.category.python else ("defaults", "python")
+        raise UsageError(f"{project.where(key)}: cannot run in {python.shown}: {unfit}")
     if workers > 1 and facts.xdist is None:
         note = f"{name}: {python.shown} has no pytest-xdist; it runs in one process"
         return 1, (note,)
@@ -315,13 +322,18 @@ def narrowing_args(entry: Selected, options: RunOptions) -> list[str]:
     return args
 
 
+END_OF_OPTIONS = "--"
+
+
 def target_args(targets: tuple[str, ...], folder: Path) -> tuple[str, ...]:
-    """Many test ids (a shard, last failures) go through an args file, not the command line."""
+    """Many test ids (a shard, last failures) go through an args file, not the command line.
+    They follow `--`, so an option before them that takes a value (`--deselect`, `--rootdir`
+    given after netra-run's `--`) is pytest's usage error, never a path swallowed."""
     if len(targets) <= MAX_INLINE_TARGETS:
-        return targets
+        return (END_OF_OPTIONS, *targets)
     listing = folder / "targets.txt"
     _write_lines(listing, targets)
-    return (f"@{listing}",)
+    return (END_OF_OPTIONS, f"@{listing}")
 
 
 def _write_lines(path: Path, lines: Iterable[str]) -> None:

@@ -17,6 +17,7 @@ def check_report_paths(context: RunContext) -> None:
     after the tests ran."""
     options, folder, paths = context.options, context.reports, context.paths
     what = "--reports-dir" if options.reports_dir else "the reports folder"
+    _utf8(folder, what)
     _writable_folder(folder, what)
     claim_folder(folder, what)
     named: dict[Path, str] = {}
@@ -25,15 +26,29 @@ def check_report_paths(context: RunContext) -> None:
         ("--json", options.json, paths.json),
         ("--html", options.html, paths.html),
     ):
-        if given is None:
-            check_replaceable(path, str(path))
+        if given is None:  # in the reports folder, netra-run's by claim_folder
+            if path.is_dir():
+                raise UsageError(f"{path}: is a folder; a report of that name goes there")
             continue
+        _utf8(path, flag)
         if path in named and not is_special(path):
             raise UsageError(f"{flag} {given}: {named[path]} names the same file")
         named[path] = f"{flag} {given}"
         check_replaceable(path, f"{flag} {given}")
         if path.parent != folder and not is_special(path):
             _writable_folder(path.parent, f"{flag} {given}")
+
+
+def _utf8(path: Path, what: str) -> None:
+    """A path with bytes that are not UTF-8 cannot be handed to pytest-xdist's workers nor
+    written into the reports that name it."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        shown = str(path).encode("utf-8", "backslashreplace").decode("utf-8")
+        raise UsageError(
+            f"{what} {shown}: the path holds bytes that are not UTF-8; name another"
+        ) from None
 
 
 def _writable_folder(folder: Path, what: str) -> None:

@@ -505,6 +505,16 @@ class EventWriter(EventFile):
         self.subtests_passed: dict[str, int] = {}
         self.collected = False
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> Iterator[None]:
+        """A conftest that refuses to start (`raise session.Failed(...)`, as suites do on
+        finding a previous run's state) makes pytest exit silently: its words are kept."""
+        try:
+            return (yield)
+        except BaseException as exc:
+            self.emit("session_failed", message=f"{type(exc).__name__}: {exc}"[:2000])
+            raise
+
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         # Only where tests were collected here: the xdist controller collects nothing.
         self._collected([rebase(item.nodeid, self.base) for item in session.items])
@@ -577,6 +587,9 @@ class EventWriter(EventFile):
         self.emit("session_finished", exitstatus=int(exitstatus))
 
 
+NO_BODY = "its set-up ran, its body never did (--setup-only, --setup-plan or a plugin)"
+
+
 def summarize(
     reports: list[pytest.TestReport], attempt: int, base: str = ".", worker: str = "main"
 ) -> dict[str, Any]:
@@ -586,6 +599,9 @@ def summarize(
     skipped = next((r for r in reports if r.skipped), None)
     xpassed = next((r for r in reports if r.passed and hasattr(r, "wasxfail")), None)
     outcome = _bad_outcome(bad) if bad is not None else _good_outcome(skipped, xpassed)
+    body_ran = any(r.when == "call" for r in reports)
+    if outcome == "passed" and not body_ran:  # --setup-only, --setup-plan, a plugin's doing
+        outcome = "not run"
     shown = bad or skipped or xpassed
     fspath, line, _ = first.location
     node = getattr(first, "node", None)
@@ -598,7 +614,7 @@ def summarize(
         "worker": node.gateway.id if node is not None else worker,
         "file": os.path.normpath(Path(base, fspath)),
         "line": None if line is None else line + 1,
-        "message": _message(shown) if shown is not None else "",
+        "message": _message(shown) if shown is not None else _no_message(outcome),
         "details": _without_worker_line(bad.longreprtext) if bad is not None else "",
         "phase": str(bad.when) if bad is not None else "",
         "output": _output(reports) if bad is not None else "",
@@ -610,6 +626,10 @@ def _good_outcome(skipped: pytest.TestReport | None, xpassed: pytest.TestReport 
     if skipped is not None:
         return "xfailed" if hasattr(skipped, "wasxfail") else "skipped"
     return "xpassed" if xpassed is not None else "passed"
+
+
+def _no_message(outcome: str) -> str:
+    return NO_BODY if outcome == "not run" else ""
 
 
 def _skipped_module(report: pytest.CollectReport, nodeid: str) -> dict[str, Any]:

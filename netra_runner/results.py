@@ -114,6 +114,7 @@ class CategoryResult:
     services: tuple[str, ...] = ()
     workers: int = 0  # 0: never started
     phases: CategoryPhases | None = None
+    refused: bool = False  # pytest refused its command line: the run is a usage error
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for test in self.tests if test.outcome is outcome)
@@ -185,6 +186,8 @@ class RunResult:
             return ExitCode.SERVICES
         if self.interrupted:
             return ExitCode.INTERRUPTED
+        if any(cat.refused for cat in self.categories):
+            return ExitCode.USAGE  # the reason is pytest's own message
         if statuses & {Status.FAILED, Status.ERROR}:
             return ExitCode.TESTS_FAILED
         totals = self.totals()

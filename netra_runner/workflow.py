@@ -122,7 +122,7 @@ def _stages(options: RunOptions, out: Console, err: Console) -> int:
     try:
         return _run_selected(context, out, err)
     except NothingToRun as exc:
-        if not options.allow_empty:
+        if not (options.allow_empty and exc.allowed):
             raise
         out.print(f"netra-run: {exc} (allowed: exit 0)", markup=False, emoji=False, soft_wrap=True)
         return ExitCode.OK

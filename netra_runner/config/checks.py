@@ -8,7 +8,7 @@ import string
 from collections.abc import Iterable, Mapping
 
 from netra_runner.config.model import Category, Config, Service
-from netra_runner.config.yaml_source import Source
+from netra_runner.config.yaml_source import KeyPath, Source
 from netra_runner.suggest import did_you_mean
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -40,8 +40,11 @@ def check_references(config: Config, source: Source) -> list[str]:
             source, (*where, "depends_on"), category.depends_on, config.categories, "category"
         )
         problems += _args(source, config, name, category)
+        problems += _env_names(source, (*where, "env"), category.env)
     for name, service in config.services.items():
         where = ("services", name)
+        problems += _env_names(source, (*where, "env"), service.env)
+        problems += _env_names(source, (*where, "exports"), service.exports)
         problems += _unknown(
             source, (*where, "depends_on"), service.depends_on, config.services, "service"
         )
@@ -52,6 +55,17 @@ def check_references(config: Config, source: Source) -> list[str]:
     )
     problems += _cycles(source, "services", {n: s.depends_on for n, s in config.services.items()})
     return problems
+
+
+def _env_names(source: Source, where: KeyPath, names: Iterable[str]) -> list[str]:
+    """Names the environment can hold: the OS refuses an empty one or one with '=' (found
+    here, not when a suite starts)."""
+    return [
+        f"{source.where((*where, key))}: {key!r} cannot name an environment variable "
+        "(it is empty or holds '=')"
+        for key in names
+        if not key or "=" in key
+    ]
 
 
 def _unknown(

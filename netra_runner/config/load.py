@@ -51,6 +51,11 @@ class Project:
     profile: str | None
     config: Config
     run: RunDefaults = field(default_factory=RunDefaults)
+    lines: dict[KeyPath, int] = field(default_factory=dict, compare=False)
+
+    def where(self, path: KeyPath) -> str:
+        """file:line: key, for a problem found after loading (an interpreter that fails)."""
+        return Source(self.file, None, self.lines).where(path)
 
 
 def find_config(start: Path, explicit: Path | None = None) -> Path:
@@ -74,9 +79,9 @@ def load_project(file: Path, profile: str | None = None) -> Project:
     source = _with_builtin_profiles(source)
     _check_profiles(source)
     if profile is None:
-        return Project(file=file, root=file.parent, profile=None, config=base)
+        return Project(file=file, root=file.parent, profile=None, config=base, lines=source.lines)
     config, run = _apply_profile(source, profile)
-    return Project(file=file, root=file.parent, profile=profile, config=config, run=run)
+    return Project(file, file.parent, profile, config, run, source.lines)
 
 
 def _with_builtin_profiles(source: Source) -> Source:

@@ -128,6 +128,9 @@ def _check_nesting(file: Path, text: str) -> None:
             depth -= 1
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")  # half of a pair: UTF-8 cannot encode it alone
+
+
 class _Walk:
     """One walk over the composed nodes, counting values so aliases cannot explode."""
 
@@ -177,6 +180,12 @@ class _Walk:
         if isinstance(value, str) and "\x00" in value:
             raise YamlError(
                 f"{where}: a NUL character; no file name, argument or variable can hold one"
+            )
+        lone = _SURROGATE.search(value) if isinstance(value, str) else None
+        if lone:
+            raise YamlError(
+                f"{where}: a lone surrogate ({lone[0].encode('unicode_escape').decode()}) is not "
+                "text; no file name, argument or variable can hold one"
             )
         return value
 

@@ -124,7 +124,7 @@ class Recovery:
             job.output_log.replace(job.output_log.with_name("output.before-restart.log"))
         rerun = dataclasses.replace(job, argv=job.restart_argv(ids))
         self.say(f"AGAIN       {job.name}: {len(ids)} tests once {', '.join(restarted)} is back")
-        return dataclasses.replace(rerun, targets=(rerun.argv[-1],))
+        return dataclasses.replace(rerun, targets=rerun.argv[-2:])  # "--", "@ids"
 
     def _dependents_of(self, outage: Outage) -> list[Outage]:
         if self.services is None:

@@ -17,7 +17,7 @@ from netra_runner.events import FAILED_OUTCOMES, Event, EventLog
 from netra_runner.execution.occupancy import Occupancy
 from netra_runner.execution.processes import ChildProcesses
 from netra_runner.execution.recovery import Recovery
-from netra_runner.execution.suites import prepare, run_job
+from netra_runner.execution.suites import SUITE_ERROR, prepare, run_job
 from netra_runner.plan import Job
 from netra_runner.results import CategoryResult, Outcome, Status
 from netra_runner.secrets import MASK_VARIABLE, Masker, secrets_in
@@ -243,7 +243,9 @@ class Runner:
             result = run_job(job, self.children, env, events, mask, restarted, before)
             failed = copies.failed(job.name) if copies is not None else None
             if failed is not None:  # made while the suite started: it was stopped
-                result = dataclasses.replace(result, status=Status.ERROR, reason=failed)
+                # what the stopped process left (no JUnit, say) is not the reason: this is
+                kept = tuple(t for t in result.tests if t.name != SUITE_ERROR)
+                result = dataclasses.replace(result, status=Status.ERROR, reason=failed, tests=kept)
         except ServiceError as exc:  # its copies could not be made: the category cannot run
             result = CategoryResult(job.name, Status.ERROR, reason=str(exc))
         except BaseException as exc:  # a bug must not leave the main loop waiting forever

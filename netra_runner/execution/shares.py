@@ -8,6 +8,7 @@ category errors with every result kept: a test may have run twice or not at all.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -70,6 +71,8 @@ def merged(
     if problem is not None:
         error = TestResult(job.name, job.name, "(suite)", Outcome.ERROR, duration, message=problem)
         return CategoryResult(job.name, Status.ERROR, (*tests, error), duration, problem)
+    if all(r.refused for r in results):  # one command line, refused alike by each share
+        return dataclasses.replace(results[0], duration=duration)
     ran = [r for r in results if r.status is not Status.NO_TESTS]  # a share may be empty
     if not ran:
         return CategoryResult(job.name, Status.NO_TESTS, (), duration, results[0].reason)

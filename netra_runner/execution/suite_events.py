@@ -29,6 +29,7 @@ class SuiteEvents:
     session_finished: bool = False
     importing: dict[tuple[int, str], None] = field(default_factory=dict)  # (pid, conftest)
     exited: str | None = None  # a conftest that raised SystemExit while imported
+    refused_to_start: str | None = None  # pytest_sessionstart raised: its message
 
     @classmethod
     def of(cls, events: list[Event]) -> SuiteEvents:
@@ -48,6 +49,8 @@ class SuiteEvents:
                 suite.collect_errors.append(event)
             elif kind == "session_finished":
                 suite.session_finished = True
+            elif kind == "session_failed":
+                suite.refused_to_start = suite.refused_to_start or event.get("message", "?")
             elif kind == "conftest_started":
                 suite.importing[(event.get("pid", 0), event.get("path", "?"))] = None
             elif kind == "conftest_exited":

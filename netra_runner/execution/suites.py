@@ -36,6 +36,8 @@ _EXCEPTION = re.compile(r"\b[A-Z]\w*(Error|Exception)\b: ")
 _PYTEST_ERROR = re.compile(r"^(ERROR|INTERNALERROR>)")
 _SUMMARY = re.compile(r"\b(no tests ran|\d+ \w+)\b.* in [\d.]+s\b")
 PYTEST_NO_TESTS = 5
+PYTEST_USAGE_ERROR = 4
+SUITE_ERROR = "(suite)"  # the one error a suite that broke as a whole is counted as
 MAX_RESTARTS = 3  # processes replaced after a crash, per category run without xdist
 
 
@@ -255,16 +257,33 @@ def judge_pytest(
             f"(exit code {attempts.code})"
         )
         return _broken(job, reason, duration, tuple(suite.results(job.name)))
+    if suite.refused_to_start:
+        reason = f"its session refused to start: {suite.refused_to_start}"
+        return _broken(job, reason, duration, tuple(suite.results(job.name)))
     said_collected = any(e["event"] == "collected" for e in events)
+    if not suite.seen and attempts.code == PYTEST_NO_TESTS and not said_collected:
+        return _broken(job, _never_collected(job), duration)
     if not suite.seen and said_collected and attempts.code == PYTEST_NO_TESTS:
         # Nothing collected, as its own events say (a share may be empty; its JUnit is none)
         return CategoryResult(job.name, Status.NO_TESTS, (), duration, "collected no tests")
+    refused = _usage_error(job) if attempts.code == PYTEST_USAGE_ERROR else None
+    if not suite.seen and refused:
+        reason = f"pytest refused its command line: {refused}"
+        return dataclasses.replace(_broken(job, reason, duration), refused=True)
     if not suite.seen and not attempts.crashes:
         return (
             _cut_short(job, attempts, duration, ())
             if attempts.stopped
             else judge(job, attempts.code, duration)
         )
+    if not attempts.crashes and not attempts.stopped and not _junit_written(job):
+        # Events are lines any test can append to; pytest writes its JUnit only when its
+        # session really finished.
+        reason = (
+            f"its pytest process exited with code {attempts.code} without writing its JUnit "
+            "report: its session never finished, whatever its events say"
+        )
+        return _broken(job, reason, duration)
     # A crash is in the events too (record_finish), unless that write failed.
     tests = [
         *suite.results(job.name),
@@ -287,6 +306,32 @@ def judge_pytest(
         duration,
         restarted=bool(attempts.crashes),
         reason=reason if unfinished else "",
+    )
+
+
+def _junit_written(job: Job) -> bool:
+    return job.junit_source is None or job.junit_source.is_file()
+
+
+def _usage_error(job: Job) -> str | None:
+    """pytest's own words for a usage error (an option with no value, an unknown option, a
+    path that is not there, a plugin's UsageError), from the last lines it printed."""
+    lines = tail(job.output_log, 20).splitlines()
+    if any(line.startswith("ERROR: usage:") for line in lines):  # argparse's two lines
+        said = [line.partition(": error: ")[2] for line in lines if ": error: " in line]
+        return said[-1].strip() if said else None
+    said = [line for line in lines if line.startswith("ERROR: ")]
+    return said[-1].removeprefix("ERROR: ").strip() if said else None
+
+
+def _never_collected(job: Job) -> str:
+    """pytest said 'no tests ran' while no process of it finished collecting: a worker
+    that died importing a test file (os._exit, a crash) looks exactly like an empty suite."""
+    down = [line for line in tail(job.output_log, 60).splitlines() if "node down:" in line]
+    why = f" ({down[-1].strip()})" if down else ""
+    return (
+        f"no process of it finished collecting its tests{why}: "
+        "a test file may end its process when imported"
     )
 
 
@@ -373,7 +418,7 @@ def _broken(
     error = TestResult(
         category=job.name,
         classname=job.name,
-        name="(suite)",
+        name=SUITE_ERROR,
         outcome=Outcome.ERROR,
         duration=duration,
         message=reason,

@@ -25,6 +25,7 @@ def listing(entries: tuple[Selected, ...], found: dict[str, Collected]) -> dict[
                 "skip": entry.skip,
                 "tests": list(collected.ids) if collected else None,
                 "errors": list(collected.broken) if collected else [],
+                "failure": collected.failure if collected else None,
             }
         )
     total = sum(len(c["tests"] or ()) for c in categories)
@@ -49,7 +50,9 @@ def as_text(data: dict[str, Any]) -> list[str]:
         lines.append(head)
         lines += [f"  {test}" for test in category["tests"]]
         lines += [f"  ERROR collecting {file}" for file in category["errors"]]
-    errors = sum(len(c["errors"]) for c in data["categories"])
+        if category["failure"]:
+            lines.append(f"  ERROR {category['failure']}")
+    errors = sum(len(c["errors"]) + bool(c["failure"]) for c in data["categories"])
     shown = len(data["categories"])
     closing = f"netra-run: {data['tests']} tests in {shown} categor{'y' if shown == 1 else 'ies'}"
     lines.append(closing + (f", {errors} collection errors" if errors else ""))
@@ -58,6 +61,6 @@ def as_text(data: dict[str, Any]) -> list[str]:
 
 def exit_code(data: dict[str, Any]) -> ExitCode:
     """As pytest --collect-only: a collection error fails, nothing collected is exit 5."""
-    if any(c["errors"] for c in data["categories"]):
+    if any(c["errors"] or c["failure"] for c in data["categories"]):
         return ExitCode.TESTS_FAILED
     return ExitCode.OK if data["tests"] else ExitCode.NOTHING_RAN

@@ -8,6 +8,7 @@ replacing it by a rename would turn a device into a regular file.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -34,8 +35,12 @@ OWN_NAMES = frozenset(
         "coverage-result.json",
     }
 )
-# The first bytes of each report netra-run writes (JUnit, report.json, report.html).
-_SIGNATURES = (b'name="netra-run"', b'"tool":{"name":"netra-run"', b"<title>netra-run report")
+# In the first bytes of each report netra-run writes (JUnit, report.json, report.html).
+_SIGNATURE = re.compile(
+    rb'<testsuites name="netra-run"'
+    rb'|"tool"\s*:\s*\{\s*"name"\s*:\s*"netra-run"'
+    rb"|<title>netra-run report"
+)
 _SNIFFED = 4096
 
 
@@ -82,7 +87,7 @@ def written_by_us(path: Path) -> bool:
             head = source.read(_SNIFFED)
     except OSError:
         return False
-    return not head.strip() or any(mark in head for mark in _SIGNATURES)
+    return not head.strip() or _SIGNATURE.search(head) is not None
 
 
 def claim_folder(folder: Path, what: str) -> None:

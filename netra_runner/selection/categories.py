@@ -118,11 +118,13 @@ class Selection:
         )
 
     def require_some(self, why: str = "") -> Selection:
+        if not self.entries and why:
+            raise NothingToRun(why)
         if not self.entries:
             raise NothingToRun(
-                why
-                or "nothing selected: pass --category NAME (repeatable) or --all; "
-                f"categories: {', '.join(self.config.categories)}"
+                "nothing selected: pass --category NAME (repeatable) or --all; "
+                f"categories: {', '.join(self.config.categories)}",
+                allowed=False,
             )
         return self
 

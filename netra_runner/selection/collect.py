@@ -16,8 +16,8 @@ from pathlib import Path
 
 from netra_runner.config.checks import ARG_PLACEHOLDER
 from netra_runner.context import RunContext
-from netra_runner.errors import UsageError
-from netra_runner.events import read_events
+from netra_runner.errors import CollectionFailed, UsageError
+from netra_runner.events import Event, read_events
 from netra_runner.plan import PLUGIN, environment, interpreter, narrowing_args, target_args
 from netra_runner.selection.categories import Selected
 
@@ -30,6 +30,7 @@ class Collected:
 
     ids: tuple[str, ...] = ()
     broken: tuple[str, ...] = ()
+    failure: str | None = None  # pytest never finished collecting: its own words
 
     @property
     def units(self) -> list[str]:
@@ -42,7 +43,11 @@ def collect(
 ) -> dict[str, list[str]]:
     """The test ids of every pytest category that will run (for --shard and --budget)."""
     runnable = tuple(e for e in entries if e.skip is None)
-    return {name: found.units for name, found in collect_each(context, runnable, workers).items()}
+    found = collect_each(context, runnable, workers)
+    failed = [f"{name}: {c.failure}" for name, c in found.items() if c.failure]
+    if failed:  # 0 tests would read as "nothing to run", the failure never seen
+        raise CollectionFailed(f"collecting the tests failed: {'; '.join(failed)}")
+    return {name: c.units for name, c in found.items()}
 
 
 def collect_each(
@@ -70,13 +75,13 @@ def _collect_one(context: RunContext, entry: Selected, folder: Path) -> Collecte
     argv += [a for a in entry.category.args if not ARG_PLACEHOLDER.search(a)]
     argv += [*options.pytest_args, *target_args(entry.targets, folder / entry.name)]
     try:
-        subprocess.run(
+        done = subprocess.run(
             argv,
             cwd=project.root,
             env=environment(project, entry),
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             timeout=COLLECT_TIMEOUT,
             check=False,
         )
@@ -85,4 +90,19 @@ def _collect_one(context: RunContext, entry: Selected, folder: Path) -> Collecte
     events = read_events(events_file)
     ids = [t for e in events if e["event"] == "collected" for t in e.get("tests", [])]
     broken = [e["nodeid"] for e in events if e["event"] == "collect_error" and e.get("nodeid")]
-    return Collected(tuple(dict.fromkeys(ids)), tuple(dict.fromkeys(broken)))
+    failure = _failure(events, done.returncode, done.stdout.decode("utf-8", "replace"))
+    return Collected(tuple(dict.fromkeys(ids)), tuple(dict.fromkeys(broken)), failure)
+
+
+def _failure(events: list[Event], code: int, output: str) -> str | None:
+    """Why pytest never finished collecting, in its own words (a conftest that fails to
+    import, a session that refuses to start), or None when it did."""
+    refused = next((e.get("message", "") for e in events if e["event"] == "session_failed"), "")
+    if refused:
+        return f"its session refused to start: {refused}"
+    if any(e["event"] == "collected" for e in events):
+        return None
+    lines = [line.rstrip() for line in output.splitlines() if line.strip()]
+    said = [line for line in lines if line.startswith(("ImportError while loading", "E   "))]
+    said = said or [line for line in lines if line.startswith("ERROR")] or lines[-1:]
+    return " ".join(line.strip() for line in said[:2])[:500] or f"pytest exited {code}"

@@ -280,3 +280,26 @@ def test_a_line_number_is_never_turned_into_an_emoji(tmp_path: Path) -> None:
     ran = netra(tmp_path, "--all")
     assert ran.code == 2
     assert "categories.yaml:100: categories.u.pahts: unknown key" in ran.err, ran.err
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        (["--no-such-flag"], "netra-run: error: No such option: --no-such-flag"),
+        (["-c"], "netra-run: error: Option '-c' requires an argument."),
+        (["--workers"], "netra-run: error: Option '--workers' requires an argument."),
+        (["-xs"], "netra-run: error: -s is pytest's option, not netra-run's"),
+        (["-vs"], "netra-run: error: -s is pytest's option, not netra-run's"),
+        (["report", "merge", "--nope"], "netra-run: error: No such option: --nope"),
+    ],
+)
+def test_flag_parser_errors_are_one_line_like_every_usage_error(
+    tmp_path: Path, words: list[str], expected: str
+) -> None:
+    (tmp_path / "categories.yaml").write_text("version: 1\ncategories:\n  u: {paths: [.]}\n")
+    ran = netra(tmp_path, *words)
+    assert ran.code == 2, ran.out + ran.err
+    assert ran.err.startswith(expected), ran.err
+    assert len(ran.err.strip().splitlines()) == 1 and "Usage:" not in ran.err
+    if "pytest's option" in expected:
+        assert f"netra-run ... -- {words[0]}" in ran.err

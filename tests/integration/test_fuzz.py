@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,6 +92,13 @@ HOSTILE = [
     "0x",
     "-1",
     "99999999999999999999",
+    '"\\ud800"',  # a lone surrogate, as YAML's escape writes it
+    "\ud800",  # and as a value in the data
+    '"x\\udfff"',
+    '"A=B"',  # values the OS refuses only when a suite starts
+    '""',
+    "[python3, -Z]",
+    "/bin/false",
 ]
 LINE = re.compile(r"categories\.yaml:\d+: ")
 
@@ -250,6 +258,8 @@ FLAG_VALUES = [
     "",
     "x" * 300,
     "reports/x.json",
+    os.fsdecode(b"r\xff"),  # a path that is not UTF-8, as the shell hands it over
+    os.fsdecode(b"x\xff.xml"),
 ]
 
 

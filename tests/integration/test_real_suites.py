@@ -283,7 +283,7 @@ def test_an_interpreter_without_pytest_is_exit_2_before_anything_runs(two_envs: 
     )
     ran = netra(two_envs, "--all", "--plain")
     assert ran.code == 2
-    assert "category svc-c: cannot run in" in ran.err and "it has no pytest" in ran.err
+    assert "categories.svc-c.python: cannot run in" in ran.err and "it has no pytest" in ran.err
     assert not (two_envs / "reports" / "report.json").exists()
     doctor = netra(two_envs, "doctor")
     assert doctor.code == 2 and "FAIL python for svc-c" in doctor.out

@@ -62,9 +62,10 @@ def test_a_pytest_category_gets_the_plugin_its_settings_and_its_paths_last(
     assert "--netra-timeout=30" in argv and "--netra-retries=1" in argv
     assert after(argv, "-m") == "not slow" and after(argv, "-k") == "api"
     assert after(argv, "-n") == "2" and "--maxfail=2" in argv
-    # The category's args, then the command line's (pytest lets a later option win).
+    # The category's args, then the command line's (pytest lets a later option win); the
+    # paths after `--`, where no option can take one as its value.
     tail = argv[argv.index("--strict-markers") :]
-    assert tail == ("--strict-markers", "--redis-url={REDIS_URL}", "-vv", "tests/unit")
+    assert tail == ("--strict-markers", "--redis-url={REDIS_URL}", "-vv", "--", "tests/unit")
 
 
 def test_the_command_lines_settings_win_over_the_configs(project: Project) -> None:
