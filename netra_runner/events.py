@@ -15,12 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from netra_runner.secrets import Masker
+from netra_runner.secrets import Masker, mask_in_place
 
 Event = dict[str, Any]
 Listener = Callable[[Event], None]
 FAILED_OUTCOMES = ("failed", "error", "crashed")  # test_finished outcomes that are failures
-TEST_TEXT = ("message", "details", "output")  # what a test wrote, in its events; never ids
+TEST_TEXT = ("message", "details", "output")  # what a test wrote, in its events
+_IDS = ("nodeid", "parent", "name", "classname")  # masked where shown, kept where judged
 
 
 class EventLog:
@@ -51,7 +52,7 @@ class EventLog:
             tails = list(self._tails.values())
         for tail in tails:
             for event in tail.read_new():
-                self._write(event)
+                self._write(tail.shown(event))
 
     def events_of(self, path: Path) -> list[Event]:
         """Every event of a followed file so far."""
@@ -66,6 +67,7 @@ class EventLog:
             tail = self._tails.pop(str(path), None)
         if tail is not None:
             tail.close()
+            tail.seal()
 
     def close(self) -> None:
         """A test may have deleted the reports folder: the stream is put back from the
@@ -149,6 +151,25 @@ class CategoryTail:
             k: self.mask(v) if k in TEST_TEXT and isinstance(v, str) else v
             for k, v in event.items()
         }
+
+    def shown(self, event: Event) -> Event:
+        """The event as the run's stream and its listeners get it: ids masked too (a
+        parametrized id may hold a secret). What judges the suite keeps the real ids."""
+        if self.mask is None:
+            return event
+        shown = dict(event)
+        for key in _IDS:
+            if isinstance(shown.get(key), str):
+                shown[key] = self.mask(shown[key])
+        if isinstance(shown.get("tests"), list):
+            shown["tests"] = [self.mask(t) if isinstance(t, str) else t for t in shown["tests"]]
+        return shown
+
+    def seal(self) -> None:
+        """Once the category is judged, its own event file is masked whole: it is a report
+        like any other."""
+        if self.mask is not None:
+            mask_in_place(self.path, self.mask)
 
     def _replaced(self) -> bool:
         if self._handle is None:

@@ -10,8 +10,10 @@ Imported by the pytest plugin in every test process: standard library only.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 MASK = "******"
 MASK_VARIABLE = "NETRA_MASK"  # a JSON list of the values a suite's plugin masks
@@ -23,6 +25,9 @@ _URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)([^@\s/]+)(@)")
 _KEYWORD_PASSWORD = re.compile(
     r"(\b(?:password|passwd|pwd)\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s'\";&]+)", re.IGNORECASE
 )
+# Text cut short around an ellipsis: the piece before it and the piece after it.
+_CUT = re.compile(r"(?P<head>[^\s'\"]+)?(?P<dots>\.\.\.|\u2026)(?P<tail>[^\s'\"]+)?")
+MIN_PIECE = 4  # a shorter piece of a secret says too little to hide, and is in every word
 # After a word, what makes it a key (password=..., "password": ...), not a value.
 _KEY_AFTER = re.compile(r"\s*=(?!=)|\"\s*:")
 
@@ -46,18 +51,28 @@ class Masker:
 
     def __init__(self, values: Iterable[str] = ()) -> None:
         self.values = sorted({v for v in values if len(v) >= MIN_LENGTH}, key=len, reverse=True)
-        # A secret that is one word is hidden as a word: 'postgres' leaves 'postgresql://'.
-        alternatives = "|".join(
-            rf"(?<!\w){re.escape(v)}(?!\w)" if re.fullmatch(r"\w+", v) else re.escape(v)
-            for v in self.values
-        )
+        # Hidden wherever it stands, inside other words too ("pw_" + secret, f"x{secret}x"),
+        # as CI systems mask registered secrets: a word boundary let those through.
+        alternatives = "|".join(re.escape(v) for v in self.values)
         self._known = re.compile(alternatives) if alternatives else None
 
     def __call__(self, text: str) -> str:
         if self._known is not None:
             text = self._known.sub(lambda found: _hidden(found, text), text)
+            if "..." in text or "\u2026" in text:
+                text = _CUT.sub(self._cut_piece, text)
         text = _URL_PASSWORD.sub(rf"\g<1>{MASK}\g<3>", text)
         return _KEYWORD_PASSWORD.sub(rf"\g<1>{MASK}", text)
+
+    def _cut_piece(self, found: re.Match[str]) -> str:
+        """A secret shortened where it is shown (pydantic's `'changethis-...-value'`, a repr
+        cut to a width): its head before the ellipsis, its tail after it."""
+        head, dots, tail = found["head"] or "", found["dots"], found["tail"] or ""
+        if len(head) >= MIN_PIECE and any(v.startswith(head) for v in self.values):
+            head = MASK
+        if len(tail) >= MIN_PIECE and any(v.endswith(tail) for v in self.values):
+            tail = MASK
+        return f"{head}{dots}{tail}"
 
 
 def _hidden(found: re.Match[str], text: str) -> str:
@@ -81,3 +96,23 @@ def capped(text: str, limit: int = TEXT_CAP) -> str:
     half = limit // 2
     dropped = len(text) - 2 * half
     return f"{text[:half]}\n[... {dropped} characters dropped by netra-run ...]\n{text[-half:]}"
+
+
+def write_private(path: Path, text: str) -> None:
+    """A file that may have held a secret, replaced whole and readable by its owner only."""
+    partial = path.with_name(path.name + ".partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    partial.replace(path)
+
+
+def mask_in_place(path: Path, mask: Masker) -> None:
+    """A file of text as it may be kept: masked, and owner-only once anything was masked."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return
+    masked = mask(text)
+    if masked != text:
+        write_private(path, masked)

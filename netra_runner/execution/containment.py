@@ -8,13 +8,12 @@ and the one place that knows every secret of the category's services.
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections import deque
 from pathlib import Path
 from typing import TypeVar
 
 from netra_runner.results import Attempt, CategoryResult, TestResult
-from netra_runner.secrets import Masker, capped
+from netra_runner.secrets import Masker, capped, mask_in_place, write_private
 
 Texts = TypeVar("Texts", TestResult, Attempt)
 LOG_HEAD = LOG_TAIL = 1024 * 1024  # bytes of the output log kept from its start and its end
@@ -31,8 +30,17 @@ def masked_result(result: CategoryResult, mask: Masker) -> CategoryResult:
 
 
 def _masked_test(test: TestResult, mask: Masker) -> TestResult:
+    """Its texts, and its names too: a parametrized id or a command suite's test name may
+    hold a secret, and every report, the console and the history show them."""
     reruns = tuple(_masked_texts(a, mask) for a in test.reruns)
-    return dataclasses.replace(_masked_texts(test, mask), reruns=reruns)
+    return dataclasses.replace(
+        _masked_texts(test, mask),
+        reruns=reruns,
+        nodeid=mask(test.nodeid),
+        name=mask(test.name),
+        classname=mask(test.classname),
+        parent=mask(test.parent),
+    )
 
 
 def _masked_texts(result: Texts, mask: Masker) -> Texts:
@@ -58,24 +66,12 @@ def seal_log(log: Path, mask: Masker) -> None:
     if dropped:
         text += f"\n[... {dropped} bytes dropped by netra-run ...]\n"
         text += mask(tail.decode("utf-8", errors="replace"))
-    _write_private(log, text)
+    write_private(log, text)
 
 
 def mask_file(path: Path, mask: Masker) -> None:
-    """A report netra-run keeps a copy of (a command suite's JUnit), masked in place."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        return
-    _write_private(path, mask(text))
-
-
-def _write_private(path: Path, text: str) -> None:
-    partial = path.with_name(path.name + ".partial")
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
-    partial.replace(path)
+    """A report netra-run keeps a copy of (a JUnit file), masked in place."""
+    mask_in_place(path, mask)
 
 
 def _head_and_tail(log: Path, size: int) -> tuple[bytes, bytes, int]:

@@ -70,8 +70,9 @@ def run_job(
     mask = mask or Masker()
     result = _run_job(job, children, extra_env, events, restarted, before_suite)
     seal_log(job.output_log, mask)
-    if not job.is_pytest:  # the plugin masks a pytest suite's own report
-        mask_file(job.report_dir / "junit.xml", mask)
+    # pytest writes its own JUnit (record_property values, parametrized ids): masked too
+    for junit in (job.report_dir / "junit.xml", *job.report_dir.glob("shares/*/junit.xml")):
+        mask_file(junit, mask)
     return masked_result(result, mask)
 
 

@@ -21,6 +21,7 @@ import psutil
 from netra_runner.config import Project
 from netra_runner.errors import ServiceError
 from netra_runner.events import EventLog
+from netra_runner.secrets import Masker, mask_in_place, secrets_in
 from netra_runner.services.backend import Backend, ServiceInstance
 from netra_runner.services.choice import Choice, open_backend
 from netra_runner.services.external import ExternalInstance
@@ -299,13 +300,17 @@ class ServiceSession:
         env = {**self.exports_for(spec.service.depends_on), **exports}
         log = self.log_dir / f"{spec.name}.setup.log"
         log.unlink(missing_ok=True)  # this run's set-up only
+        # its services' secrets and every password its exports hand it (URLs, DSNs)
+        redact = Masker((*self.redact.values, *secrets_in(env)))
         try:
             seconds = run_setup(spec, env, self.root, log, self._stop)
         except ServiceError as exc:
             self._emit("service_failed", service=spec.name, phase="setup")
             if instance in self._started:
                 self._discard(instance)  # never kept half set up: the next run starts anew
-            raise ServiceError(self.redact(str(exc))) from None
+            raise ServiceError(redact(str(exc))) from None
+        finally:
+            mask_in_place(log, redact)
         self._emit("service_setup", service=spec.name, seconds=round(seconds, 3))
         self.say(
             f"service {spec.name} set up in {seconds:.1f}s ({len(spec.service.setup)} commands)"

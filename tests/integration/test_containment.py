@@ -248,3 +248,49 @@ def test_a_conftest_that_exits_at_import_is_named(
     data = json.loads((root / "reports" / "report.json").read_text())
     reason = data["categories"][0]["reason"]
     assert reason.startswith(f"{where} ended its pytest process while being imported"), reason
+
+
+LEAKS_BY_NAME = """\
+import os
+
+import pytest
+
+PW = os.environ["API_TOKEN"]
+
+
+@pytest.mark.parametrize("value", [PW, "plain"])
+def test_by_id(value, record_property):
+    record_property("token", PW)
+    assert value == "plain", "pw_" + PW + "x and under_" + PW
+
+
+def test_cut_short():
+    shown = repr(PW + "-and-more-to-make-it-long")
+    raise ValueError(f"input_value={shown[:12]}...{shown[-8:]}")
+"""
+NAMED_SECRET = "tok-sekrit-456"
+
+
+def test_a_secret_in_a_test_id_or_glued_or_cut_short_is_masked_everywhere(
+    tmp_path: Path,
+) -> None:
+    root = project(tmp_path, LEAKS_BY_NAME)
+    (root / "categories.yaml").write_text(
+        "version: 1\ncategories:\n  t:\n    paths: [tests]\n    env:\n"
+        f"      API_TOKEN: {NAMED_SECRET}\n"
+        "  cmd:\n"
+        f"    command: [python, -c, \"open('out.xml', 'w').write('<testsuite><testcase "
+        f"classname=\\\\'c\\\\' name=\\\\'case_{NAMED_SECRET}\\\\'/></testsuite>')\"]\n"
+        "    junit: out.xml\n"
+        f"    env: {{API_TOKEN: {NAMED_SECRET}}}\n"
+    )
+    ran = netra(root, "--all", "-n", "1", "-v")
+    assert ran.code == 1, ran.out + ran.err
+    assert "pw_******x and under_******" in ran.out
+    assert "test_by_id[******]" in ran.out
+    places = [root / "reports", root / ".netra"]
+    files = [f for place in places for f in place.rglob("*") if f.is_file()]
+    assert any(f.name == "durations.json" for f in files)
+    for text in (ran.out, ran.err, *(f.read_text(errors="replace") for f in files)):
+        assert NAMED_SECRET not in text
+        assert NAMED_SECRET[:9] not in text  # cut short, as pydantic shows a long value

@@ -166,3 +166,22 @@ def test_a_set_up_past_its_timeout_is_ended_with_what_it_started(project: Path) 
     assert "took over 1s (setup_timeout); it was ended" in ran.out + ran.err
     left = subprocess.run(["pgrep", "-f", "sleep 287"], capture_output=True, text=True).stdout
     assert not left.strip(), left
+
+
+def test_a_set_up_that_prints_a_secret_is_masked_in_its_log_and_the_console(
+    project: Path,
+) -> None:
+    config = project / "categories.yaml"
+    secret_url = 'REDIS_URL: "redis://:s3cr3t-setup-pw@{host}:{port:6379}/0"'
+    text = config.read_text().replace('REDIS_URL: "redis://{host}:{port:6379}/0"', secret_url)
+    config.write_text(text)
+    (project / "migrations" / "apply.py").write_text(
+        "import os\npw = os.environ['REDIS_URL'].split(':')[2].split('@')[0]\n"
+        "print('connecting with pw_' + pw + 'x')\nraise SystemExit('refused: ' + pw)\n"
+    )
+    ran = netra(project, "--all", "--real-services", "--plain")
+    assert ran.code == 3, ran.out + ran.err
+    log = (project / "reports" / "services" / "cache.setup.log").read_text()
+    assert "connecting with pw_******x" in log and "refused: ******" in ran.out + ran.err
+    for shown in (ran.out, ran.err, log):
+        assert "s3cr3t-setup-pw" not in shown

@@ -24,8 +24,10 @@ from netra_runner.secrets import MASK, Masker, secrets_in
         # A secret that is also a key's name: the key stays, the value goes.
         (["password"], "user=postgres password=password", f"user=postgres password={MASK}"),
         (["password"], '{"password": "password"}', f'{{"password": "{MASK}"}}'),
-        # A one-word secret is hidden as a word, not inside other words.
-        (["postgres"], "postgresql://postgres:x@h/db", f"postgresql://{MASK}:{MASK}@h/db"),
+        # A secret is hidden inside other words too: glued to one, it would leak whole.
+        (["postgres"], "postgresql://postgres:x@h/db", f"{MASK}ql://{MASK}:{MASK}@h/db"),
+        (["hunter22"], "pw_hunter22 xhunter22x", f"pw_{MASK} x{MASK}x"),
+        (["abc"], "under_abc", f"under_{MASK}"),
         (["hunter22"], "token hunter22: refused", f"token {MASK}: refused"),
         (["p@ss/w"], "it was p@ss/word", f"it was {MASK}ord"),
         # Passwords nobody declared, in a URL or a keyword DSN, are hidden too.
