@@ -84,6 +84,7 @@ class ServiceSession:
         self._started: list[ServiceInstance] = []
         self._futures: dict[str, Future[LiveService]] = {}  # healthy and set up
         self._healthy: dict[str, Future[LiveService]] = {}  # healthy: its exports work
+        self._given_up: set[str] = set()  # its set-up failed: removed, not watched
         self._isolation = Isolation()
         self._pool = ThreadPoolExecutor(
             max_workers=max(len(specs), 1), thread_name_prefix="service"
@@ -127,6 +128,11 @@ class ServiceSession:
     def healthy(self, name: str) -> Future[LiveService]:
         """Done when the service is healthy (or failed before): its set-up may still run."""
         return self._healthy[name]
+
+    def given_up(self, name: str) -> bool:
+        """Its set-up failed (or is failing): it is being removed, and is no outage."""
+        with self._lock:
+            return name in self._given_up
 
     def live(self) -> list[LiveService]:
         return [f.result() for f in self._futures.values() if f.done() and f.exception() is None]
@@ -305,6 +311,8 @@ class ServiceSession:
         try:
             seconds = run_setup(spec, env, self.root, log, self._stop)
         except ServiceError as exc:
+            with self._lock:  # before it is removed: the watcher must not call that an outage
+                self._given_up.add(spec.name)
             self._emit("service_failed", service=spec.name, phase="setup")
             if instance in self._started:
                 self._discard(instance)  # never kept half set up: the next run starts anew

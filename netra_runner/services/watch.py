@@ -119,15 +119,26 @@ class ServiceWatch:
             with self._lock:
                 watched = sorted(self._in_use - set(self._down))
             for name in watched:
-                reason = self._check(name, asked)
-                if reason is not None and not self._stop.is_set():
-                    self._mark(name, reason)
+                self._look_at(name, asked)
+
+    def _look_at(self, name: str, asked: bool) -> None:
+        """One service's check. Whatever the engine answers (a container removed between two
+        calls, say), the watcher goes on: it must never die with a traceback of its own."""
+        try:
+            reason = self._check(name, asked)
+        except Exception:  # the engine's hiccup: the next look says what it is
+            return
+        if reason is not None and not self._stop.is_set() and not self._given_up(name):
+            self._mark(name, reason)
+
+    def _given_up(self, name: str) -> bool:
+        return self.session.given_up(name)
 
     def _check(self, name: str, asked: bool) -> str | None:
         """Why the service is down, or None. Its probe runs when due, when a test failed,
         and while it fails; only a probe that passed moves its last good check."""
         future = self.session.healthy(name)
-        if not future.done() or future.exception() is not None:
+        if not future.done() or future.exception() is not None or self._given_up(name):
             return None
         instance = future.result().instance
         now = time.time()
@@ -174,7 +185,10 @@ class ServiceWatch:
 
     def _mark(self, name: str, reason: str) -> None:
         instance = self.session.healthy(name).result().instance
-        logs = self.session.redact(instance.logs(tail=LOG_LINES).rstrip())
+        try:
+            logs = self.session.redact(instance.logs(tail=LOG_LINES).rstrip())
+        except Exception as exc:  # removed meanwhile: the outage is said all the same
+            logs = f"(its logs could not be read: {type(exc).__name__})"
         with self._lock:
             since = self._last_ok.get(name, time.time())
             outage = Outage(name, since, time.time(), self.session.redact(reason), logs)

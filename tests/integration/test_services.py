@@ -284,3 +284,31 @@ def test_a_shard_starts_only_the_services_its_own_tests_need(
     assert sum("service redis starting" in out for out in outputs) == 1
     assert sum("START       free" in out for out in outputs) == 1
     assert leftovers(services_project, backend) == []
+
+
+def test_a_failing_set_up_is_no_outage_and_leaves_no_watcher_traceback(
+    services_project: Path, backend: str
+) -> None:
+    """The set-up fails while its category runs (the category starts once the service is
+    healthy); the service is removed, and the watcher must not take that for an outage."""
+    config = services_project / "categories.yaml"
+    failing = (
+        '    setup: [[python, -c, "import time; time.sleep(2); '
+        "raise SystemExit('migration failed')\"]]\n"
+    )
+    text = config.read_text().replace(
+        '      DATABASE_URL: "postgresql://netra:pw-Zq81-never-shown@{host}:{port:5432}/netra_test"\n',
+        '      DATABASE_URL: "postgresql://netra:pw-Zq81-never-shown@{host}:{port:5432}/netra_test"\n'
+        + failing,
+        1,
+    )
+    assert failing in text
+    config.write_text(text)
+    for _ in range(2):
+        ran = real(services_project, backend, "-c", "db", "--plain")
+        assert ran.code == 3, ran.out + ran.err
+        shown = ran.out + ran.err
+        assert "migration failed" in shown
+        for wrong in ("Traceback", "Exception in thread", "DOWN", "went down", "postgres 0.0s"):
+            assert wrong not in shown, shown
+    assert leftovers(services_project, backend) == []
