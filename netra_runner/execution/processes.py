@@ -20,6 +20,7 @@ from typing import IO
 
 import psutil
 
+from netra_runner.execution.cgroups import Cgroups
 from netra_runner.execution.marks import VARIABLE, Mark, stop_marked, stop_orphans
 
 INTERRUPT_GRACE = 3.0
@@ -41,10 +42,12 @@ class ChildProcesses:
         self.stopping: str | None = None  # why stop_all ran: exits after that were our doing
         self._stopped: dict[str, str] = {}  # categories stopped on their own, and why
         self.mark = mark
+        self.cgroups: Cgroups | None = None
 
     def __enter__(self) -> ChildProcesses:
         if self.mark is not None:
             stop_orphans(self.mark.project)  # left by runs of this project that are gone
+        self.cgroups = Cgroups.create()
         return self
 
     def __exit__(
@@ -53,6 +56,8 @@ class ChildProcesses:
         self._stop_running()
         if self.mark is not None:
             stop_marked(self.mark)
+        if self.cgroups is not None:
+            self.cgroups.close()
 
     def run(
         self,
@@ -86,6 +91,11 @@ class ChildProcesses:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+            # Moved before it can have started anything (pytest takes a while to import):
+            # all it starts is then held, whatever session or environment it gives itself.
+            scope = self.cgroups.scope(marked_as) if self.cgroups is not None else None
+            if scope is not None:
+                scope.add(proc.pid)
             with self._lock:
                 self._running[proc] = category
             try:
@@ -99,6 +109,8 @@ class ChildProcesses:
                     self._running.pop(proc, None)
                 if mark is not None and mark.category:
                     stop_marked(mark)
+                if scope is not None:
+                    scope.stop()
                 _put_back(out, log)
 
     def stop_all(self, reason: str = "the run was stopped") -> None:

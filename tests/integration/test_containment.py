@@ -11,9 +11,11 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 from helpers import QUIET, netra
 
+from netra_runner.execution.cgroups import own_cgroup
 from netra_runner.execution.marks import Mark, marked
 
 HANGS = """\
@@ -294,3 +296,43 @@ def test_a_secret_in_a_test_id_or_glued_or_cut_short_is_masked_everywhere(
     for text in (ran.out, ran.err, *(f.read_text(errors="replace") for f in files)):
         assert NAMED_SECRET not in text
         assert NAMED_SECRET[:9] not in text  # cut short, as pydantic shows a long value
+
+
+ESCAPES = """\
+import subprocess
+from pathlib import Path
+
+
+def test_starts_a_child_that_drops_every_tie():
+    # a clean environment (no mark) and a session of its own (no process group)
+    child = subprocess.Popen(
+        ["sleep", "3333"], env={"PATH": "/usr/bin:/bin"}, start_new_session=True
+    )
+    Path("escaped.pid").write_text(str(child.pid))
+"""
+
+
+@pytest.mark.skipif(own_cgroup() is None, reason="no cgroup v2 hierarchy netra-run may use here")
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_child_with_a_clean_environment_in_its_own_session_is_stopped(
+    tmp_path: Path, workers: str
+) -> None:
+    root = project(tmp_path, ESCAPES)
+    ran = netra(root, "-c", "t", "-n", workers)
+    assert ran.code == 0, ran.out + ran.err
+    pid = int((root / "escaped.pid").read_text())
+    deadline = time.monotonic() + 10
+    while psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+        assert time.monotonic() < deadline, f"sleep 3333 ({pid}) outlived the run"
+        time.sleep(0.1)
+    base = own_cgroup()
+    assert base is not None
+    left = [d.name for d in base.glob("netra-run-*")]
+    assert all(psutil.pid_exists(int(name.split("-")[-1])) for name in left), left  # removed
+
+
+def test_cgroups_can_be_turned_off_and_the_mark_still_contains(tmp_path: Path) -> None:
+    root = project(tmp_path, DAEMON)
+    ran = netra(root, "-c", "t", "-n", "1", env={"NETRA_CGROUPS": "0"})
+    assert ran.code == 0, ran.out
+    assert marked_processes(root) == []
