@@ -25,7 +25,13 @@ from netra_runner.execution import shares
 from netra_runner.execution.containment import mask_file, masked_result, seal_log
 from netra_runner.execution.junit_input import UnreadableReport, read_junit
 from netra_runner.execution.processes import CategoryTimeout, ChildProcesses
-from netra_runner.execution.suite_events import SuiteEvents, crashed, not_run, timed_out
+from netra_runner.execution.suite_events import (
+    SuiteEvents,
+    crashed,
+    junit_names,
+    not_run,
+    timed_out,
+)
 from netra_runner.plan import Job
 from netra_runner.results import CategoryResult, Outcome, Status, TestResult
 from netra_runner.secrets import Masker
@@ -285,6 +291,13 @@ def judge_pytest(
             "report: its session never finished, whatever its events say"
         )
         return _broken(job, reason, duration)
+    unlisted = [] if attempts.crashes or attempts.stopped else _not_in_junit(job, suite)
+    if unlisted:
+        reason = (
+            f"its events and its JUnit report disagree: {len(unlisted)} tests the events call "
+            f"passed are not in the JUnit pytest wrote (e.g. {unlisted[0]})"
+        )
+        return _broken(job, reason, duration)
     # A crash is in the events too (record_finish), unless that write failed.
     tests = [
         *suite.results(job.name),
@@ -307,6 +320,30 @@ def judge_pytest(
         duration,
         restarted=bool(attempts.crashes),
         reason=reason if unfinished else "",
+    )
+
+
+def _not_in_junit(job: Job, suite: SuiteEvents) -> list[str]:
+    """Tests the events say passed that pytest's own JUnit never lists: lines appended to
+    the event file by something else (a test forging its results). pytest names from its
+    rootdir, which may sit below the project root: a class name may be a dotted suffix."""
+    passed = [t for t in suite.results(job.name) if t.outcome is Outcome.PASSED and t.nodeid]
+    if not passed or job.junit_source is None:
+        return []
+    try:
+        listed = read_junit(job.junit_source, job.name, zero_based_lines=True)
+    except UnreadableReport:
+        return []  # judged as unreadable where it is read for the results
+    by_name: dict[str, set[str]] = {}
+    for case in listed:
+        by_name.setdefault(case.name, set()).add(case.classname)
+    return [t.nodeid for t in passed if not _listed(t.nodeid, by_name)]
+
+
+def _listed(nodeid: str, by_name: dict[str, set[str]]) -> bool:
+    classname, name = junit_names(nodeid)
+    return any(
+        classname == c or classname.endswith(f".{c}") or not c for c in by_name.get(name, ())
     )
 
 

@@ -164,3 +164,16 @@ def test_a_suite_that_cannot_collect_is_an_error_with_pytests_words_in_every_mod
     ran = netra(root, "-c", "g", *mode)
     assert ran.code == 1, ran.out + ran.err
     assert said in ran.out + ran.err
+
+
+FORGES_AND_FINISHES = FORGER.replace("    os._exit(0)\n", "").replace(
+    '"test_forger", "test_three"', '"test_forger", "test_never_written"'
+)
+
+
+def test_events_that_name_a_pass_pytests_junit_never_lists_are_an_error(tmp_path: Path) -> None:
+    root = project(tmp_path, "  f: {paths: [tf]}\n", {"tf/test_forge.py": FORGES_AND_FINISHES})
+    ran = netra(root, "-c", "f", "--plain", "--workers", "1")
+    assert ran.code == 1, ran.out + ran.err
+    assert "its events and its JUnit report disagree" in ran.out
+    assert "test_never_written" in ran.out
