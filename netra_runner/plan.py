@@ -14,13 +14,12 @@ from netra_runner.config.checks import render_args
 from netra_runner.context import RunContext
 from netra_runner.cover.worker import VARIABLE as COVERAGE_VARIABLE
 from netra_runner.errors import UsageError
-from netra_runner.execution.history import Durations
 from netra_runner.execution.workers import budget, category_workers
 from netra_runner.interpreters import Interpreter, of_category, own, probe
 from netra_runner.interpreters import environment as interpreter_env
 from netra_runner.options import RunOptions
 from netra_runner.secrets import secrets_in
-from netra_runner.selection.categories import Selected, holds
+from netra_runner.selection.categories import Selected
 from netra_runner.worker_env import GATE, GATE_FILE_VARIABLE, HEALTH_VARIABLE, WORKER_ENV
 
 # Variables a parent sets for itself (pytest's, or a netra-run this one runs inside, for
@@ -39,6 +38,8 @@ _PARENT_ONLY = (
 
 PLUGIN = "netra_runner.pytest_plugin"
 SLICE_OPTION = "--netra-slice"
+CLAIMS_OPTION = "--netra-claims="
+END_OF_OPTIONS = "--"  # the category's paths follow it: no option can take one as its value
 XDIST_OPTIONS = ("--numprocesses", "--dist", "-d", "--tx", "--maxprocesses", "--max-worker-restart")
 MAX_WORKER_RESTARTS = 4
 MAX_INLINE_TARGETS = 50
@@ -102,7 +103,7 @@ class Job:
         args = self.report_dir / "restart-args.txt"
         _write_lines(args, nodeids)
         kept = self.argv[: len(self.argv) - len(self.targets)]
-        kept = tuple(a for a in kept if not a.startswith(f"{SLICE_OPTION}="))
+        kept = tuple(a for a in kept if not a.startswith((f"{SLICE_OPTION}=", CLAIMS_OPTION)))
         return (*kept, END_OF_OPTIONS, f"@{args}")
 
     @property
@@ -125,7 +126,11 @@ class Job:
         argv = [next((v for k, v in own.items() if a.startswith(k)), a) for a in self.argv]
         end = len(argv) - len(self.targets)
         # Its JUnit is read only to know its session finished: events alone can be forged.
-        own_args = (f"--junitxml={folder / 'junit.xml'}", f"{SLICE_OPTION}={index}/{self.slices}")
+        own_args = (
+            f"--junitxml={folder / 'junit.xml'}",
+            f"{SLICE_OPTION}={index}/{self.slices}",
+            f"{CLAIMS_OPTION}{self.claims_file}",  # work is handed out as it goes
+        )
         return dataclasses.replace(
             self,
             argv=(*argv[:end], *own_args, *argv[end:]),
@@ -134,6 +139,11 @@ class Job:
             slices=0,
             worker=f"gw{index - 1}",
         )
+
+    @property
+    def claims_file(self) -> Path:
+        """Where a sliced category's processes take their next units (execution/claims.py)."""
+        return self.report_dir / "claims"
 
     @property
     def history_copy(self) -> Path:
@@ -173,7 +183,7 @@ def _job(
     if category.command is None:
         workers = category_workers(category, defaults, limit, history)
         workers, notes = _fit(project, entry, python, workers)
-        slices = workers if sliceable(category, context.options, workers, history) else 0
+        slices = workers if sliceable(category, context.options, workers) else 0
         argv, span = _pytest_argv(context, entry, report_dir, workers, first, sliced=bool(slices))
         cwd, junit = project.root, report_dir / "junit.xml"
     else:
@@ -298,18 +308,14 @@ def _pytest_argv(
     return (*argv, *target_args(entry.targets, report_dir)), span  # targets last: see restart
 
 
-def sliceable(category: Category, options: RunOptions, workers: int, history: Durations) -> bool:
-    """Whether its workers can be independent processes with shares cut in advance
-    (execution/slices.py): the history must know its tests (else xdist's pull-based
-    scheduling balances it), it has no services (a worker's copy, gate and replacement
-    are xdist's), and nothing asks for xdist itself."""
+def sliceable(category: Category, options: RunOptions, workers: int) -> bool:
+    """Whether its workers are netra-run's own processes, claiming work as they go
+    (execution/claims.py), cold or warm: unless it has services (a worker's copy, gate and
+    replacement are still xdist's) or something asks for xdist itself."""
     if workers < 2 or category.services or options.xdist:
         return False
     args = [*category.args, *options.pytest_args]
-    if any(a.split("=")[0] in XDIST_OPTIONS or a.startswith("-n") for a in args):
-        return False
-    known = sum(1 for nodeid in history.tests if holds(category.paths, nodeid.split("::")[0]))
-    return known >= workers
+    return not any(a.split("=")[0] in XDIST_OPTIONS or a.startswith("-n") for a in args)
 
 
 def narrowing_args(entry: Selected, options: RunOptions) -> list[str]:
@@ -320,9 +326,6 @@ def narrowing_args(entry: Selected, options: RunOptions) -> list[str]:
     if options.keyword:
         args += ["-k", options.keyword]
     return args
-
-
-END_OF_OPTIONS = "--"
 
 
 def target_args(targets: tuple[str, ...], folder: Path) -> tuple[str, ...]:

@@ -45,6 +45,7 @@ DURATIONS = "netra_durations"
 FIRST = "netra_first"
 FLAGS = "netra_python_flags"
 SLICE = "netra_slice"
+CLAIMS = "netra_claims"
 
 
 class TestTimeout(Exception):
@@ -92,6 +93,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--netra-python-flags", dest=FLAGS, default="", help="interpreter flags for workers"
     )
     group.addoption("--netra-slice", dest=SLICE, default=None, help="K/N: run share K of N")
+    group.addoption(
+        "--netra-claims", dest=CLAIMS, default=None, help="with --netra-slice: claim work here"
+    )
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -160,6 +164,8 @@ def pytest_configure(config: pytest.Config) -> None:
     elif path:
         writer = EventWriter(Path(path), base, starts=not distributed, sliced=sliced)
         config.pluginmanager.register(writer, "netra-events")
+        if sliced is not None:
+            sliced.emit = writer.emit
         if distributed and os.environ.get(worker_env.WORKER_ENV):
             from netra_runner.replaced_workers import ReplacedWorkers
 
@@ -206,6 +212,8 @@ def _slicing(config: pytest.Config, base: str) -> Slicing | None:
     except ValueError as exc:
         raise pytest.UsageError(f"--netra-slice: {exc}") from None
     sliced = Slicing(index, count, config.getoption(DURATIONS), base, _first(config, base))
+    claims = config.getoption(CLAIMS)
+    sliced.claims = Path(claims) if claims else None
     config.pluginmanager.register(sliced, "netra-slicing")
     return sliced
 
@@ -220,6 +228,10 @@ class Slicing:
         self.durations, self.base, self.first = durations, base, first
         self.collected: dict[str, Any] = {}  # what the whole collection was, for its event
         self.worker = f"gw{index - 1}"  # as xdist would name it: reports show one lane each
+        self.claims: Path | None = None  # set: units are claimed as it goes, not cut ahead
+        self.units: list[tuple[int, ...]] = []
+        self.weights: list[float] = []
+        self.emit: Any = lambda *args, **fields: None  # the event writer's, once there is one
 
     @pytest.hookimpl(trylast=True)  # after -k, -m and --netra-first had their say
     def pytest_collection_modifyitems(
@@ -231,14 +243,51 @@ class Slicing:
         ids = [item.nodeid for item in items]
         history = Durations.load(self.durations).relative_to(self.base)
         groups = dict(_xdist_groups(items))
-        mine = slices.shares(ids, history, self.count, self.first, groups)[self.index - 1]
         self.collected = {
             "index": self.index,
             "count": self.count,
             "of": len(ids),
             "digest": slices.digest(ids),
         }
+        if self.claims is not None:  # every process keeps the whole collection: it claims
+            planned = slices.units(ids, history, self.count, self.first, groups)
+            self.units = [unit.indices for unit in planned]
+            self.weights = [unit.weight for unit in planned]
+            self.collected["pull"] = True
+            return
+        mine = slices.shares(ids, history, self.count, self.first, groups)[self.index - 1]
         items[:] = [items[i] for i in mine]
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
+        """pytest's own loop over the items this process claims as it goes. The next item is
+        known before the current one ends, as pytest (and xdist's workers) need it to be:
+        module and session fixtures tear down where plain pytest would tear them down."""
+        if self.claims is None or session.config.option.collectonly:
+            return None
+        if session.testsfailed and not session.config.option.continue_on_collection_errors:
+            raise session.Interrupted(f"{session.testsfailed} errors during collection")
+        claimed = self._claimed(session.items)
+        item = next(claimed, None)
+        while item is not None:
+            following = next(claimed, None)
+            item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
+            if session.shouldfail:
+                raise session.Failed(session.shouldfail)
+            if session.shouldstop:
+                raise session.Interrupted(session.shouldstop)
+            item = following
+        return True
+
+    def _claimed(self, items: list[pytest.Item]) -> Iterator[pytest.Item]:
+        from netra_runner.execution.claims import Claims
+
+        assert self.claims is not None
+        claims = Claims(self.claims, self.weights, self.count)
+        while taken := claims.take():
+            chosen = [items[i] for position in taken for i in self.units[position]]
+            self.emit("claimed", tests=[rebase(item.nodeid, self.base) for item in chosen])
+            yield from chosen
 
     @pytest.fixture(scope="session")
     def worker_id(self) -> str:

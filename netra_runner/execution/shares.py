@@ -53,15 +53,34 @@ def collection_problem(job: Job, events: Sequence[Sequence[Event]]) -> str | Non
             "says every test ran once"
         )
     # A share restarted after a crash collects again what it had left: not counted twice.
-    held = sum(
-        len(e["tests"])
-        for part in events
-        for e in part
-        if e["event"] == "collected" and "slice" in e
-    )
-    if held != sizes[0]:
+    held = sum(len(e["tests"]) for part in events for e in part if _holds(e))
+    pulled = any(s.get("pull") for s in said)
+    if held > sizes[0] or (held < sizes[0] and not pulled):
         return f"its {job.slices} shares hold {held} tests, not the {sizes[0]} collected"
-    return None
+    return None  # claimed as they went: what no process claimed is reported as not run
+
+
+def unclaimed(events: Sequence[Sequence[Event]]) -> list[str]:
+    """Tests of a category whose processes claimed as they went that none claimed (they
+    were all stopped first): collected, never run, never to be lost from the count."""
+    collected: dict[str, None] = {}
+    claimed: set[str] = set()
+    for part in events:
+        for e in part:
+            if e["event"] == "collected" and isinstance(e.get("slice"), dict):
+                if e["slice"].get("pull"):
+                    collected.update(dict.fromkeys(e.get("tests", [])))
+            elif e["event"] == "claimed":
+                claimed.update(e.get("tests", []))
+    return [t for t in collected if t not in claimed]
+
+
+def _holds(event: Event) -> bool:
+    """What a share said it runs: its cut share, or each claim of one that pulls."""
+    if event["event"] == "claimed":
+        return True
+    said = event.get("slice")
+    return event["event"] == "collected" and isinstance(said, dict) and not said.get("pull")
 
 
 def merged(

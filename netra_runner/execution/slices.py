@@ -47,11 +47,23 @@ def shares(
     0.97x)."""
     loads = [0.0] * count
     assigned: list[list[int]] = [[] for _ in range(count)]
-    for unit in _grouped(plan(collection, history, count, first), groups or {}):
+    for unit in units(collection, history, count, first, groups):
         lightest = min(range(count), key=lambda k: (loads[k], k))
         loads[lightest] += unit.weight
         assigned[lightest].extend(unit.indices)
     return [sorted(indices) for indices in assigned]
+
+
+def units(
+    collection: Sequence[str],
+    history: Durations,
+    count: int,
+    first: frozenset[str],
+    groups: Mapping[int, str] | None = None,
+) -> list[Unit]:
+    """The plan's units, heaviest first, an `xdist_group`'s tests in one: what shares are
+    cut from, or what processes claim as they go (execution/claims.py)."""
+    return _grouped(plan(collection, history, count, first), groups or {})
 
 
 def _grouped(units: list[Unit], groups: Mapping[int, str]) -> list[Unit]:

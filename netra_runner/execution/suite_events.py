@@ -36,8 +36,9 @@ class SuiteEvents:
         suite = cls()
         for event in events:
             kind = event["event"]
-            if kind == "collected":
-                # A restarted process collects only what was left: keep the first order.
+            if kind == "claimed" or (kind == "collected" and not _pulls(event)):
+                # What this process is to run. A restarted process collects only what was
+                # left: keep the first order. One that claims as it goes collected all.
                 known = set(suite.collected)
                 suite.collected += [t for t in event.get("tests", []) if t not in known]
             elif kind == "test_started":
@@ -87,6 +88,13 @@ class SuiteEvents:
             if self.finished(nodeid):
                 tests.append(_result(category, attempts))
         return tests
+
+
+def _pulls(event: Event) -> bool:
+    """A collected event of a process that claims its tests as it goes (its `claimed`
+    events say which are its)."""
+    said = event.get("slice")
+    return isinstance(said, dict) and bool(said.get("pull"))
 
 
 def junit_names(nodeid: str) -> tuple[str, str]:

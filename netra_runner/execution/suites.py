@@ -122,7 +122,7 @@ def prepare(job: Job) -> None:
     """Before anything reads the category's files: a report left by an earlier run must
     never be read as this run's."""
     job.report_dir.mkdir(parents=True, exist_ok=True)
-    for stale in (job.junit_source, job.events_file, job.output_log):
+    for stale in (job.junit_source, job.events_file, job.output_log, job.claims_file):
         if stale is not None:
             stale.unlink(missing_ok=True)
     _forget_coverage(job.coverage_folder)
@@ -250,8 +250,24 @@ def run_shares(
     with ThreadPoolExecutor(len(parts), thread_name_prefix=f"{job.name}-share") as pool:
         results = list(pool.map(one, parts))
     shares.join_logs(job)
-    problem = shares.collection_problem(job, [read(part) for part in parts])
-    return shares.merged(job, results, problem, time.monotonic() - start)
+    events = [read(part) for part in parts]
+    problem = shares.collection_problem(job, events)
+    merged = shares.merged(job, results, problem, time.monotonic() - start)
+    return _with_unclaimed(job, merged, shares.unclaimed(events))
+
+
+def _with_unclaimed(job: Job, result: CategoryResult, left: list[str]) -> CategoryResult:
+    """Tests no process claimed before they all stopped: not run, and said so."""
+    if not left:
+        return result
+    why = "not run: every process of its category stopped before claiming it"
+    ended = (Status.ERROR, Status.INTERRUPTED, Status.STOPPED)
+    return dataclasses.replace(
+        result,
+        tests=(*result.tests, *(not_run(job.name, nodeid, why) for nodeid in left)),
+        status=result.status if result.status in ended else Status.FAILED,
+        reason=result.reason or f"{len(left)} tests were never claimed by a process",
+    )
 
 
 def judge_pytest(

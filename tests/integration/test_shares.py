@@ -1,6 +1,6 @@
-"""Sliced categories on real pytest processes: once the history knows a category, its workers
-are independent processes each running its share (execution/slices.py), with no xdist
-controller; what they report must be what one xdist run would."""
+"""Sliced categories on real pytest processes: a category's workers are independent processes
+claiming its work as they go (execution/claims.py), cold or warm, with no xdist controller;
+what they report must be what one xdist run would."""
 
 import json
 from pathlib import Path
@@ -38,20 +38,24 @@ def workers_of(folder: Path) -> dict[str, str]:
     return {e["nodeid"]: e["worker"] for e in events(folder) if e["event"] == "test_finished"}
 
 
-def test_a_warm_run_splits_the_category_into_shares_that_add_up(tmp_path: Path) -> None:
+def test_cold_and_warm_runs_claim_the_category_so_that_every_test_runs_once(
+    tmp_path: Path,
+) -> None:
     folder = project(tmp_path, {f"m{i}": many(15) for i in range(4)})
     cold = run(folder)
     assert cold.code == 0, cold.out
-    assert not (folder / "reports" / "categories" / "unit" / "shares").exists()  # xdist
+    assert (folder / "reports" / "categories" / "unit" / "shares").is_dir()  # no history: too
     cold_ids = set(workers_of(folder))
+    xdist = run(folder, "--xdist")
+    assert xdist.code == 0 and set(workers_of(folder)) == cold_ids  # what xdist runs
     warm = run(folder)
     assert warm.code == 0, warm.out
     assert warm.last_line.startswith("netra-run: 60 passed, 0 failed, 0 skipped in ")
     ran = workers_of(folder)
     assert len(ran) == 60 and set(ran.values()) == {"gw0", "gw1"}
     assert set(ran) == cold_ids
-    collected = [e for e in events(folder) if e["event"] == "collected"]
-    assert sorted(t for e in collected for t in e["tests"]) == sorted(ran)  # each test once
+    claimed = [e for e in events(folder) if e["event"] == "claimed"]
+    assert sorted(t for e in claimed for t in e["tests"]) == sorted(ran)  # each test once
     log = (folder / "reports" / "categories" / "unit" / "output.log").read_text()
     assert "gw0: share 1 of 2" in log and "gw1: share 2 of 2" in log
 
@@ -112,7 +116,7 @@ def test_xdist_flag_keeps_xdist(tmp_path: Path) -> None:
     run(folder)
     warm = run(folder, "--xdist")
     assert warm.code == 0
-    assert not (folder / "reports" / "categories" / "unit" / "shares").exists()
+    assert not [e for e in events(folder) if e["event"] == "claimed"]  # xdist handed it out
     assert set(workers_of(folder).values()) == {"gw0", "gw1"}
 
 
@@ -158,3 +162,29 @@ def test_what_shares_print_is_masked_in_the_one_log_left(tmp_path: Path) -> None
     assert not list((category / "shares").glob("*/output.log"))
     log = (category / "output.log").read_text()
     assert "gw1: share 2 of 2" in log and "s3cret-value-4711" not in log
+
+
+def test_a_slow_test_does_not_hold_back_the_others_on_a_cold_run(tmp_path: Path) -> None:
+    """No history: the plan cannot know test_slow is slow. Work is claimed as it goes, so
+    the other process runs everything else while it sleeps (a cut made in advance would
+    have left half of the fast tests behind it)."""
+    slow = "import time\n\n\ndef test_slow():\n    time.sleep(3)\n"
+    folder = project(tmp_path, {"a_slow": slow, **{f"m{i}": many(5) for i in range(6)}})
+    cold = run(folder)
+    assert cold.code == 0, cold.out
+    ran = workers_of(folder)
+    slow = "tests/test_a_slow.py::test_slow"
+    started = {e["nodeid"]: e["t"] for e in events(folder) if e["event"] == "test_started"}
+    after = [n for n, w in ran.items() if w == ran[slow] and started[n] > started[slow]]
+    assert len(ran) == 31 and len(after) <= 3, after  # at most what it had claimed already
+
+
+def test_tests_never_claimed_before_the_processes_stopped_are_not_run(tmp_path: Path) -> None:
+    fail_then_many = "def test_0_fails():\n    assert False\n\n\n" + many(30)
+    folder = project(tmp_path, {"a": fail_then_many})
+    stopped = run(folder, "-x")
+    assert stopped.code == 1, stopped.out
+    report = json.loads((folder / "reports" / "report.json").read_text())
+    counts = report["categories"][0]["counts"]
+    assert counts["failed"] == 1
+    assert counts["passed"] + counts["not run"] == 30, counts  # each test accounted for
