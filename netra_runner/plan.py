@@ -70,6 +70,8 @@ class Job:
     slices: int = 0  # > 1: that many pytest processes, each its own share (no xdist)
     worker: str = "main"  # a share's worker name (gw0, ...), as its events give it
     coverage_file: Path | None = None  # a command suite's own coverage.py data (--cov)
+    pytest: bool = False  # a pytest suite (with netra-run's plugin), not a command
+    log_file: Path | None = None  # None: output.log in report_dir
 
     @property
     def coverage_folder(self) -> Path:
@@ -78,7 +80,7 @@ class Job:
 
     @property
     def output_log(self) -> Path:
-        return self.report_dir / "output.log"
+        return self.log_file or self.report_dir / "output.log"
 
     @property
     def events_file(self) -> Path:
@@ -86,7 +88,7 @@ class Job:
 
     @property
     def is_pytest(self) -> bool:
-        return self.junit_source == self.report_dir / "junit.xml"
+        return self.pytest
 
     def rendered(self, exports: Mapping[str, str]) -> Job:
         """This job with its category's `args` ({NAME}) filled from its services' exports;
@@ -128,8 +130,13 @@ class Job:
         # Its JUnit is read only to know its session finished: events alone can be forged.
         own_args = (
             f"--junitxml={folder / 'junit.xml'}",
+            "-o",  # as the category's own JUnit: record_property needs it
+            "junit_family=xunit1",
+            # a conftest's config.cache state is its worker's, as it is each process's
+            "-o",
+            f"cache_dir={folder / '.pytest_cache'}",
             f"{SLICE_OPTION}={index}/{self.slices}",
-            f"{CLAIMS_OPTION}{self.claims_file}",  # work is handed out as it goes
+            f"{CLAIMS_OPTION}{self.report_dir / 'claims'}",  # work handed out as it goes
         )
         return dataclasses.replace(
             self,
@@ -140,10 +147,19 @@ class Job:
             worker=f"gw{index - 1}",
         )
 
-    @property
-    def claims_file(self) -> Path:
-        """Where a sliced category's processes take their next units (execution/claims.py)."""
-        return self.report_dir / "claims"
+    def private_to(self, folder: Path) -> Job:
+        """A share whose counter of units, proof of a finished session (its JUnit) and
+        output are in `folder`, out of its tests' reach: a test of another share deleting
+        the reports folder must neither restart the handing out, nor unmake a finished
+        session, nor lose what a finished share printed."""
+        junit = folder / self.worker / "junit.xml"
+        own = {
+            CLAIMS_OPTION: f"{CLAIMS_OPTION}{folder / 'claims'}",
+            "--junitxml=": f"--junitxml={junit}",
+        }
+        argv = tuple(next((v for k, v in own.items() if a.startswith(k)), a) for a in self.argv)
+        log = folder / self.worker / "output.log"
+        return dataclasses.replace(self, argv=argv, junit_source=junit, log_file=log)
 
     @property
     def history_copy(self) -> Path:
@@ -212,6 +228,7 @@ def _job(
         isolated=isolated_services(project, entry),
         slices=slices,
         coverage_file=_coverage_file(context, entry),
+        pytest=category.command is None,
     )
 
 
@@ -310,9 +327,9 @@ def _pytest_argv(
 
 def sliceable(category: Category, options: RunOptions, workers: int) -> bool:
     """Whether its workers are netra-run's own processes, claiming work as they go
-    (execution/claims.py), cold or warm: unless it has services (a worker's copy, gate and
-    replacement are still xdist's) or something asks for xdist itself."""
-    if workers < 2 or category.services or options.xdist:
+    (execution/claims.py), cold or warm, with or without services: unless something asks
+    for xdist itself."""
+    if workers < 2 or options.xdist:
         return False
     args = [*category.args, *options.pytest_args]
     return not any(a.split("=")[0] in XDIST_OPTIONS or a.startswith("-n") for a in args)

@@ -10,6 +10,8 @@ from netra_runner.cover.result import CoverageResult
 from netra_runner.errors import ExitCode
 from netra_runner.selection.partition import Manifest
 
+SUITE_ERROR = "(suite)"  # the test name of the one error a suite that broke as a whole is
+
 
 class Outcome(str, Enum):
     PASSED = "passed"

@@ -157,6 +157,17 @@ class CategoryCopies:
         self._emit(job, seconds, workers=workers)
         self.say(f"COPIES      {job.name}: {_names(job)} for {workers} workers in {seconds:.2f}s")
 
+    def recopy(self, job: Job, worker: str) -> None:
+        """One worker's copies made anew, now (its process died; the others run on)."""
+        with self._lock:
+            copies = self._held.get(job.name, [])
+        if not copies:
+            return
+        began = time.monotonic()
+        self.services.recopy(copies, worker)
+        self._emit(job, time.monotonic() - began, workers=1, replacing=worker)
+        self.say(f"COPY        {job.name}: a fresh copy for {worker}, started again")
+
     def _replace(self, event: Event) -> None:
         category, worker, seq = str(event.get("category")), str(event["worker"]), event["seq"]
         with self._lock:

@@ -17,9 +17,9 @@ from netra_runner.events import FAILED_OUTCOMES, Event, EventLog
 from netra_runner.execution.occupancy import Occupancy
 from netra_runner.execution.processes import ChildProcesses
 from netra_runner.execution.recovery import Recovery
-from netra_runner.execution.suites import SUITE_ERROR, prepare, run_job
+from netra_runner.execution.suites import prepare, run_job
 from netra_runner.plan import Job
-from netra_runner.results import CategoryResult, Outcome, Status
+from netra_runner.results import SUITE_ERROR, CategoryResult, Outcome, Status
 from netra_runner.secrets import MASK_VARIABLE, Masker, secrets_in
 from netra_runner.services.watch import Outage, ServiceWatch
 from netra_runner.worker_env import HEALTH_VARIABLE, with_worker_env
@@ -164,7 +164,8 @@ class Runner:
                 if self.watch is not None and job.services:
                     health = [str(self.watch.health_file(name)) for name in job.services]
                     env[HEALTH_VARIABLE] = json.dumps(health)
-                pool.submit(self._run, job.rendered(decision), env, mask)
+                # A sliced category's processes fill their args with their own copies'.
+                pool.submit(self._run, job if job.slices else job.rendered(decision), env, mask)
 
     def _decide(self, job: Job) -> str | CategoryResult | dict[str, str]:
         """WAIT, a result that ends the job without running it, or the env to run it with."""
@@ -238,7 +239,7 @@ class Runner:
             env = with_worker_env(env, job.env, job.name, job.workers)
             events = lambda part: self.events.events_of(part.events_file)  # noqa: E731
             again = copies if job.isolated else None
-            restarted = (lambda: _made_anew(again, job)) if again is not None else None
+            restarted = (lambda worker: _made_anew(again, job, worker)) if again else None
             before = (lambda: again.make(job)) if again is not None else None
             result = run_job(job, self.children, env, events, mask, restarted, before)
             failed = copies.failed(job.name) if copies is not None else None
@@ -310,8 +311,13 @@ def _gated(job: Job) -> bool:
     return gated(job)
 
 
-def _made_anew(copies: CategoryCopies, job: Job) -> dict[str, str]:
-    """For a process started again after a crash: what the dead one left is not its."""
+def _made_anew(copies: CategoryCopies, job: Job, worker: str) -> dict[str, str]:
+    """For a process started again after a crash: what the dead one left is not its. A
+    sliced category's other processes run on: only the dead one's worker gets new copies
+    (of the same names: its environment stays as it was)."""
+    if job.slices:
+        copies.recopy(job, worker)
+        return {}
     env = copies.prepare(job, wait=True)
     copies.make(job)
     return with_worker_env(env, job.env, job.name, job.workers)

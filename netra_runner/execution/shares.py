@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 from netra_runner.events import Event
 from netra_runner.plan import Job
-from netra_runner.results import CategoryResult, Outcome, Status, TestResult
+from netra_runner.results import SUITE_ERROR, CategoryResult, Outcome, Status, TestResult
 
 # Worst first: a category is the first of these any of its shares ended in.
 _ORDER = (Status.ERROR, Status.FAILED, Status.INTERRUPTED, Status.STOPPED, Status.PASSED)
@@ -96,10 +96,10 @@ def merged(
     if not ran:
         return CategoryResult(job.name, Status.NO_TESTS, (), duration, results[0].reason)
     status = next((s for s in _ORDER if any(r.status is s for r in ran)), ran[0].status)
-    reasons = [
-        f"{p.worker}: {r.reason}" for p, r in zip(job.shares(), results, strict=True) if r.reason
-    ]
-    tails = [r.output_tail for r in ran if r.output_tail]
+    said = [(p.worker, r.reason) for p, r in zip(job.shares(), results, strict=True) if r.reason]
+    alike = len({reason for _, reason in said}) == 1  # every process broke the same way
+    reasons = [reason for _, reason in said[:1]] if alike else [f"{w}: {r}" for w, r in said]
+    tails = list(dict.fromkeys(r.output_tail for r in ran if r.output_tail))
     return CategoryResult(
         job.name,
         status,
@@ -116,19 +116,25 @@ def _once(tests: Iterable[TestResult]) -> tuple[TestResult, ...]:
     seen: set[tuple[str, Outcome]] = set()
     kept = []
     for test in tests:
-        if test.nodeid and "::" not in test.nodeid:
-            if (test.nodeid, test.outcome) in seen:
+        # a file's id, or the one error of a process that broke as a whole (by its message:
+        # every process importing a conftest that exits breaks alike)
+        key = test.nodeid if test.nodeid and "::" not in test.nodeid else None
+        if test.name == SUITE_ERROR and not test.nodeid:
+            key = f"{SUITE_ERROR} {test.message}"
+        if key is not None:
+            if (key, test.outcome) in seen:
                 continue
-            seen.add((test.nodeid, test.outcome))
+            seen.add((key, test.outcome))
         kept.append(test)
     return tuple(kept)
 
 
-def join_logs(job: Job) -> None:
+def join_logs(job: Job, parts: Sequence[Job]) -> None:
     """The category's output log: each share's, in turn, under its worker's name. The
     shares' own logs go: the category's is the one masked and bounded (containment.py)."""
+    job.output_log.parent.mkdir(parents=True, exist_ok=True)  # a test may have deleted it
     with job.output_log.open("ab") as out:
-        for index, part in enumerate(job.shares(), 1):
+        for index, part in enumerate(parts, 1):
             out.write(f"===== {part.worker}: share {index} of {job.slices} =====\n".encode())
             _copy(part.output_log, out)
             part.output_log.unlink(missing_ok=True)

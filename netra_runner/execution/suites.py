@@ -13,6 +13,7 @@ import json
 import re
 import shlex
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -33,17 +34,18 @@ from netra_runner.execution.suite_events import (
     timed_out,
 )
 from netra_runner.plan import Job
-from netra_runner.results import CategoryResult, Outcome, Status, TestResult
+from netra_runner.results import SUITE_ERROR, CategoryResult, Outcome, Status, TestResult
 from netra_runner.secrets import Masker
 from netra_runner.watchdog import expired, watchdog_file
+from netra_runner.worker_env import WORKER_ENV
 
 TAIL_LINES = 30
 _EXCEPTION = re.compile(r"\b[A-Z]\w*(Error|Exception)\b: ")
 _PYTEST_ERROR = re.compile(r"^(ERROR|INTERNALERROR>)")
 _SUMMARY = re.compile(r"\b(no tests ran|\d+ \w+)\b.* in [\d.]+s\b")
 PYTEST_NO_TESTS = 5
+Restarted = Callable[[str], dict[str, str]]  # a worker's name -> what its restart changes
 PYTEST_USAGE_ERROR = 4
-SUITE_ERROR = "(suite)"  # the one error a suite that broke as a whole is counted as
 MAX_RESTARTS = 3  # processes replaced after a crash, per category run without xdist
 
 
@@ -63,22 +65,21 @@ def run_job(
     extra_env: dict[str, str] | None = None,
     events: Callable[[Job], list[Event]] | None = None,
     mask: Masker | None = None,
-    restarted: Callable[[], dict[str, str]] | None = None,
+    restarted: Restarted | None = None,
     before_suite: Callable[[], None] | None = None,
 ) -> CategoryResult:
     """`events` gives a process's events (the job's, or a share's) as the run followed
     them (through a handle held on its file); without it they are read from the file.
     What the tests wrote is masked with `mask` (URL passwords at least) in the result
     and the output log. `restarted` gives what changes in the environment of a process
-    started again after a crash (a fresh copy of an isolated service); `before_suite`
-    runs after the category's own set-up, before its suite (its copies are made then:
-    they carry what the set-up wrote)."""
+    (by its worker's name) started again after a crash (a fresh copy of an isolated
+    service); `before_suite` runs after the category's own set-up, before its suite (its
+    copies are made then: they carry what the set-up wrote)."""
     mask = mask or Masker()
     result = _run_job(job, children, extra_env, events, restarted, before_suite)
     seal_log(job.output_log, mask)
     # pytest writes its own JUnit (record_property values, parametrized ids): masked too
-    for junit in (job.report_dir / "junit.xml", *job.report_dir.glob("shares/*/junit.xml")):
-        mask_file(junit, mask)
+    mask_file(job.report_dir / "junit.xml", mask)
     return masked_result(result, mask)
 
 
@@ -87,7 +88,7 @@ def _run_job(
     children: ChildProcesses,
     extra_env: dict[str, str] | None,
     events: Callable[[Job], list[Event]] | None,
-    restarted: Callable[[], dict[str, str]] | None = None,
+    restarted: Restarted | None = None,
     before_suite: Callable[[], None] | None = None,
 ) -> CategoryResult:
     prepare(job)
@@ -100,7 +101,7 @@ def _run_job(
     if before_suite is not None:
         before_suite()
     if job.slices:
-        return run_shares(job, children, env, read, start)
+        return run_shares(job, children, env, read, start, restarted)
     try:
         attempts = (
             _run_pytest(job, children, env, read, restarted)
@@ -122,7 +123,7 @@ def prepare(job: Job) -> None:
     """Before anything reads the category's files: a report left by an earlier run must
     never be read as this run's."""
     job.report_dir.mkdir(parents=True, exist_ok=True)
-    for stale in (job.junit_source, job.events_file, job.output_log, job.claims_file):
+    for stale in (job.junit_source, job.events_file, job.output_log):
         if stale is not None:
             stale.unlink(missing_ok=True)
     _forget_coverage(job.coverage_folder)
@@ -185,7 +186,7 @@ def _run_pytest(
     children: ChildProcesses,
     env: dict[str, str],
     read: Callable[[Job], list[Event]],
-    restarted: Callable[[], dict[str, str]] | None = None,
+    restarted: Restarted | None = None,
 ) -> Attempts:
     attempts = Attempts()
     argv = job.argv
@@ -221,7 +222,7 @@ def _run_pytest(
             return attempts
         argv = job.restart_argv(left)
         if restarted is not None:  # what the dead process left behind is not the next one's
-            env = {**env, **restarted()}
+            env = {**env, **restarted(job.worker)}
 
 
 def run_shares(
@@ -230,30 +231,52 @@ def run_shares(
     env: dict[str, str],
     read: Callable[[Job], list[Event]],
     start: float,
+    restarted: Restarted | None = None,
 ) -> CategoryResult:
     """A sliced category: its shares' processes side by side, each judged as a suite (a
-    crash restarts only its share), then taken together (execution/shares.py)."""
+    crash restarts only its share, with a fresh copy of its worker's isolated services),
+    then taken together (execution/shares.py)."""
     shares.snapshot_history(job)
     parts = job.shares()
 
     def one(part: Job) -> CategoryResult:
-        # Its worker's name where suites look for it: a database per worker, say.
-        named = {**env, "PYTEST_XDIST_WORKER": part.worker}
-        named["PYTEST_XDIST_WORKER_COUNT"] = str(job.slices)
+        named = worker_environment(env, part.worker, job.slices)
+        part = part.rendered(named)  # its `args` name its own copy ({DATABASE_URL}, ...)
         try:
-            attempts = _run_pytest(part, children, named, read)
+            attempts = _run_pytest(part, children, named, read, restarted)
         except OSError as exc:
             return _broken(part, f"cannot start {part.argv[0]!r}: {exc.strerror or exc}", 0.0)
         part.report_dir.mkdir(parents=True, exist_ok=True)  # a test may have deleted it
         return judge_pytest(part, attempts, time.monotonic() - start, read(part))
 
-    with ThreadPoolExecutor(len(parts), thread_name_prefix=f"{job.name}-share") as pool:
-        results = list(pool.map(one, parts))
-    shares.join_logs(job)
+    # What a test deleting the reports folder must not take (Job.private_to).
+    with (
+        tempfile.TemporaryDirectory(prefix="netra-shares-") as private,
+        ThreadPoolExecutor(len(parts), thread_name_prefix=f"{job.name}-share") as pool,
+    ):
+        own = [part.private_to(Path(private)) for part in parts]
+        results = list(pool.map(one, own))
+        shares.join_logs(job, own)
     events = [read(part) for part in parts]
     problem = shares.collection_problem(job, events)
     merged = shares.merged(job, results, problem, time.monotonic() - start)
     return _with_unclaimed(job, merged, shares.unclaimed(events))
+
+
+def worker_environment(env: dict[str, str], worker: str, count: int) -> dict[str, str]:
+    """A worker's whole environment before its interpreter starts: its own copies'
+    exports and `{worker}` values (so PYTEST_ADDOPTS, options read from the environment and
+    settings read at import see them), and its name where suites look for it, as xdist
+    gives it."""
+    try:
+        table = json.loads(env.get(WORKER_ENV) or "{}")
+    except ValueError:
+        table = {}
+    own = table.get(worker) if isinstance(table, dict) else None
+    named = {**env, **(own if isinstance(own, dict) else {})}
+    named["PYTEST_XDIST_WORKER"] = worker
+    named["PYTEST_XDIST_WORKER_COUNT"] = str(count)
+    return named
 
 
 def _with_unclaimed(job: Job, result: CategoryResult, left: list[str]) -> CategoryResult:

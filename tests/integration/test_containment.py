@@ -127,7 +127,7 @@ def test_the_next_run_stops_what_a_killed_run_left(tmp_path: Path) -> None:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    events = root / "reports" / "categories" / "t" / "events.ndjson"
+    events = root / "reports" / "events.ndjson"  # the run's: its processes' events, forwarded
     deadline = time.monotonic() + 60
     while '"test_started"' not in (events.read_text() if events.exists() else ""):
         assert time.monotonic() < deadline, "the test never started"

@@ -55,7 +55,8 @@ def after(argv: tuple[str, ...], flag: str) -> str:
 def test_a_pytest_category_gets_the_plugin_its_settings_and_its_paths_last(
     project: Project,
 ) -> None:
-    argv = jobs(project, keyword="api", maxfail=2, pytest_args=("-vv",))["unit"].argv
+    given = {"keyword": "api", "maxfail": 2, "pytest_args": ("-vv",), "xdist": True}
+    argv = jobs(project, **given)["unit"].argv
     assert argv[:5] == (sys.executable, "-m", "pytest", "-p", "netra_runner.pytest_plugin")
     reports = project.root / "reports" / "categories" / "unit"
     assert f"--junitxml={reports / 'junit.xml'}" in argv
@@ -93,3 +94,17 @@ def test_many_targets_go_through_an_args_file(project: Project) -> None:
 def test_a_command_category_runs_its_command_as_written(project: Project) -> None:
     job = jobs(project)["tools"]
     assert job.argv == ("ruff", "check") and job.junit_source is None and not job.is_pytest
+
+
+def test_a_categorys_workers_are_its_own_processes_claiming_work(project: Project) -> None:
+    job = jobs(project, keyword="api", pytest_args=("-vv",))["unit"]
+    assert job.slices == 2 and "-n" not in job.argv  # no xdist: netra-run's own workers
+    share = job.shares()[1]
+    argv = share.argv
+    assert f"--netra-slice=2/{job.slices}" in argv
+    assert any(a.startswith("--netra-claims=") for a in argv)
+    assert f"cache_dir={share.report_dir / '.pytest_cache'}" in argv  # a cache each
+    # the category's args, then the command line's, then the paths after `--`
+    tail = argv[argv.index("--strict-markers") :]
+    assert tail[:3] == ("--strict-markers", "--redis-url={REDIS_URL}", "-vv")
+    assert tail[-2:] == ("--", "tests/unit")

@@ -261,9 +261,13 @@ class LocalBackend:
     def remove(self, instance: ServiceInstance) -> None:
         assert isinstance(instance, LocalInstance)
         self._destroy(instance.folder)
-        if instance._process is not None:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                instance._process.wait(timeout=1)
+        process = instance._process
+        if process is not None:  # our own child: reaped here, never left running
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
     def close(self, keep: bool) -> None:
         """Nothing is shared between a run's services; the project's folder goes when empty."""
