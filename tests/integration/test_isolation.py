@@ -239,11 +239,25 @@ def test_every_other_test_sees_only_the_set_up_rows(n):
 """
 
 
-def test_a_worker_xdist_replaces_after_a_crash_gets_a_fresh_copy(
+def test_a_worker_started_again_after_a_crash_gets_a_fresh_copy_of_its_own(
     project: Path, backend: str
 ) -> None:
     (project / "tests" / "test_isolated.py").write_text(REPLACED)
     ran = netra(project, "--all", "--real-services", "--services", backend, "--plain")
+    assert ran.code == 1, ran.out + ran.err
+    report = json.loads((project / "reports" / "report.json").read_text())
+    tests = report["categories"][0]["tests"]
+    failed = [t["id"] for t in tests if t["outcome"] != "passed"]
+    assert failed == ["tests/test_isolated.py::test_a_writes_then_its_worker_dies"], ran.out
+    assert len(tests) == 13  # the other tests saw only the set-up's rows: a fresh copy
+    assert re.search(r"COPY        db: a fresh copy for gw[01], started again", ran.out), ran.out
+
+
+def test_a_worker_xdist_replaces_after_a_crash_gets_a_fresh_copy(
+    project: Path, backend: str
+) -> None:
+    (project / "tests" / "test_isolated.py").write_text(REPLACED)
+    ran = netra(project, "--all", "--real-services", "--services", backend, "--plain", "--xdist")
     assert ran.code == 1, ran.out + ran.err
     report = json.loads((project / "reports" / "report.json").read_text())
     tests = report["categories"][0]["tests"]
@@ -385,3 +399,69 @@ def test_a_netra_run_inside_a_suite_does_not_hand_on_the_outer_suites_copies(
     }
     ran = netra(tmp_path, "--all", "--plain", env=outer, timeout=60)
     assert ran.code == 0, ran.out + ran.err
+
+
+# A suite that takes its server as a pytest option (as client libraries' suites do), given
+# in the category's args and through PYTEST_ADDOPTS; and a cache-kept "previous run" flag.
+BY_OPTION_CONFTEST = """\
+import pytest
+
+
+def pytest_addoption(parser):
+    parser.addoption("--dsn", default=None)
+    parser.addoption("--tag", default=None)
+
+
+def pytest_sessionstart(session):
+    cache = session.config.cache
+    if cache.get("app/running", False):
+        raise session.Failed("a previous run crashed (app/running is set)")
+    cache.set("app/running", True)
+
+
+def pytest_sessionfinish(session):
+    session.config.cache.set("app/running", False)
+"""
+BY_OPTION_TESTS = """\
+import os
+import time
+
+import psycopg
+import pytest
+
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.mark.parametrize("n", range(4))
+def test_the_option_names_my_own_copy(n, request):
+    dsn = request.config.getoption("--dsn")
+    assert dsn.endswith(f"/app_db_{WORKER}"), dsn
+    tag = request.config.getoption("--tag")  # PYTEST_ADDOPTS is read before any plugin
+    assert tag == f"db_{WORKER}", tag
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("INSERT INTO notes VALUES (1, %s)", (WORKER,))
+        time.sleep(0.2)
+        rows = conn.execute("SELECT id, body FROM notes ORDER BY id").fetchall()
+        assert rows == [(0, "seed"), (1, WORKER)]
+        conn.execute("DELETE FROM notes WHERE id = 1")
+"""
+
+
+def test_a_suite_taking_its_server_as_a_pytest_option_gets_each_workers_copy(
+    project: Path, backend: str
+) -> None:
+    (project / "tests" / "test_isolated.py").unlink()
+    (project / "tests" / "conftest.py").write_text(BY_OPTION_CONFTEST)
+    (project / "tests" / "test_by_option.py").write_text(BY_OPTION_TESTS)
+    config = project / "categories.yaml"
+    config.write_text(
+        config.read_text().replace(
+            "    workers: 2\n",
+            '    workers: 2\n    args: ["--dsn={DATABASE_URL}"]\n'
+            '    env: {PYTEST_ADDOPTS: "--tag={worker}"}\n',
+        )
+    )
+    for _ in range(2):  # the second run: the cache the first one left is each worker's own
+        ran = netra(project, "--all", "--real-services", "--services", backend, "--plain")
+        assert ran.code == 0, ran.out + ran.err
+        assert ran.last_line.startswith("netra-run: 4 passed, 0 failed")
