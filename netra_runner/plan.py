@@ -20,6 +20,7 @@ from netra_runner.interpreters import environment as interpreter_env
 from netra_runner.options import RunOptions
 from netra_runner.secrets import secrets_in
 from netra_runner.selection.categories import Selected
+from netra_runner.services.isolation import copy_exports
 from netra_runner.worker_env import GATE, GATE_FILE_VARIABLE, HEALTH_VARIABLE, WORKER_ENV
 
 # Variables a parent sets for itself (pytest's, or a netra-run this one runs inside, for
@@ -244,6 +245,14 @@ def isolated_services(project: Project, entry: Selected) -> tuple[tuple[str, str
     chosen = entry.category.isolate
     services = project.config.services
     modes = [(name, chosen or services[name].isolate) for name in entry.category.services]
+    for name, mode in modes:
+        if mode == "worker" and not copy_exports(services[name]):
+            where = ("services", name, "exports")
+            raise UsageError(
+                f"{project.where(where)}: isolate: worker, but no export of service {name} "
+                "names a worker's copy (a URL, a dbname=, the database's name alone, "
+                "or {worker}): each worker's copy could never reach the suite"
+            )
     return tuple((name, mode) for name, mode in modes if mode in ("worker", "instance"))
 
 

@@ -25,7 +25,7 @@ from netra_runner.errors import ServiceError
 from netra_runner.events import Event, EventLog
 from netra_runner.execution.processes import ChildProcesses
 from netra_runner.plan import Job
-from netra_runner.services.isolation import Copies
+from netra_runner.services.isolation import Copies, reached_itself, traffic
 from netra_runner.worker_env import (
     GATE,
     GATE_FILE_VARIABLE,
@@ -65,6 +65,8 @@ class CategoryCopies:
         self._jobs: dict[str, Job] = {}
         self._failed: dict[str, str] = {}
         self._gated: set[str] = set()  # categories whose copies the gate's thread makes
+        # what had reached each set-up copy when the tests were let in (isolation.traffic)
+        self._before: dict[str, list[tuple[Copies, int | None]]] = {}
 
     def prepare(self, job: Job, wait: bool = False) -> dict[str, str]:
         """The environment that hands the suite its copies. Gated (unless `wait`), they are
@@ -111,8 +113,19 @@ class CategoryCopies:
     def release(self, category: str, quiet: bool = False) -> None:
         with self._lock:
             copies = self._held.pop(category, [])
+            before = self._before.pop(category, [])
+        for held, count in before:  # isolation that proves itself, before the copies go
+            said = reached_itself(held, count)
+            if said is not None:
+                self.say(f"ISOLATION   {category}: {said}")
+                self.events.emit("isolation_breached", category=category, reason=said)
         if copies:
             self.services.release(copies, quiet)
+
+    def _count_before(self, job: Job, copies: list[Copies]) -> None:
+        counted = [(c, traffic(c)) for c in copies]
+        with self._lock:
+            self._before[job.name] = counted
 
     def on_event(self, event: Event) -> None:
         """A listener of the event stream; the copy is made off the thread that polls it."""
@@ -130,6 +143,7 @@ class CategoryCopies:
             return
         began = time.monotonic()
         try:
+            self._count_before(job, copies)
             for worker, gate in gates.items():
                 if worker:
                     self.services.fill(copies, [worker])
@@ -150,6 +164,7 @@ class CategoryCopies:
         if not copies:
             return
         began = time.monotonic()
+        self._count_before(job, copies)
         self.services.fill(copies)
         self._made(job, time.monotonic() - began, len(copies[0].names))
 

@@ -21,11 +21,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
+from netra_runner.config.model import Service
 from netra_runner.errors import ServiceError
 from netra_runner.services.backend import ServiceInstance
 from netra_runner.services.local.recipes import image_kind
 from netra_runner.services.spec import ServiceSpec
 from netra_runner.worker_env import NAME_CHARACTERS, WORKER, worker_name
+
+_REDIS_DB_KEY = re.compile(r"(DB|DATABASE)$", re.IGNORECASE)
 
 
 def kind_of(spec: ServiceSpec) -> str | None:
@@ -128,6 +131,52 @@ class Isolation:
             self._numbers.get(spec.name, set()).difference_update(numbers)
 
 
+def traffic(copies: Copies) -> int | None:
+    """A count of what has reached the set-up data itself: Postgres's transactions in the
+    set-up database, Redis's keys in database 0; None where it cannot be known."""
+    if copies.instances:
+        return None
+    kind = kind_of(copies.spec)
+    if kind == "postgres":
+        user = copies.spec.service.env.get("POSTGRES_USER") or "postgres"
+        query = (
+            "SELECT xact_commit + xact_rollback FROM pg_stat_database "
+            f"WHERE datname = '{_database(copies.spec)}'"
+        )
+        code, said = copies.instance.exec(
+            ("psql", "-U", user, "-d", "postgres", "-tAq", "-c", query)
+        )
+        text = said.strip()
+        return int(text) if code == 0 and text.isdigit() else None
+    if kind == "redis":
+        code, said = copies.instance.exec(("redis-cli", "INFO", "keyspace"))
+        if code != 0:
+            return None
+        found = re.search(r"^db0:keys=(\d+)", said, re.MULTILINE)
+        return int(found[1]) if found else 0
+    return None
+
+
+def reached_itself(copies: Copies, before: int | None) -> str | None:
+    """Why the set-up data saw the tests' traffic (workers connected to it, not to their
+    copies), or None."""
+    after = traffic(copies) if before is not None else None
+    if before is None or after is None or after == before:
+        return None
+    kind = kind_of(copies.spec)
+    what = (
+        f"{after - before} transactions in {_database(copies.spec)}"
+        if kind == "postgres"
+        else f"database 0 went from {before} to {after} keys"
+    )
+    return (
+        f"service {copies.spec.name}: workers reached the set-up data itself ({what}) "
+        "while the tests ran: isolation did not reach the suite; it may read the database "
+        "from a variable of its own (POSTGRES_DB, PGDATABASE) or a pytest option, not from "
+        "the exports netra-run hands each worker"
+    )
+
+
 def exports_for(copies: Copies, exports: dict[str, str], worker: str) -> dict[str, str]:
     """The service's exports as this worker sees them: naming its own copy."""
     if copies.exports:
@@ -142,13 +191,17 @@ def exports_for(copies: Copies, exports: dict[str, str], worker: str) -> dict[st
         if kind == "postgres":
             value = _with_database(value, _database(copies.spec), name)
         elif kind == "redis":
-            value = _with_redis_number(value, name)
+            value = _with_redis_number(value, name, key)
         rendered[key] = value
     return rendered
 
 
 def _database(spec: ServiceSpec) -> str:
-    env = spec.service.env
+    return _database_of(spec.service)
+
+
+def _database_of(service: Service) -> str:
+    env = service.env
     return env.get("POSTGRES_DB") or env.get("POSTGRES_USER") or "postgres"
 
 
@@ -199,6 +252,8 @@ def _too_few(spec: ServiceSpec, workers: int, count: int, taken: int) -> str:
 
 def _with_database(value: str, template: str, name: str) -> str:
     """postgresql://u:p@h:5432/app?x -> .../app_unit_gw0?x; 'dbname=app' -> 'dbname=...'."""
+    if value == template:  # the name alone, in a variable of its own: POSTGRES_DB, PGDATABASE
+        return name
     if value.startswith(("postgres://", "postgresql://")):
         parts = urlsplit(value)
         if parts.path.lstrip("/") in ("", template):
@@ -207,7 +262,27 @@ def _with_database(value: str, template: str, name: str) -> str:
     return re.sub(rf"\bdbname={re.escape(template)}\b", f"dbname={name}", value)
 
 
-def _with_redis_number(value: str, number: str) -> str:
+def copy_exports(service: Service) -> list[str]:
+    """The exports `exports_for` points at each worker's copy: with none, isolation cannot
+    reach the suite."""
+    kind = service.local.kind or image_kind(service.image)
+    template = _database_of(service)
+    return [k for k, v in service.exports.items() if _names_a_copy(kind, template, k, v)]
+
+
+def _names_a_copy(kind: str | None, template: str, key: str, value: str) -> bool:
+    if WORKER in value:
+        return True
+    if kind == "postgres":
+        return value != _with_database(value, template, "\x00")
+    if kind == "redis":
+        return value != _with_redis_number(value, "\x00", key)
+    return False
+
+
+def _with_redis_number(value: str, number: str, key: str = "") -> str:
+    if value == "0" and _REDIS_DB_KEY.search(key):  # REDIS_DB: "0", a variable of its own
+        return number
     if not value.startswith(("redis://", "rediss://")):
         return value
     parts = urlsplit(value)

@@ -465,3 +465,55 @@ def test_a_suite_taking_its_server_as_a_pytest_option_gets_each_workers_copy(
         ran = netra(project, "--all", "--real-services", "--services", backend, "--plain")
         assert ran.code == 0, ran.out + ran.err
         assert ran.last_line.startswith("netra-run: 4 passed, 0 failed")
+
+
+REACHES_THE_TEMPLATE = """\
+import os
+
+import psycopg
+
+
+def test_reads_the_database_name_from_its_own_setting():
+    # as an app whose settings read the database's name from a .env, not from the exports
+    url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/app"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT 1")
+
+
+def test_the_separate_variable_names_my_copy():
+    assert os.environ["DATABASE_URL"].endswith("/" + os.environ["PGDATABASE"])
+"""
+
+
+def test_workers_reaching_the_set_up_database_itself_are_said_loudly(
+    project: Path, backend: str
+) -> None:
+    (project / "tests" / "test_isolated.py").write_text(REACHES_THE_TEMPLATE)
+    config = project / "categories.yaml"
+    config.write_text(
+        config.read_text().replace(
+            'exports: {DATABASE_URL: "postgresql://app:pw-iso-7781@{host}:{port:5432}/app"}',
+            'exports: {DATABASE_URL: "postgresql://app:pw-iso-7781@{host}:{port:5432}/app", '
+            "PGDATABASE: app}",
+        )
+    )
+    ran = netra(project, "--all", "--real-services", "--services", backend, "--plain")
+    assert ran.code == 0, ran.out + ran.err  # the tests passed: the isolation did not
+    assert "ISOLATION   db: service postgres: workers reached the set-up data itself (" in ran.out
+    assert "it may read the database from a variable of its own" in ran.out
+    assert "service redis: workers reached" not in ran.out
+
+
+def test_isolate_worker_with_no_export_naming_a_copy_is_an_error_with_its_line(
+    project: Path,
+) -> None:
+    config = project / "categories.yaml"
+    config.write_text(
+        config.read_text().replace(
+            'exports: {DATABASE_URL: "postgresql://app:pw-iso-7781@{host}:{port:5432}/app"}',
+            'exports: {PGHOST: "{host}", PGPORT: "{port:5432}"}',
+        )
+    )
+    ran = netra(project, "--all", "--real-services", "--plan")
+    assert ran.code == 2, ran.out + ran.err
+    assert "categories.yaml:10: services.postgres.exports: isolate: worker, but no" in ran.err
