@@ -211,15 +211,18 @@ def _slicing(config: pytest.Config, base: str) -> Slicing | None:
         index, count = slices.parse(value)
     except ValueError as exc:
         raise pytest.UsageError(f"--netra-slice: {exc}") from None
-    sliced = Slicing(index, count, config.getoption(DURATIONS), base, _first(config, base))
     claims = config.getoption(CLAIMS)
-    sliced.claims = Path(claims) if claims else None
+    if not claims:
+        raise pytest.UsageError("--netra-slice needs --netra-claims: where to claim work")
+    sliced = Slicing(index, count, config.getoption(DURATIONS), base, _first(config, base))
+    sliced.claims = Path(claims)
     config.pluginmanager.register(sliced, "netra-slicing")
     return sliced
 
 
 class Slicing:
-    """This process runs share `index` of `count` of the collection (execution/slices.py)."""
+    """This process is worker `index` of `count`, claiming its work as it goes
+    (execution/slices.py, claims.py)."""
 
     def __init__(
         self, index: int, count: int, durations: str | None, base: str, first: frozenset[str]
@@ -228,7 +231,7 @@ class Slicing:
         self.durations, self.base, self.first = durations, base, first
         self.collected: dict[str, Any] = {}  # what the whole collection was, for its event
         self.worker = f"gw{index - 1}"  # as xdist would name it: reports show one lane each
-        self.claims: Path | None = None  # set: units are claimed as it goes, not cut ahead
+        self.claims = Path()  # the file of the counter every process claims units from
         self.units: list[tuple[int, ...]] = []
         self.weights: list[float] = []
         self.emit: Any = lambda *args, **fields: None  # the event writer's, once there is one
@@ -249,21 +252,18 @@ class Slicing:
             "of": len(ids),
             "digest": slices.digest(ids),
         }
-        if self.claims is not None:  # every process keeps the whole collection: it claims
-            planned = slices.units(ids, history, self.count, self.first, groups)
-            self.units = [unit.indices for unit in planned]
-            self.weights = [unit.weight for unit in planned]
-            self.collected["pull"] = True
-            return
-        mine = slices.shares(ids, history, self.count, self.first, groups)[self.index - 1]
-        items[:] = [items[i] for i in mine]
+        # every process keeps the whole collection: it claims what it runs as it goes
+        planned = slices.units(ids, history, self.count, self.first, groups)
+        self.units = [unit.indices for unit in planned]
+        self.weights = [unit.weight for unit in planned]
+        self.collected["pull"] = True
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
         """pytest's own loop over the items this process claims as it goes. The next item is
         known before the current one ends, as pytest (and xdist's workers) need it to be:
         module and session fixtures tear down where plain pytest would tear them down."""
-        if self.claims is None or session.config.option.collectonly:
+        if session.config.option.collectonly:
             return None
         if session.testsfailed and not session.config.option.continue_on_collection_errors:
             raise session.Interrupted(f"{session.testsfailed} errors during collection")
@@ -282,7 +282,6 @@ class Slicing:
     def _claimed(self, items: list[pytest.Item]) -> Iterator[pytest.Item]:
         from netra_runner.execution.claims import Claims
 
-        assert self.claims is not None
         claims = Claims(self.claims, self.weights, self.count)
         while taken := claims.take():
             chosen = [items[i] for position in taken for i in self.units[position]]

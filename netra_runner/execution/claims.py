@@ -45,13 +45,15 @@ class Claims:
 
 def batch_end(left: Sequence[float], start: int, workers: int) -> int:
     """Where a claim from `start` ends: at least one unit, then more while the claim stays
-    under BATCH_SECONDS and under a fair part of what is left (so the tail is shared)."""
+    under BATCH_SECONDS and under a fair part of what is left, in expected time and in
+    units (estimates of fast tests are near zero: by time alone one claim took them all)."""
     total = len(left) - 1
     if start >= total:
         return total
     budget = min(BATCH_SECONDS, left[start] / (2 * workers))
+    most = start + max(1, (total - start) // (2 * workers))
     end = start + 1
-    while end < total and left[start] - left[end + 1] <= budget:
+    while end < most and left[start] - left[end + 1] <= budget:
         end += 1
     return end
 

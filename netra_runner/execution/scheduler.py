@@ -43,15 +43,17 @@ def plan(
     history: Durations,
     workers: int,
     first: frozenset[str] = frozenset(),
+    chunks: int = 4,
 ) -> list[Unit]:
     """The collection as units, heaviest first, those holding a `first` test before the rest;
-    ties keep collection order."""
+    ties keep collection order. Tests nothing is known of go in about `chunks` units per
+    worker."""
     estimate = estimator(collection, history)
     modules: dict[str, list[int]] = {}
     for index, nodeid in enumerate(collection):
         modules.setdefault(nodeid.split("::")[0], []).append(index)
     total = sum(estimate(i) for i in range(len(collection)))
-    chunk = max(1, len(collection) // (4 * max(workers, 1)))
+    chunk = max(1, len(collection) // (chunks * max(workers, 1)))
     units: list[Unit] = []
     for indices in modules.values():
         weight = sum(estimate(i) for i in indices)

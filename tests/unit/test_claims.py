@@ -23,6 +23,13 @@ def test_a_slow_unit_is_claimed_alone_and_fast_ones_together() -> None:
     assert end > 2 and left[1] - left[end] <= BATCH_SECONDS  # several fast ones, bounded
 
 
+def test_tests_with_no_measurable_time_are_still_shared_out() -> None:
+    left = left_of([0.0] * 1000)  # fast tests' estimates round to nothing
+    first = batch_end(left, 0, 2)
+    assert first <= 250  # never all of them in one claim: the other worker gets a share
+    assert batch_end(left, first, 2) - first <= (1000 - first) // 4
+
+
 def test_the_tail_is_handed_out_one_unit_at_a_time() -> None:
     left = left_of([0.01] * 4)
     assert [batch_end(left, start, 2) for start in range(4)] == [1, 2, 3, 4]
