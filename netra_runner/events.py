@@ -51,8 +51,9 @@ class EventLog:
         with self._lock:
             tails = list(self._tails.values())
         for tail in tails:
-            for event in tail.read_new():
-                self._write(tail.shown(event))
+            events = [tail.shown(event) for event in tail.read_new()]
+            if events:
+                self._write(*events)  # one flush for what a file gained
 
     def events_of(self, path: Path) -> list[Event]:
         """Every event of a followed file so far."""
@@ -82,12 +83,13 @@ class EventLog:
             self.restored = True
         self._out.close()
 
-    def _write(self, event: Event) -> None:
+    def _write(self, *events: Event) -> None:
         with self._lock:
-            self._out.write(json.dumps(event) + "\n")
+            self._out.write("".join(json.dumps(event) + "\n" for event in events))
             self._out.flush()
-        for listener in self._listeners:
-            listener(event)
+        for event in events:
+            for listener in self._listeners:
+                listener(event)
 
 
 class CategoryTail:

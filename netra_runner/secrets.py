@@ -61,6 +61,8 @@ class Masker:
             text = self._known.sub(lambda found: _hidden(found, text), text)
             if "..." in text or "\u2026" in text:
                 text = _CUT.sub(self._cut_piece, text)
+        if "=" not in text and "://" not in text:  # no URL, no key=value: nothing more to hide
+            return text
         text = _URL_PASSWORD.sub(rf"\g<1>{MASK}\g<3>", text)
         return _KEYWORD_PASSWORD.sub(rf"\g<1>{MASK}", text)
 
