@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from netra_runner import agreement as agreed
 from netra_runner.config import Category, Project
 from netra_runner.config.checks import render_args
 from netra_runner.context import RunContext
@@ -38,8 +39,6 @@ _PARENT_ONLY = (
 
 
 PLUGIN = "netra_runner.pytest_plugin"
-SLICE_OPTION = "--netra-slice"
-CLAIMS_OPTION = "--netra-claims="
 END_OF_OPTIONS = "--"  # the category's paths follow it: no option can take one as its value
 XDIST_OPTIONS = ("--numprocesses", "--dist", "-d", "--tx", "--maxprocesses", "--max-worker-restart")
 MAX_WORKER_RESTARTS = 4
@@ -106,7 +105,7 @@ class Job:
         args = self.report_dir / "restart-args.txt"
         _write_lines(args, nodeids)
         kept = self.argv[: len(self.argv) - len(self.targets)]
-        kept = tuple(a for a in kept if not a.startswith((f"{SLICE_OPTION}=", CLAIMS_OPTION)))
+        kept = tuple(a for a in kept if not (agreed.SLICE.given(a) or agreed.CLAIMS.given(a)))
         return (*kept, END_OF_OPTIONS, f"@{args}")
 
     @property
@@ -123,10 +122,10 @@ class Job:
     def _share(self, index: int) -> Job:
         folder = self.report_dir / "shares" / f"gw{index - 1}"
         own = {
-            "--netra-durations=": f"--netra-durations={self.history_copy}",
-            "--netra-events=": f"--netra-events={folder / 'events.ndjson'}",
+            agreed.DURATIONS: agreed.DURATIONS(self.history_copy),
+            agreed.EVENTS: agreed.EVENTS(folder / "events.ndjson"),
         }
-        argv = [next((v for k, v in own.items() if a.startswith(k)), a) for a in self.argv]
+        argv = [next((v for k, v in own.items() if k.given(a)), a) for a in self.argv]
         end = len(argv) - len(self.targets)
         # Its JUnit is read only to know its session finished: events alone can be forged.
         own_args = (
@@ -136,8 +135,8 @@ class Job:
             # a conftest's config.cache state is its worker's, as it is each process's
             "-o",
             f"cache_dir={folder / '.pytest_cache'}",
-            f"{SLICE_OPTION}={index}/{self.slices}",
-            f"{CLAIMS_OPTION}{self.report_dir / 'claims'}",  # work handed out as it goes
+            agreed.SLICE(f"{index}/{self.slices}"),
+            agreed.CLAIMS(self.report_dir / "claims"),  # work handed out as it goes
         )
         return dataclasses.replace(
             self,
@@ -154,11 +153,13 @@ class Job:
         the reports folder must neither restart the handing out, nor unmake a finished
         session, nor lose what a finished share printed."""
         junit = folder / self.worker / "junit.xml"
-        own = {
-            CLAIMS_OPTION: f"{CLAIMS_OPTION}{folder / 'claims'}",
-            "--junitxml=": f"--junitxml={junit}",
-        }
-        argv = tuple(next((v for k, v in own.items() if a.startswith(k)), a) for a in self.argv)
+
+        def own(word: str) -> str:
+            if agreed.CLAIMS.given(word):
+                return agreed.CLAIMS(folder / "claims")
+            return f"--junitxml={junit}" if word.startswith("--junitxml=") else word
+
+        argv = tuple(own(a) for a in self.argv)
         log = folder / self.worker / "output.log"
         return dataclasses.replace(self, argv=argv, junit_source=junit, log_file=log)
 
@@ -306,8 +307,8 @@ def _pytest_argv(
     argv = [*interpreter(project, entry).argv, "-m", "pytest", "-p", PLUGIN]
     if not sliced:
         argv += [f"--junitxml={report_dir / 'junit.xml'}"]
-    argv += [f"--netra-events={report_dir / 'events.ndjson'}", f"--netra-timeout={timeout:g}"]
-    argv += [f"--netra-retries={retries}", f"--netra-durations={context.history_file}"]
+    argv += [agreed.EVENTS(report_dir / "events.ndjson"), agreed.TIMEOUT(f"{timeout:g}")]
+    argv += [agreed.RETRIES(retries), agreed.DURATIONS(context.history_file)]
     if not sliced:
         # xunit1 keeps file and line per test; output is kept for failing tests only.
         argv += ["-o", "junit_family=xunit1", "-o", "junit_logging=all"]
@@ -321,7 +322,7 @@ def _pytest_argv(
         argv += ["-n", str(workers), f"--max-worker-restart={MAX_WORKER_RESTARTS}"]
         flags = interpreter(project, entry).argv[1:]
         if flags:
-            argv += [f"--netra-python-flags={shlex.join(flags)}"]
+            argv += [agreed.FLAGS(shlex.join(flags))]
     if options.stop_after is not None:
         argv += [f"--maxfail={options.stop_after}"]
     # The category's own (filled in when its services run), then the command line's:
@@ -330,7 +331,7 @@ def _pytest_argv(
     argv += [*category.args, *options.pytest_args]
     if first:
         _write_lines(report_dir / "first.txt", first)
-        argv += [f"--netra-first={report_dir / 'first.txt'}"]
+        argv += [agreed.FIRST(report_dir / "first.txt")]
     return (*argv, *target_args(entry.targets, report_dir)), span  # targets last: see restart
 
 

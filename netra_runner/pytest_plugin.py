@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 from _pytest.runner import runtestprotocol
 
+from netra_runner import agreement as agreed
 from netra_runner import worker_env
 from netra_runner.capture import shrink
 from netra_runner.secrets import MASK_VARIABLE, Masker, capped
@@ -38,14 +39,10 @@ from netra_runner.subtests import outcome as subtest_outcome
 from netra_runner.tracebacks import error_lines
 from netra_runner.watchdog import Watchdog, expired, watchdog_file
 
-EVENTS = "netra_events"
-RETRIES = "netra_retries"
-TIMEOUT = "netra_timeout"
-DURATIONS = "netra_durations"
-FIRST = "netra_first"
-FLAGS = "netra_python_flags"
-SLICE = "netra_slice"
-CLAIMS = "netra_claims"
+# The plugin's options, as netra-run's side names them (agreement.py).
+EVENTS, RETRIES, TIMEOUT = agreed.EVENTS.dest, agreed.RETRIES.dest, agreed.TIMEOUT.dest
+DURATIONS, FIRST, FLAGS = agreed.DURATIONS.dest, agreed.FIRST.dest, agreed.FLAGS.dest
+SLICE, CLAIMS = agreed.SLICE.dest, agreed.CLAIMS.dest
 
 
 class TestTimeout(Exception):
@@ -82,20 +79,12 @@ def _at_timeout() -> str:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("netra", "netra-run (set by netra-run itself)")
-    group.addoption("--netra-events", dest=EVENTS, default=None, help="NDJSON event file")
-    group.addoption(
-        "--netra-retries", dest=RETRIES, type=int, default=0, help="reruns of a failure"
-    )
-    group.addoption("--netra-timeout", dest=TIMEOUT, type=float, default=0, help="seconds per test")
-    group.addoption("--netra-durations", dest=DURATIONS, default=None, help="durations history")
-    group.addoption("--netra-first", dest=FIRST, default=None, help="file of test ids to run first")
-    group.addoption(
-        "--netra-python-flags", dest=FLAGS, default="", help="interpreter flags for workers"
-    )
-    group.addoption("--netra-slice", dest=SLICE, default=None, help="K/N: run share K of N")
-    group.addoption(
-        "--netra-claims", dest=CLAIMS, default=None, help="with --netra-slice: claim work here"
-    )
+    types: dict[str, Any] = {RETRIES: int, TIMEOUT: float}
+    defaults: dict[str, Any] = {RETRIES: 0, TIMEOUT: 0, FLAGS: ""}
+    for option in agreed.OPTIONS:
+        extra = {"type": types[option.dest]} if option.dest in types else {}
+        default = defaults.get(option.dest)
+        group.addoption(option.flag, dest=option.dest, default=default, help=option.help, **extra)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -109,10 +98,10 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> Iterator[None]
     path = getattr(early_config.known_args_namespace, EVENTS, None)
     if path:
         _watch_conftest_imports(early_config.pluginmanager, Path(path))
-    if os.environ.get("NETRA_COVERAGE"):  # before the conftests import the code under test
+    if os.environ.get(agreed.COVERAGE):  # before the conftests import the code under test
         from netra_runner.cover.worker import start
 
-        start(early_config.known_args_namespace, os.environ["NETRA_COVERAGE"])
+        start(early_config.known_args_namespace, os.environ[agreed.COVERAGE])
     return (yield)
 
 
@@ -210,10 +199,10 @@ def _slicing(config: pytest.Config, base: str) -> Slicing | None:
     try:
         index, count = slices.parse(value)
     except ValueError as exc:
-        raise pytest.UsageError(f"--netra-slice: {exc}") from None
+        raise pytest.UsageError(f"{agreed.SLICE.flag}: {exc}") from None
     claims = config.getoption(CLAIMS)
     if not claims:
-        raise pytest.UsageError("--netra-slice needs --netra-claims: where to claim work")
+        raise pytest.UsageError(f"{agreed.SLICE.flag} needs {agreed.CLAIMS.flag}: its work")
     sliced = Slicing(index, count, config.getoption(DURATIONS), base, _first(config, base))
     sliced.claims = Path(claims)
     config.pluginmanager.register(sliced, "netra-slicing")

@@ -11,7 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-VARIABLE = "NETRA_COVERAGE"  # {"data": folder, "source": [...], "context": category, "config"}
+from netra_runner import agreement as agreed
+
+VARIABLE = agreed.COVERAGE
 NOT_MEASURED = "not-measured.txt"  # in the data folder: why a process was not measured
 DATA_PREFIX = ".coverage"  # coverage.py's data files: .coverage.<host>.<pid>.<random>
 

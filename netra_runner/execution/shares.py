@@ -14,21 +14,19 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
+from netra_runner import agreement as agreed
 from netra_runner.events import Event
 from netra_runner.plan import Job
 from netra_runner.results import SUITE_ERROR, CategoryResult, Outcome, Status, TestResult
 
 # Worst first: a category is the first of these any of its shares ended in.
 _ORDER = (Status.ERROR, Status.FAILED, Status.INTERRUPTED, Status.STOPPED, Status.PASSED)
-_HISTORY_OPTION = "--netra-durations="
 
 
 def snapshot_history(job: Job) -> None:
     """Every share cuts its share from this one copy: a history another run writes while
     they start cannot give two of them different plans."""
-    source = next(
-        (a[len(_HISTORY_OPTION) :] for a in job.argv if a.startswith(_HISTORY_OPTION)), ""
-    )
+    source = agreed.DURATIONS.value_in(job.argv) or ""
     job.history_copy.parent.mkdir(parents=True, exist_ok=True)
     try:
         shutil.copyfile(source, job.history_copy)

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from netra_runner import agreement as agreed
 from netra_runner.config.checks import ARG_PLACEHOLDER
 from netra_runner.context import RunContext
 from netra_runner.errors import CollectionFailed, UsageError
@@ -67,7 +68,7 @@ def _collect_one(context: RunContext, entry: Selected, folder: Path) -> Collecte
     project, options = context.project, context.options
     events_file = folder / f"{entry.name}.ndjson"
     argv = [*interpreter(project, entry).argv, "-m", "pytest", "-p", PLUGIN]
-    argv += [f"--netra-events={events_file}"]
+    argv += [agreed.EVENTS(events_file)]
     argv += ["--collect-only", "-q", "--continue-on-collection-errors", "-p", "no:cacheprovider"]
     argv += narrowing_args(entry, options)
     # The suite's own arguments may change what it collects (--ignore, -p); one that needs
