@@ -8,11 +8,16 @@ category errors with every result kept: a test may have run twice or not at all.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
 import shutil
-from collections.abc import Iterable, Sequence
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
+
+import psutil
 
 from netra_runner import agreement as agreed
 from netra_runner.events import Event
@@ -125,6 +130,22 @@ def _once(tests: Iterable[TestResult]) -> tuple[TestResult, ...]:
             seen.add((key, test.outcome))
         kept.append(test)
     return tuple(kept)
+
+
+PRIVATE_PREFIX = "netra-shares-"  # netra-shares-<pid of netra-run>-<random>
+
+
+@contextlib.contextmanager
+def private_folder() -> Iterator[Path]:
+    """A folder of the category's workers' own (their counter, JUnit and output), removed
+    after them; those a killed netra-run left behind are removed by the next run."""
+    root = Path(tempfile.gettempdir())
+    for stale in root.glob(f"{PRIVATE_PREFIX}*"):
+        owner = stale.name.removeprefix(PRIVATE_PREFIX).split("-")[0]
+        if owner.isdigit() and not psutil.pid_exists(int(owner)):
+            shutil.rmtree(stale, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix=f"{PRIVATE_PREFIX}{os.getpid()}-") as folder:
+        yield Path(folder)
 
 
 def join_logs(job: Job, parts: Sequence[Job]) -> None:

@@ -13,7 +13,6 @@ import json
 import re
 import shlex
 import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -251,10 +250,10 @@ def run_shares(
 
     # What a test deleting the reports folder must not take (Job.private_to).
     with (
-        tempfile.TemporaryDirectory(prefix="netra-shares-") as private,
+        shares.private_folder() as private,
         ThreadPoolExecutor(len(parts), thread_name_prefix=f"{job.name}-share") as pool,
     ):
-        own = [part.private_to(Path(private)) for part in parts]
+        own = [part.private_to(private) for part in parts]
         results = list(pool.map(one, own))
         shares.join_logs(job, own)
     events = [read(part) for part in parts]
