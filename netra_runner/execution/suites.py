@@ -190,6 +190,7 @@ def _run_pytest(
     attempts = Attempts()
     argv = job.argv
     deadline = time.monotonic() + job.ceiling
+    _hold_events(job, read)
     while True:
         try:
             attempts.code = children.run(
@@ -222,6 +223,15 @@ def _run_pytest(
         argv = job.restart_argv(left)
         if restarted is not None:  # what the dead process left behind is not the next one's
             env = {**env, **restarted(job.worker)}
+
+
+def _hold_events(job: Job, read: Callable[[Job], list[Event]]) -> None:
+    """The event file is made, and held open by the run's reader, before its process
+    starts: a test deleting the reports folder then takes only a name, never the events."""
+    with contextlib.suppress(OSError):
+        job.events_file.parent.mkdir(parents=True, exist_ok=True)
+        job.events_file.touch()
+        read(job)
 
 
 def run_shares(
