@@ -42,10 +42,15 @@ def snapshot_history(job: Job) -> None:
 def collection_problem(job: Job, events: Sequence[Sequence[Event]]) -> str | None:
     """Why the shares' processes did not cut one collection, or None."""
     said = [
-        e["slice"] for part in events for e in part if e["event"] == "collected" and "slice" in e
+        e["slice"]
+        for part in events
+        for e in part
+        if e["event"] == "collected" and isinstance(e.get("slice"), dict)
     ]
-    if len(said) < len(events):
-        return None  # a process that collected nothing is judged on its own (crash, error)
+    if len(said) < len(events) or not all(s.get("digest") for s in said):
+        # A process that collected nothing, or was stopped in its collection (pytest says
+        # collected in a finally, before the plan was made), is judged on its own.
+        return None
     digests = {s.get("digest") for s in said}
     sizes = sorted({int(s.get("of", 0)) for s in said})
     if len(digests) > 1:
@@ -90,7 +95,8 @@ def merged(
     job: Job, results: Sequence[CategoryResult], problem: str | None, duration: float
 ) -> CategoryResult:
     tests = _once(t for r in results for t in r.tests)
-    if problem is not None:
+    cut_short = any(r.status in (Status.INTERRUPTED, Status.STOPPED) for r in results)
+    if problem is not None and not cut_short:  # a cut-short collection proves nothing
         error = TestResult(job.name, job.name, "(suite)", Outcome.ERROR, duration, message=problem)
         return CategoryResult(job.name, Status.ERROR, (*tests, error), duration, problem)
     if all(r.refused for r in results):  # one command line, refused alike by each share

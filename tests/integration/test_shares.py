@@ -168,7 +168,8 @@ def test_a_slow_test_does_not_hold_back_the_others_on_a_cold_run(tmp_path: Path)
     """No history: the plan cannot know test_slow is slow. Work is claimed as it goes, so
     the other process runs everything else while it sleeps (a cut made in advance would
     have left half of the fast tests behind it)."""
-    slow = "import time\n\n\ndef test_slow():\n    time.sleep(3)\n"
+    # long enough for the other worker to start and run all 30 others, on a loaded machine
+    slow = "import time\n\n\ndef test_slow():\n    time.sleep(6)\n"
     folder = project(tmp_path, {"a_slow": slow, **{f"m{i}": many(5) for i in range(6)}})
     cold = run(folder)
     assert cold.code == 0, cold.out
