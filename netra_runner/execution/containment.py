@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from netra_runner.results import Attempt, CategoryResult, TestResult
-from netra_runner.secrets import Masker, capped, mask_in_place, write_private
+from netra_runner.secrets import Masker, capped, write_private
 
 Texts = TypeVar("Texts", TestResult, Attempt)
 LOG_HEAD = LOG_TAIL = 1024 * 1024  # bytes of the output log kept from its start and its end
@@ -67,11 +67,6 @@ def seal_log(log: Path, mask: Masker) -> None:
         text += f"\n[... {dropped} bytes dropped by netra-run ...]\n"
         text += mask(tail.decode("utf-8", errors="replace"))
     write_private(log, text)
-
-
-def mask_file(path: Path, mask: Masker) -> None:
-    """A report netra-run keeps a copy of (a JUnit file), masked in place."""
-    mask_in_place(path, mask)
 
 
 def _head_and_tail(log: Path, size: int) -> tuple[bytes, bytes, int]:

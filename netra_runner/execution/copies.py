@@ -122,10 +122,19 @@ class CategoryCopies:
         if copies:
             self.services.release(copies, quiet)
 
-    def _count_before(self, job: Job, copies: list[Copies]) -> None:
-        counted = [(c, traffic(c)) for c in copies]
-        with self._lock:
-            self._before[job.name] = counted
+    def _counting(self, job: Job, copies: list[Copies]) -> threading.Thread:
+        """What has reached the set-up data so far, counted while the copies are made (a
+        `docker exec` each: off the path to the first test). Making a copy reaches no set-up
+        data: it runs in another database."""
+
+        def count() -> None:
+            counted = [(c, traffic(c)) for c in copies]
+            with self._lock:
+                self._before[job.name] = counted
+
+        counting = threading.Thread(target=count, name=f"{job.name}-count", daemon=True)
+        counting.start()
+        return counting
 
     def on_event(self, event: Event) -> None:
         """A listener of the event stream; the copy is made off the thread that polls it."""
@@ -143,10 +152,11 @@ class CategoryCopies:
             return
         began = time.monotonic()
         try:
-            self._count_before(job, copies)
+            counting = self._counting(job, copies)
             for worker, gate in gates.items():
                 if worker:
                     self.services.fill(copies, [worker])
+                counting.join()  # the set-up data's count is taken before any test goes on
                 answer(gate, None)
         except Exception as exc:  # the suite's processes wait for an answer, whatever it was
             error = str(exc) if isinstance(exc, ServiceError) else f"netra-run failed: {exc!r}"
@@ -164,8 +174,9 @@ class CategoryCopies:
         if not copies:
             return
         began = time.monotonic()
-        self._count_before(job, copies)
+        counting = self._counting(job, copies)
         self.services.fill(copies)
+        counting.join()
         self._made(job, time.monotonic() - began, len(copies[0].names))
 
     def _made(self, job: Job, seconds: float, workers: int) -> None:

@@ -253,8 +253,16 @@ class Runner:
             result = CategoryResult(job.name, Status.ERROR, reason=f"netra-run failed: {exc!r}")
         finally:
             if copies is not None:  # a service that went down has nothing left to drop
-                copies.release(job.name, quiet=self.recovery.hit(job.services))
+                self._release(copies, job)
         self._events.put(result)
+
+    def _release(self, copies: CategoryCopies, job: Job) -> None:
+        """Whatever dropping the copies meets (an engine that refuses an exec on a killed
+        container), the category's result still reaches the main loop, which waits for it."""
+        try:
+            copies.release(job.name, quiet=self.recovery.hit(job.services))
+        except Exception as exc:
+            self.on_event(f"COPIES      {job.name}: its copies were not dropped: {exc}", None)
 
     def _finish(self, result: CategoryResult) -> None:
         if result.status is Status.INTERRUPTED and not self.interrupted:

@@ -1,9 +1,11 @@
-"""A sliced category's processes, taken back together (execution/slices.py cuts the shares).
+"""A category's worker processes, taken back together (each claims its work as it goes:
+slices.py, claims.py).
 
-Each share is judged as a suite of its own (its crashes, its restarts); the category is then
-the worst of them, and the check that they cut one collection: every process must have
-collected the same tests, and the shares must add up to all of them. When they do not, the
-category errors with every result kept: a test may have run twice or not at all.
+Each worker is judged as a suite of its own (its crashes, its restarts); the category is
+then the worst of them, and the check that they worked from one collection: every process
+must have collected the same tests, and what they claimed must not add up to more. When it
+does not, the category errors with every result kept: a test may have run twice. What no
+worker claimed is reported not run.
 """
 
 from __future__ import annotations
@@ -60,12 +62,11 @@ def collection_problem(job: Job, events: Sequence[Sequence[Event]]) -> str | Non
             "ids must be the same in every process (random parameter values?); nothing "
             "says every test ran once"
         )
-    # A share restarted after a crash collects again what it had left: not counted twice.
-    held = sum(len(e["tests"]) for part in events for e in part if _holds(e))
-    pulled = any(s.get("pull") for s in said)
-    if held > sizes[0] or (held < sizes[0] and not pulled):
+    # A worker started again after a crash claims nothing: its tests are counted once.
+    held = sum(len(e["tests"]) for part in events for e in part if e["event"] == "claimed")
+    if held > sizes[0]:
         return f"its {job.slices} shares hold {held} tests, not the {sizes[0]} collected"
-    return None  # claimed as they went: what no process claimed is reported as not run
+    return None  # what no process claimed is reported as not run
 
 
 def unclaimed(events: Sequence[Sequence[Event]]) -> list[str]:
@@ -76,19 +77,10 @@ def unclaimed(events: Sequence[Sequence[Event]]) -> list[str]:
     for part in events:
         for e in part:
             if e["event"] == "collected" and isinstance(e.get("slice"), dict):
-                if e["slice"].get("pull"):
-                    collected.update(dict.fromkeys(e.get("tests", [])))
+                collected.update(dict.fromkeys(e.get("tests", [])))
             elif e["event"] == "claimed":
                 claimed.update(e.get("tests", []))
     return [t for t in collected if t not in claimed]
-
-
-def _holds(event: Event) -> bool:
-    """What a share said it runs: its cut share, or each claim of one that pulls."""
-    if event["event"] == "claimed":
-        return True
-    said = event.get("slice")
-    return event["event"] == "collected" and isinstance(said, dict) and not said.get("pull")
 
 
 def merged(

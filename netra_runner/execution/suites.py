@@ -22,7 +22,7 @@ from pathlib import Path
 from netra_runner.cover.worker import DATA_PREFIX, NOT_MEASURED
 from netra_runner.events import Event, read_events
 from netra_runner.execution import shares
-from netra_runner.execution.containment import mask_file, masked_result, seal_log
+from netra_runner.execution.containment import masked_result, seal_log
 from netra_runner.execution.junit_input import UnreadableReport, read_junit
 from netra_runner.execution.processes import CategoryTimeout, ChildProcesses
 from netra_runner.execution.suite_events import (
@@ -34,7 +34,7 @@ from netra_runner.execution.suite_events import (
 )
 from netra_runner.plan import Job
 from netra_runner.results import SUITE_ERROR, CategoryResult, Outcome, Status, TestResult
-from netra_runner.secrets import Masker
+from netra_runner.secrets import Masker, mask_in_place
 from netra_runner.watchdog import expired, watchdog_file
 from netra_runner.worker_env import WORKER_ENV
 
@@ -43,9 +43,9 @@ _EXCEPTION = re.compile(r"\b[A-Z]\w*(Error|Exception)\b: ")
 _PYTEST_ERROR = re.compile(r"^(ERROR|INTERNALERROR>)")
 _SUMMARY = re.compile(r"\b(no tests ran|\d+ \w+)\b.* in [\d.]+s\b")
 PYTEST_NO_TESTS = 5
-Restarted = Callable[[str], dict[str, str]]  # a worker's name -> what its restart changes
 PYTEST_USAGE_ERROR = 4
 MAX_RESTARTS = 3  # processes replaced after a crash, per category run without xdist
+Restarted = Callable[[str], dict[str, str]]  # a worker's name -> what its restart changes
 
 
 @dataclass
@@ -78,7 +78,7 @@ def run_job(
     result = _run_job(job, children, extra_env, events, restarted, before_suite)
     seal_log(job.output_log, mask)
     # pytest writes its own JUnit (record_property values, parametrized ids): masked too
-    mask_file(job.report_dir / "junit.xml", mask)
+    mask_in_place(job.report_dir / "junit.xml", mask)
     return masked_result(result, mask)
 
 

@@ -102,7 +102,12 @@ class DockerInstance:
         return dict(self._container.labels)
 
     def exec(self, argv: tuple[str, ...]) -> tuple[int, str]:
-        result = self._container.exec_run(list(argv))
+        """As `docker exec` answers: the engine refusing (a container killed or removed
+        meanwhile) is exit code 125 with its reason, as for any command that failed."""
+        try:
+            result = self._container.exec_run(list(argv))
+        except DockerException as exc:
+            return 125, f"the engine refused to run {argv[0]}: {exc}"
         return int(result.exit_code), result.output.decode(errors="replace")
 
     def logs(self, tail: int | None = None) -> str:

@@ -133,7 +133,15 @@ class Isolation:
 
 def traffic(copies: Copies) -> int | None:
     """A count of what has reached the set-up data itself: Postgres's transactions in the
-    set-up database, Redis's keys in database 0; None where it cannot be known."""
+    set-up database, Redis's keys in database 0; None where it cannot be known (a service
+    that went down, a container removed: the check then says nothing, never fails)."""
+    try:
+        return _traffic(copies)
+    except Exception:
+        return None
+
+
+def _traffic(copies: Copies) -> int | None:
     if copies.instances:
         return None
     kind = kind_of(copies.spec)

@@ -235,3 +235,24 @@ def test_the_services_that_depend_on_one_that_went_down_restart_with_it(project:
     assert "it depends on postgres, which went down" in out, out
     assert "RESTART     service front (restart 1)" in out, out
     assert {t["outcome"] for t in outcomes(project).values()} == {"passed"}
+
+
+def test_an_isolated_service_that_dies_mid_run_still_ends_the_run_with_a_true_count(
+    project: Path, backend: str
+) -> None:
+    """Copies and the isolation check talk to the service once the tests are done: a dead
+    one must leave the check silent, never hang the run or lose its count."""
+    config = project / "categories.yaml"
+    config.write_text(
+        config.read_text().replace(
+            '    exports: {DATABASE_URL: "postgresql://app:pw-down-4417@{host}:{port:5432}/app"}\n',
+            '    exports: {DATABASE_URL: "postgresql://app:pw-down-4417@{host}:{port:5432}/app"}\n'
+            "    isolate: worker\n",
+        )
+    )
+    code, out = run_and_kill(project, backend)
+    assert code == 3, out
+    assert "DOWN        service postgres went down at" in out, out
+    assert "ISOLATION" not in out and "Traceback" not in out, out
+    tests = outcomes(project)
+    assert len(tests) == 8 and tests["test_0_before_the_outage"]["outcome"] == "passed"
