@@ -9,8 +9,9 @@ from pathlib import Path
 
 from netra_runner.config import Project
 from netra_runner.cover.settings import CoverageSettings, resolve
-from netra_runner.execution.history import Durations, durations_file
+from netra_runner.execution.history import durations_file
 from netra_runner.options import ReportPaths, RunOptions
+from netra_runner.plugin.durations import Durations
 from netra_runner.selection.last_failed import LastRun
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from netra_runner.secrets import Masker, mask_in_place
+from netra_runner.plugin.masking import Masker, mask_in_place
 
 Event = dict[str, Any]
 Listener = Callable[[Event], None]

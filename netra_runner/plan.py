@@ -9,20 +9,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from netra_runner import agreement as agreed
 from netra_runner.config import Category, Project
 from netra_runner.config.checks import render_args
 from netra_runner.context import RunContext
-from netra_runner.cover.worker import VARIABLE as COVERAGE_VARIABLE
 from netra_runner.errors import UsageError
 from netra_runner.execution.workers import budget, category_workers
 from netra_runner.interpreters import Interpreter, of_category, own, probe
 from netra_runner.interpreters import environment as interpreter_env
 from netra_runner.options import RunOptions
-from netra_runner.secrets import secrets_in
+from netra_runner.plugin import agreement as agreed
+from netra_runner.plugin.coverage import VARIABLE as COVERAGE_VARIABLE
+from netra_runner.plugin.masking import secrets_in
 from netra_runner.selection.categories import Selected
 from netra_runner.services.isolation import copy_exports
-from netra_runner.worker_env import GATE, GATE_FILE_VARIABLE, HEALTH_VARIABLE, WORKER_ENV
 
 # Variables a parent sets for itself (pytest's, or a netra-run this one runs inside, for
 # its own suite); a child suite inheriting them gets confused, or another suite's copies.
@@ -30,15 +29,15 @@ _PARENT_ONLY = (
     "PYTEST_CURRENT_TEST",
     "PYTEST_XDIST_WORKER",
     "PYTEST_XDIST_WORKER_COUNT",
-    WORKER_ENV,
-    GATE,
-    GATE_FILE_VARIABLE,
-    HEALTH_VARIABLE,
+    agreed.WORKER_ENV,
+    agreed.GATE,
+    agreed.GATE_FILE,
+    agreed.HEALTH,
     COVERAGE_VARIABLE,  # an outer run's --cov is its own: this run's suites get their own
 )
 
 
-PLUGIN = "netra_runner.pytest_plugin"
+PLUGIN = "netra_runner.plugin.main"
 END_OF_OPTIONS = "--"  # the category's paths follow it: no option can take one as its value
 XDIST_OPTIONS = ("--numprocesses", "--dist", "-d", "--tx", "--maxprocesses", "--max-worker-restart")
 MAX_WORKER_RESTARTS = 4
@@ -75,7 +74,7 @@ class Job:
 
     @property
     def coverage_folder(self) -> Path:
-        """Where --cov's data files of its processes go (cover/worker.py)."""
+        """Where --cov's data files of its processes go (plugin/coverage.py)."""
         return self.report_dir / COVERAGE_FOLDER
 
     @property
@@ -337,7 +336,7 @@ def _pytest_argv(
 
 def sliceable(category: Category, options: RunOptions, workers: int) -> bool:
     """Whether its workers are netra-run's own processes, claiming work as they go
-    (execution/claims.py), cold or warm, with or without services: unless something asks
+    (plugin/claims.py), cold or warm, with or without services: unless something asks
     for xdist itself."""
     if workers < 2 or options.xdist:
         return False

@@ -287,7 +287,7 @@ def overhead(root: Path, repeat: int) -> None:
     project = synthetic(root / "overhead", suite)
     events = project.folder / "events.ndjson"
     plain = [sys.executable, "-m", "pytest", *project.paths, "-q", "-p", "no:cacheprovider"]
-    plugin = [*plain, "-p", "netra_runner.pytest_plugin", f"--netra-events={events}"]
+    plugin = [*plain, "-p", "netra_runner.plugin.main", f"--netra-events={events}"]
     count = sum(len(t) for t in suite.modules.values())
     print(f"\nper-test overhead of the netra plugin and its events ({count} tiny tests):")
     print("| mode | plain pytest (s) | with the plugin (s) | µs per test |")

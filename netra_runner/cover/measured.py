@@ -10,8 +10,8 @@ from pathlib import Path
 from netra_runner.cover.combine import COMMAND_DATA, Input, combine
 from netra_runner.cover.result import CoverageResult
 from netra_runner.cover.settings import CoverageSettings
-from netra_runner.cover.worker import DATA_PREFIX, NOT_MEASURED
 from netra_runner.plan import Job
+from netra_runner.plugin.coverage import DATA_PREFIX, NOT_MEASURED
 from netra_runner.results import CategoryResult, Status
 
 NO_DATA = "its processes wrote no coverage data (stopped before they exited?)"

@@ -31,7 +31,7 @@ class CoverageSettings:
     root: Path
 
     def spec(self, data: Path, category: str) -> str:
-        """NETRA_COVERAGE for one category's processes (cover/worker.py reads it)."""
+        """NETRA_COVERAGE for one category's processes (plugin/coverage.py reads it)."""
         config = str(self.config) if self.config else ""
         return json.dumps(
             {"data": str(data), "source": list(self.source), "context": category, "config": config}

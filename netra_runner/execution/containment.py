@@ -12,8 +12,8 @@ from collections import deque
 from pathlib import Path
 from typing import TypeVar
 
+from netra_runner.plugin.masking import Masker, capped, write_private
 from netra_runner.results import Attempt, CategoryResult, TestResult
-from netra_runner.secrets import Masker, capped, write_private
 
 Texts = TypeVar("Texts", TestResult, Attempt)
 LOG_HEAD = LOG_TAIL = 1024 * 1024  # bytes of the output log kept from its start and its end

@@ -2,13 +2,13 @@
 isolated service (services/isolation.py), and the wait for the services' set-up.
 
 A pytest suite starts as soon as its services are healthy. Their set-up and the copies are
-made meanwhile, and its test processes wait at a gate (worker_env.py) before importing any
+made meanwhile, and its test processes wait at a gate (plugin/worker_env.py) before importing any
 conftest: the interpreter's and xdist's start-up is not on the critical path. A command
 suite, or one with a `setup:` of its own (which must see the services set up), waits
 before it starts instead; so does one with whole instances per worker (their ports are only
 known once they run). Copies are made anew for a process netra-run starts again after a
 crash, and, for one worker, when xdist starts a worker in place of a dead one: its
-controller asks through the event stream (`worker_replacing`, replaced_workers.py).
+controller asks through the event stream (`worker_replacing`, plugin/replaced_workers.py).
 """
 
 from __future__ import annotations
@@ -25,21 +25,14 @@ from netra_runner.errors import ServiceError
 from netra_runner.events import Event, EventLog
 from netra_runner.execution.processes import ChildProcesses
 from netra_runner.plan import Job
+from netra_runner.plugin.agreement import GATE, GATE_FILE, WORKER_ENV, WorkerEvent, reply_file
+from netra_runner.plugin.worker_env import answer, read_answer, worker_ids
 from netra_runner.services.isolation import Copies, reached_itself, traffic
-from netra_runner.worker_env import (
-    GATE,
-    GATE_FILE_VARIABLE,
-    WORKER_ENV,
-    answer,
-    read_answer,
-    reply_file,
-    worker_ids,
-)
 
 if TYPE_CHECKING:
     from netra_runner.services.session import ServiceSession
 
-GATE_FILE = ".netra-ready"
+READY_FILE = ".netra-ready"
 
 
 def gated(job: Job) -> bool:
@@ -88,12 +81,12 @@ class CategoryCopies:
             self._failed.pop(job.name, None)  # an earlier run's (before a restart)
         if not gating:
             return {WORKER_ENV: json.dumps(per_worker)} if per_worker else {}
-        gates = {w: job.report_dir / f"{GATE_FILE}.{w}" for w in per_worker}
-        gates[""] = job.report_dir / GATE_FILE  # without copies: one for all
+        gates = {w: job.report_dir / f"{READY_FILE}.{w}" for w in per_worker}
+        gates[""] = job.report_dir / READY_FILE  # without copies: one for all
         for worker, gate in gates.items():
             gate.unlink(missing_ok=True)
             if worker:
-                per_worker[worker][GATE_FILE_VARIABLE] = str(gate)
+                per_worker[worker][GATE_FILE] = str(gate)
         threading.Thread(target=self._open, args=(job, copies, gates), daemon=True).start()
         who = "xdist" if job.workers > 1 else "main"
         env = {GATE: json.dumps({"path": str(gates[""]), "who": who})}
@@ -138,7 +131,7 @@ class CategoryCopies:
 
     def on_event(self, event: Event) -> None:
         """A listener of the event stream; the copy is made off the thread that polls it."""
-        if event["event"] == "worker_replacing":
+        if event["event"] == WorkerEvent.WORKER_REPLACING:
             threading.Thread(target=self._replace, args=(event,), daemon=True).start()
 
     def _open(self, job: Job, copies: list[Copies], gates: dict[str, Path]) -> None:

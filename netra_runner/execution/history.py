@@ -10,81 +10,14 @@ import contextlib
 import fcntl
 import json
 import os
-import statistics
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from netra_runner.errors import UsageError
-
-VERSION = 1
-SMOOTHING = 0.5  # weight of the newest run: durations drift, one slow run should not rule
-
-
-@dataclass(frozen=True)
-class Sample:
-    nodeid: str
-    duration: float  # setup + call + teardown
-    setup: float
-
-
-class Durations:
-    def __init__(self, tests: dict[str, dict[str, float]] | None = None) -> None:
-        self.tests = tests or {}
-
-    @classmethod
-    def load(cls, path: Path | str | None) -> Durations:
-        if path is None:
-            return cls()
-        try:
-            return cls.parse(Path(path).read_text(encoding="utf-8"))
-        except OSError:
-            return cls()
-
-    @classmethod
-    def parse(cls, text: str) -> Durations:
-        try:
-            data = json.loads(text)
-            tests = data["tests"] if data.get("version") == VERSION else {}
-            return cls({k: v for k, v in tests.items() if _valid(v)})
-        except (ValueError, KeyError, TypeError, AttributeError):
-            return cls()
-
-    def relative_to(self, base: str) -> Durations:
-        """The entries under `base`, named relative to it (as pytest names them from there)."""
-        if base == ".":
-            return self
-        prefix = base.rstrip("/") + "/"
-        return Durations(
-            {k[len(prefix) :]: v for k, v in self.tests.items() if k.startswith(prefix)}
-        )
-
-    def duration(self, nodeid: str) -> float | None:
-        entry = self.tests.get(nodeid)
-        return entry["d"] if entry else None
-
-    def setup(self, nodeid: str) -> float | None:
-        entry = self.tests.get(nodeid)
-        return entry.get("s") if entry else None
-
-    def typical(self) -> float | None:
-        known = [entry["d"] for entry in self.tests.values()]
-        return statistics.median(known) if known else None
-
-    def merged(self, samples: Iterable[Sample]) -> Durations:
-        tests = dict(self.tests)
-        for sample in samples:
-            old = tests.get(sample.nodeid)
-            if old is None:
-                tests[sample.nodeid] = {"d": sample.duration, "s": sample.setup}
-            else:
-                tests[sample.nodeid] = {
-                    "d": _smooth(old["d"], sample.duration),
-                    "s": _smooth(old.get("s", sample.setup), sample.setup),
-                }
-        return Durations(tests)
+from netra_runner.plugin.agreement import WorkerEvent
+from netra_runner.plugin.durations import VERSION, Durations, Sample
 
 
 def durations_file(root: Path) -> Path:
@@ -138,14 +71,6 @@ def _locked(lock: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _smooth(old: float, new: float) -> float:
-    return round(old * (1 - SMOOTHING) + new * SMOOTHING, 4)
-
-
-def _valid(entry: object) -> bool:
-    return isinstance(entry, dict) and isinstance(entry.get("d"), int | float)
-
-
 _RAN = ("passed", "failed", "error", "xfailed", "xpassed")
 
 
@@ -154,5 +79,7 @@ def samples(events: Iterable[dict[str, Any]]) -> list[Sample]:
     return [
         Sample(e["nodeid"], float(e.get("duration", 0.0)), float(e.get("setup", 0.0)))
         for e in events
-        if e["event"] == "test_finished" and e.get("outcome") in _RAN and not e.get("subtest")
+        if e["event"] == WorkerEvent.TEST_FINISHED
+        and e.get("outcome") in _RAN
+        and not e.get("subtest")
     ]

@@ -9,8 +9,8 @@ from typing import Any
 
 from junitparser import Error, Failure, JUnitXml, JUnitXmlError, Skipped, TestSuite
 
+from netra_runner.plugin.tracebacks import error_lines
 from netra_runner.results import Outcome, TestResult
-from netra_runner.tracebacks import error_lines
 
 OUTPUT_CAP = 4000
 # pytest frames captured output with headers like "----- Captured Out -----".

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 
 from netra_runner.events import Event
+from netra_runner.plugin.agreement import WorkerEvent
 
 
 class Occupancy:
@@ -24,12 +25,16 @@ class Occupancy:
 
     def on_event(self, event: Event) -> None:
         category, kind = str(event.get("category", "")), event["event"]
-        if not category or kind not in ("collected", "test_started", "test_finished"):
+        if not category or kind not in (
+            WorkerEvent.COLLECTED,
+            WorkerEvent.TEST_STARTED,
+            WorkerEvent.TEST_FINISHED,
+        ):
             return
         with self._lock:
             started = self._started.setdefault(category, set())
             unstarted = self._unstarted.setdefault(category, set())
-            if kind == "collected":
+            if kind == WorkerEvent.COLLECTED:
                 # A sliced category has collected once each of its shares said so.
                 left = self._collecting.get(category, _shares(event)) - 1
                 self._collecting[category] = max(left, 0)
@@ -37,7 +42,7 @@ class Occupancy:
                 return
             nodeid = str(event.get("nodeid", ""))
             running = self._running.setdefault(category, set())
-            if kind == "test_started":
+            if kind == WorkerEvent.TEST_STARTED:
                 started.add(nodeid)
                 unstarted.discard(nodeid)
                 running.add(nodeid)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from netra_runner.events import Event
+from netra_runner.plugin.agreement import WorkerEvent
 from netra_runner.results import CategoryPhases
 
 _STEPS = frozenset({"category_waiting", "category_started", "collected", "category_finished"})
@@ -38,7 +39,7 @@ class PhaseClock:
             seen.waiting, seen.waiting_reason = float(moment), str(event.get("reason", ""))
         elif kind == "category_started" and seen.started is None:
             seen.started = float(moment)
-        elif kind == "collected" and seen.collected is None:
+        elif kind == WorkerEvent.COLLECTED and seen.collected is None:
             seen.collected = float(moment)
         elif kind == "category_finished":
             seen.finished = float(moment)

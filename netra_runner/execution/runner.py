@@ -19,10 +19,11 @@ from netra_runner.execution.processes import ChildProcesses
 from netra_runner.execution.recovery import Recovery
 from netra_runner.execution.suites import prepare, run_job
 from netra_runner.plan import Job
+from netra_runner.plugin.agreement import HEALTH, MASK_VALUES, WorkerEvent
+from netra_runner.plugin.masking import Masker, secrets_in
+from netra_runner.plugin.worker_env import with_worker_env
 from netra_runner.results import SUITE_ERROR, CategoryResult, Outcome, Status
-from netra_runner.secrets import MASK_VARIABLE, Masker, secrets_in
 from netra_runner.services.watch import Outage, ServiceWatch
-from netra_runner.worker_env import HEALTH_VARIABLE, with_worker_env
 
 if TYPE_CHECKING:
     from netra_runner.execution.copies import CategoryCopies
@@ -160,10 +161,10 @@ class Runner:
                 self.events.emit("category_started", category=job.name, workers=job.workers)
                 workers = f" ({job.workers} workers)" if job.workers > 1 else ""
                 self.on_event(f"START       {job.name}{workers}", None)
-                env = {**decision, MASK_VARIABLE: json.dumps(mask.values)}
+                env = {**decision, MASK_VALUES: json.dumps(mask.values)}
                 if self.watch is not None and job.services:
                     health = [str(self.watch.health_file(name)) for name in job.services]
-                    env[HEALTH_VARIABLE] = json.dumps(health)
+                    env[HEALTH] = json.dumps(health)
                 # A sliced category's processes fill their args with their own copies'.
                 pool.submit(self._run, job if job.slices else job.rendered(decision), env, mask)
 
@@ -300,7 +301,9 @@ class Runner:
     def _watch(self, event: Event) -> None:
         if self.recovery.hit(self._services_of(event)):
             return  # failures while its service is down are not the tests': no --maxfail
-        failed = event["event"] == "test_finished" and event.get("outcome") in FAILED_OUTCOMES
+        failed = (
+            event["event"] == WorkerEvent.TEST_FINISHED and event.get("outcome") in FAILED_OUTCOMES
+        )
         if failed and self.watch is not None and self._services_of(event):
             self.watch.check_soon()
         if failed:

@@ -21,9 +21,10 @@ from typing import BinaryIO
 
 import psutil
 
-from netra_runner import agreement as agreed
 from netra_runner.events import Event
 from netra_runner.plan import Job
+from netra_runner.plugin import agreement as agreed
+from netra_runner.plugin.agreement import WorkerEvent
 from netra_runner.results import SUITE_ERROR, CategoryResult, Outcome, Status, TestResult
 
 # Worst first: a category is the first of these any of its shares ended in.
@@ -47,7 +48,7 @@ def collection_problem(job: Job, events: Sequence[Sequence[Event]]) -> str | Non
         e["slice"]
         for part in events
         for e in part
-        if e["event"] == "collected" and isinstance(e.get("slice"), dict)
+        if e["event"] == WorkerEvent.COLLECTED and isinstance(e.get("slice"), dict)
     ]
     if len(said) < len(events) or not all(s.get("digest") for s in said):
         # A process that collected nothing, or was stopped in its collection (pytest says
@@ -63,7 +64,9 @@ def collection_problem(job: Job, events: Sequence[Sequence[Event]]) -> str | Non
             "says every test ran once"
         )
     # A worker started again after a crash claims nothing: its tests are counted once.
-    held = sum(len(e["tests"]) for part in events for e in part if e["event"] == "claimed")
+    held = sum(
+        len(e["tests"]) for part in events for e in part if e["event"] == WorkerEvent.CLAIMED
+    )
     if held > sizes[0]:
         return f"its {job.slices} shares hold {held} tests, not the {sizes[0]} collected"
     return None  # what no process claimed is reported as not run
@@ -76,9 +79,9 @@ def unclaimed(events: Sequence[Sequence[Event]]) -> list[str]:
     claimed: set[str] = set()
     for part in events:
         for e in part:
-            if e["event"] == "collected" and isinstance(e.get("slice"), dict):
+            if e["event"] == WorkerEvent.COLLECTED and isinstance(e.get("slice"), dict):
                 collected.update(dict.fromkeys(e.get("tests", [])))
-            elif e["event"] == "claimed":
+            elif e["event"] == WorkerEvent.CLAIMED:
                 claimed.update(e.get("tests", []))
     return [t for t in collected if t not in claimed]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from netra_runner.events import Event
+from netra_runner.plugin.agreement import WorkerEvent
 from netra_runner.results import Attempt, Outcome, TestResult
 
 _OUTCOMES = {
@@ -36,27 +37,27 @@ class SuiteEvents:
         suite = cls()
         for event in events:
             kind = event["event"]
-            if kind == "claimed" or (kind == "collected" and not _pulls(event)):
+            if kind == WorkerEvent.CLAIMED or (kind == WorkerEvent.COLLECTED and not _pulls(event)):
                 # What this process is to run. A restarted process collects only what was
                 # left: keep the first order. One that claims as it goes collected all.
                 known = set(suite.collected)
                 suite.collected += [t for t in event.get("tests", []) if t not in known]
-            elif kind == "test_started":
+            elif kind == WorkerEvent.TEST_STARTED:
                 suite.started.append(event["nodeid"])
                 suite.start_times.setdefault(event["nodeid"], float(event.get("t", 0.0)))
-            elif kind == "test_finished":
+            elif kind == WorkerEvent.TEST_FINISHED:
                 suite.attempts.setdefault(event["nodeid"], []).append(event)
-            elif kind == "collect_error":
+            elif kind == WorkerEvent.COLLECT_ERROR:
                 suite.collect_errors.append(event)
-            elif kind == "session_finished":
+            elif kind == WorkerEvent.SESSION_FINISHED:
                 suite.session_finished = True
-            elif kind == "session_failed":
+            elif kind == WorkerEvent.SESSION_FAILED:
                 suite.refused_to_start = suite.refused_to_start or event.get("message", "?")
-            elif kind == "conftest_started":
+            elif kind == WorkerEvent.CONFTEST_STARTED:
                 suite.importing[(event.get("pid", 0), event.get("path", "?"))] = None
-            elif kind == "conftest_exited":
+            elif kind == WorkerEvent.CONFTEST_EXITED:
                 suite.exited = suite.exited or event.get("path", "?")
-            elif kind == "conftest_finished":
+            elif kind == WorkerEvent.CONFTEST_FINISHED:
                 suite.importing.pop((event.get("pid", 0), event.get("path", "?")), None)
         return suite
 

@@ -19,7 +19,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from netra_runner.cover.worker import DATA_PREFIX, NOT_MEASURED
 from netra_runner.events import Event, read_events
 from netra_runner.execution import shares
 from netra_runner.execution.containment import masked_result, seal_log
@@ -33,10 +32,11 @@ from netra_runner.execution.suite_events import (
     timed_out,
 )
 from netra_runner.plan import Job
+from netra_runner.plugin.agreement import WORKER_ENV, WorkerEvent, watchdog_file
+from netra_runner.plugin.coverage import DATA_PREFIX, NOT_MEASURED
+from netra_runner.plugin.masking import Masker, mask_in_place
+from netra_runner.plugin.watchdog import expired
 from netra_runner.results import SUITE_ERROR, CategoryResult, Outcome, Status, TestResult
-from netra_runner.secrets import Masker, mask_in_place
-from netra_runner.watchdog import expired, watchdog_file
-from netra_runner.worker_env import WORKER_ENV
 
 TAIL_LINES = 30
 _EXCEPTION = re.compile(r"\b[A-Z]\w*(Error|Exception)\b: ")
@@ -315,7 +315,7 @@ def judge_pytest(
     if suite.refused_to_start:
         reason = f"its session refused to start: {suite.refused_to_start}"
         return _broken(job, reason, duration, tuple(suite.results(job.name)))
-    said_collected = any(e["event"] == "collected" for e in events)
+    said_collected = any(e["event"] == WorkerEvent.COLLECTED for e in events)
     if not suite.seen and attempts.code == PYTEST_NO_TESTS and not said_collected:
         return _broken(job, _never_collected(job), duration)
     if not suite.seen and said_collected and attempts.code == PYTEST_NO_TESTS:
@@ -529,7 +529,11 @@ def _last_words(lines: list[str]) -> str:
 
 
 def _start_of(events: list[Event], nodeid: str) -> float | None:
-    starts = [e["t"] for e in events if e["event"] == "test_started" and e.get("nodeid") == nodeid]
+    starts = [
+        e["t"]
+        for e in events
+        if e["event"] == WorkerEvent.TEST_STARTED and e.get("nodeid") == nodeid
+    ]
     return starts[-1] if starts else None
 
 
@@ -541,7 +545,7 @@ def record_finish(
     now = time.time()
     event = {
         "t": round(now, 4),
-        "event": "test_finished",
+        "event": WorkerEvent.TEST_FINISHED,
         "nodeid": test.nodeid,
         "outcome": "failed",
         "attempt": 1,

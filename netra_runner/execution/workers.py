@@ -5,7 +5,7 @@ from __future__ import annotations
 import psutil
 
 from netra_runner.config import Category, Defaults
-from netra_runner.execution.history import Durations
+from netra_runner.plugin.durations import Durations
 from netra_runner.selection.categories import holds
 
 WORKER_MEMORY = 512 * 2**20  # what one pytest worker is allowed to need, for `auto`

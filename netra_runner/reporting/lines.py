@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.text import Text
 
 from netra_runner.events import FAILED_OUTCOMES, Event
+from netra_runner.plugin.agreement import WorkerEvent
 from netra_runner.reporting import console as render
 from netra_runner.results import CategoryResult
 
@@ -27,7 +28,7 @@ class ProgressLines:
             self._print(Text(text, style="dim"))
 
     def on_event(self, event: Event) -> None:
-        if event["event"] != "test_finished" or event.get("outcome") == "rerun":
+        if event["event"] != WorkerEvent.TEST_FINISHED or event.get("outcome") == "rerun":
             return
         failed = event.get("outcome") in FAILED_OUTCOMES
         if self.verbosity >= VERBOSE:

@@ -11,8 +11,8 @@ from rich.text import Text
 
 from netra_runner.config import Project
 from netra_runner.plan import Job
+from netra_runner.plugin.masking import MASK, Masker, is_secret_name
 from netra_runner.reporting.text import shown
-from netra_runner.secrets import MASK, Masker, is_secret_name
 
 
 def category_table(project: Project) -> Table:

@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from netra_runner.events import FAILED_OUTCOMES, Event
-from netra_runner.execution.history import Durations
+from netra_runner.plugin.durations import Durations
 
 FALLBACK_SECONDS = 0.5  # a test with no history, in a history that knows no test either
 

@@ -14,12 +14,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from netra_runner import agreement as agreed
 from netra_runner.config.checks import ARG_PLACEHOLDER
 from netra_runner.context import RunContext
 from netra_runner.errors import CollectionFailed, UsageError
 from netra_runner.events import Event, read_events
 from netra_runner.plan import PLUGIN, environment, interpreter, narrowing_args, target_args
+from netra_runner.plugin import agreement as agreed
+from netra_runner.plugin.agreement import WorkerEvent
 from netra_runner.selection.categories import Selected
 
 COLLECT_TIMEOUT = 600.0
@@ -89,8 +90,10 @@ def _collect_one(context: RunContext, entry: Selected, folder: Path) -> Collecte
     except subprocess.TimeoutExpired:
         raise UsageError(f"collecting {entry.name} took over {COLLECT_TIMEOUT:g}s") from None
     events = read_events(events_file)
-    ids = [t for e in events if e["event"] == "collected" for t in e.get("tests", [])]
-    broken = [e["nodeid"] for e in events if e["event"] == "collect_error" and e.get("nodeid")]
+    ids = [t for e in events if e["event"] == WorkerEvent.COLLECTED for t in e.get("tests", [])]
+    broken = [
+        e["nodeid"] for e in events if e["event"] == WorkerEvent.COLLECT_ERROR and e.get("nodeid")
+    ]
     failure = _failure(events, done.returncode, done.stdout.decode("utf-8", "replace"))
     return Collected(tuple(dict.fromkeys(ids)), tuple(dict.fromkeys(broken)), failure)
 
@@ -98,10 +101,12 @@ def _collect_one(context: RunContext, entry: Selected, folder: Path) -> Collecte
 def _failure(events: list[Event], code: int, output: str) -> str | None:
     """Why pytest never finished collecting, in its own words (a conftest that fails to
     import, a session that refuses to start), or None when it did."""
-    refused = next((e.get("message", "") for e in events if e["event"] == "session_failed"), "")
+    refused = next(
+        (e.get("message", "") for e in events if e["event"] == WorkerEvent.SESSION_FAILED), ""
+    )
     if refused:
         return f"its session refused to start: {refused}"
-    if any(e["event"] == "collected" for e in events):
+    if any(e["event"] == WorkerEvent.COLLECTED for e in events):
         return None
     lines = [line.rstrip() for line in output.splitlines() if line.strip()]
     said = [line for line in lines if line.startswith(("ImportError while loading", "E   "))]

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from netra_runner.config import Project
 from netra_runner.context import RunContext
-from netra_runner.execution.history import Durations
 from netra_runner.execution.workers import budget
 from netra_runner.options import RunOptions
+from netra_runner.plugin.durations import Durations
 from netra_runner.selection.budget import within_budget
 from netra_runner.selection.categories import Selection, split_names
 from netra_runner.selection.changes import narrow_to_changes

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from netra_runner.errors import UsageError
-from netra_runner.execution.history import Durations
+from netra_runner.plugin.durations import Durations
 from netra_runner.selection.categories import Selection
 from netra_runner.selection.partition import Manifest, manifest, parse, partition
 

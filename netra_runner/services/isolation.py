@@ -23,10 +23,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 from netra_runner.config.model import Service
 from netra_runner.errors import ServiceError
+from netra_runner.plugin.worker_env import NAME_CHARACTERS, WORKER, worker_name
 from netra_runner.services.backend import ServiceInstance
 from netra_runner.services.local.recipes import image_kind
 from netra_runner.services.spec import ServiceSpec
-from netra_runner.worker_env import NAME_CHARACTERS, WORKER, worker_name
 
 _REDIS_DB_KEY = re.compile(r"(DB|DATABASE)$", re.IGNORECASE)
 

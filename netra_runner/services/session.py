@@ -21,7 +21,7 @@ import psutil
 from netra_runner.config import Project
 from netra_runner.errors import ServiceError
 from netra_runner.events import EventLog
-from netra_runner.secrets import Masker, mask_in_place, secrets_in
+from netra_runner.plugin.masking import Masker, mask_in_place, secrets_in
 from netra_runner.services.backend import Backend, ServiceInstance
 from netra_runner.services.choice import Choice, open_backend
 from netra_runner.services.external import ExternalInstance

@@ -16,7 +16,7 @@ import psutil
 
 from netra_runner.config import Project, Service
 from netra_runner.errors import ServiceError
-from netra_runner.secrets import Masker, is_secret_name
+from netra_runner.plugin.masking import Masker, is_secret_name
 
 LABEL_RUN = "netra.run"
 LABEL_OWNER = "netra.owner-pid"

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from netra_runner.plugin.agreement import ASKED
 from netra_runner.services.health import EngineProbe, LogProbe, Probe, RunningProbe
-from netra_runner.worker_env import ASK
 
 if TYPE_CHECKING:
     from netra_runner.services.session import ServiceSession
@@ -168,9 +168,9 @@ class ServiceWatch:
         )
 
     def _asked(self) -> bool:
-        """A suite's plugin asks for a verdict before it retries a test (worker_env.ASK)."""
+        """A suite's plugin asks for a verdict before it retries a test (ASKED)."""
         try:
-            asked = (self.folder / ASK).stat().st_mtime
+            asked = (self.folder / ASKED).stat().st_mtime
         except OSError:
             return False
         if asked <= self._answered:

@@ -1,5 +1,5 @@
 """Sliced categories on real pytest processes: a category's workers are independent processes
-claiming its work as they go (execution/claims.py), cold or warm, with no xdist controller;
+claiming its work as they go (plugin/claims.py), cold or warm, with no xdist controller;
 what they report must be what one xdist run would."""
 
 import json

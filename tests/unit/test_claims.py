@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 from pathlib import Path
 
-from netra_runner.execution.claims import BATCH_SECONDS, Claims, batch_end
+from netra_runner.plugin.claims import BATCH_SECONDS, Claims, batch_end
 
 
 def left_of(weights: list[float]) -> list[float]:

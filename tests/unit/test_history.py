@@ -2,8 +2,9 @@ import json
 import multiprocessing
 from pathlib import Path
 
-from netra_runner.execution.history import Durations, Sample, record, samples
-from netra_runner.pytest_plugin import rebase
+from netra_runner.execution.history import record, samples
+from netra_runner.plugin.durations import Durations, Sample
+from netra_runner.plugin.nodeids import rebase
 
 
 def test_missing_and_corrupt_files_are_an_empty_history(tmp_path: Path) -> None:

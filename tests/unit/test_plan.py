@@ -57,7 +57,7 @@ def test_a_pytest_category_gets_the_plugin_its_settings_and_its_paths_last(
 ) -> None:
     given = {"keyword": "api", "maxfail": 2, "pytest_args": ("-vv",), "xdist": True}
     argv = jobs(project, **given)["unit"].argv
-    assert argv[:5] == (sys.executable, "-m", "pytest", "-p", "netra_runner.pytest_plugin")
+    assert argv[:5] == (sys.executable, "-m", "pytest", "-p", "netra_runner.plugin.main")
     reports = project.root / "reports" / "categories" / "unit"
     assert f"--junitxml={reports / 'junit.xml'}" in argv
     assert "--netra-timeout=30" in argv and "--netra-retries=1" in argv

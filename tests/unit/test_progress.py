@@ -2,7 +2,7 @@ import io
 
 from rich.console import Console
 
-from netra_runner.execution.history import Durations
+from netra_runner.plugin.durations import Durations
 from netra_runner.reporting.live import view
 from netra_runner.reporting.progress import RunProgress
 

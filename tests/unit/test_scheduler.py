@@ -2,8 +2,8 @@
 
 from collections.abc import Sequence
 
-from netra_runner.execution.history import Durations
-from netra_runner.execution.scheduler import LongestFirst, plan
+from netra_runner.plugin.durations import Durations
+from netra_runner.plugin.scheduler import LongestFirst, plan
 
 
 class FakeNode:

@@ -5,8 +5,8 @@ import random
 
 import pytest
 
-from netra_runner.execution.history import Durations
-from netra_runner.execution.slices import digest, parse, units
+from netra_runner.plugin.durations import Durations
+from netra_runner.plugin.slices import digest, parse, units
 
 
 def known(durations: dict[str, float], setups: dict[str, float] | None = None) -> Durations:

@@ -11,10 +11,10 @@ import pytest
 from netra_runner.errors import ExitCode
 from netra_runner.execution.suite_events import junit_names
 from netra_runner.interpreters import problem, resolve
-from netra_runner.pytest_plugin import timeouts
+from netra_runner.plugin.masking import MASK, Masker, secrets_in
+from netra_runner.plugin.timeouts import timeouts
 from netra_runner.reporting.console import closing_text
 from netra_runner.results import CategoryResult, Outcome, RunResult, Status, TestResult
-from netra_runner.secrets import MASK, Masker, secrets_in
 
 
 @pytest.mark.parametrize(

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from netra_runner import worker_env
 from netra_runner.config import Service
 from netra_runner.errors import ServiceError
-from netra_runner.replaced_workers import ReplacedWorkers
+from netra_runner.plugin import agreement, worker_env
+from netra_runner.plugin.replaced_workers import ReplacedWorkers
+from netra_runner.plugin.worker_env import worker_ids
 from netra_runner.services.isolation import Copies, Isolation, exports_for
 from netra_runner.services.spec import ServiceSpec
-from netra_runner.worker_env import worker_ids
 
 
 class NoInstance:
@@ -60,11 +60,11 @@ def test_worker_ids_are_xdists_or_main() -> None:
 
 def test_the_plugin_applies_its_own_workers_entry_only() -> None:
     table = {"gw0": {"DATABASE_URL": "db0"}, "gw1": {"DATABASE_URL": "db1"}}
-    env = {worker_env.WORKER_ENV: json.dumps(table), "PYTEST_XDIST_WORKER": "gw1"}
+    env = {agreement.WORKER_ENV: json.dumps(table), "PYTEST_XDIST_WORKER": "gw1"}
     assert worker_env.apply(env) == "gw1" and env["DATABASE_URL"] == "db1"
-    alone = {worker_env.WORKER_ENV: json.dumps({"main": {"X": "1"}})}
+    alone = {agreement.WORKER_ENV: json.dumps({"main": {"X": "1"}})}
     assert worker_env.apply(alone) == "main" and alone["X"] == "1"
-    assert worker_env.apply({worker_env.WORKER_ENV: "not json"}) is None
+    assert worker_env.apply({agreement.WORKER_ENV: "not json"}) is None
     assert worker_env.apply({}) is None
 
 
@@ -122,12 +122,12 @@ def test_a_replacement_worker_gets_the_dead_ones_entry_after_netra_run_answers(
 ) -> None:
     events = tmp_path / "events.ndjson"
     table = {"gw0": {"DATABASE_URL": "db_gw0"}, "gw1": {"DATABASE_URL": "db_gw1"}}
-    env = {worker_env.WORKER_ENV: json.dumps(table)}
+    env = {agreement.WORKER_ENV: json.dumps(table)}
     asked: list[dict[str, object]] = []
 
     def emit(event: str, **fields: object) -> None:
         asked.append({"event": event, **fields})
-        worker_env.answer(worker_env.reply_file(events, str(fields["worker"]), 1), None)
+        worker_env.answer(agreement.reply_file(events, str(fields["worker"]), 1), None)
 
     replaced = ReplacedWorkers(emit, events, env)
     for worker in ("gw0", "gw1"):
@@ -145,7 +145,7 @@ def test_a_replacement_worker_gets_the_dead_ones_entry_after_netra_run_answers(
 
 def test_a_replacement_of_a_replacement_asks_for_the_first_ones_copy(tmp_path: Path) -> None:
     table = {"gw0": {"X": "0"}}
-    env = {worker_env.WORKER_ENV: json.dumps(table)}
+    env = {agreement.WORKER_ENV: json.dumps(table)}
     asked: list[object] = []
     replaced = ReplacedWorkers(
         lambda event, **f: asked.append(f["worker"]), tmp_path / "e", env, 0.05
@@ -155,4 +155,4 @@ def test_a_replacement_of_a_replacement_asks_for_the_first_ones_copy(tmp_path: P
     replaced.pytest_configure_node(Node("gw1"))
     replaced.pytest_testnodedown(Node("gw1"), "crashed")
     assert asked == ["gw0", "gw0"]
-    assert json.loads(env[worker_env.WORKER_ENV])[worker_env.REPLACEMENT] == {"X": "0"}
+    assert json.loads(env[agreement.WORKER_ENV])[worker_env.REPLACEMENT] == {"X": "0"}

@@ -1,5 +1,5 @@
 """Work handed out as the run goes: the W processes of a sliced category share one counter
-over the plan's units (execution/slices.py), and each takes the next units when it is ready
+over the plan's units (plugin/slices.py), and each takes the next units when it is ready
 for more, so no process idles while another still has a queue.
 
 Every process computes the same plan from the same collection and history snapshot, so a

@@ -21,7 +21,8 @@ from typing import Any
 
 import pytest
 
-from netra_runner.worker_env import REPLACEMENT, WORKER_ENV, read_answer, reply_file
+from netra_runner.plugin.agreement import WORKER_ENV, WorkerEvent, reply_file
+from netra_runner.plugin.worker_env import REPLACEMENT, read_answer
 
 ANSWER_TIMEOUT = 120.0  # seconds: netra-run answers in milliseconds, unless it is gone
 POLL = 0.02
@@ -60,7 +61,7 @@ class ReplacedWorkers:
             return
         self.seq += 1
         reply = reply_file(self.events, owner, self.seq)
-        self.emit("worker_replacing", worker=owner, dead=dead, seq=self.seq)
+        self.emit(WorkerEvent.WORKER_REPLACING, worker=owner, dead=dead, seq=self.seq)
         self._wait(reply)  # an error was said by netra-run; the copy is then as it was left
         reply.unlink(missing_ok=True)
         table[REPLACEMENT] = table[owner]

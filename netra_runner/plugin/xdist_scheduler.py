@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from xdist.workermanage import parse_tx_spec_config
 
-from netra_runner.execution.history import Durations
-from netra_runner.execution.scheduler import LongestFirst
+from netra_runner.plugin.durations import Durations
+from netra_runner.plugin.scheduler import LongestFirst
 
 
 class SchedulerPlugin:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from netra_runner.execution.history import Durations
+from netra_runner.plugin.durations import Durations
 
 UNKNOWN = 0.1  # seconds assumed for a test with no history when nothing else is known
 MIN_SHARED_SETUP = 0.05  # a module's shared setup below this is not worth keeping it together

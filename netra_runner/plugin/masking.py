@@ -16,7 +16,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 MASK = "******"
-MASK_VARIABLE = "NETRA_MASK"  # a JSON list of the values a suite's plugin masks
 MIN_LENGTH = 3  # masking 'a' or '12' everywhere would hide the output, and protect nothing
 _SECRET_NAME = re.compile(r"PASS|SECRET|TOKEN|KEY|CREDENTIAL|AUTH", re.IGNORECASE)
 # RFC 3986 userinfo holds no '/': http://host:8080/p?to=a@b has no password.

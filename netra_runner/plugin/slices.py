@@ -18,8 +18,8 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 
-from netra_runner.execution.history import Durations
-from netra_runner.execution.scheduler import Unit, plan
+from netra_runner.plugin.durations import Durations
+from netra_runner.plugin.scheduler import Unit, plan
 
 CLAIMED_CHUNKS = 64  # units per worker for tests nothing is known of
 
@@ -40,7 +40,7 @@ def units(
     groups: Mapping[int, str] | None = None,
 ) -> list[Unit]:
     """The plan's units, heaviest first, an `xdist_group`'s tests in one: what a category's
-    processes claim as they go (execution/claims.py). With nothing known, small units: a
+    processes claim as they go (plugin/claims.py). With nothing known, small units: a
     cold run's long tests are somewhere among them, and claiming a small unit at a time
     finds them without a process holding a long queue behind one."""
     return _grouped(plan(collection, history, count, first, CLAIMED_CHUNKS), groups or {})

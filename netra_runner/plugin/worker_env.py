@@ -8,7 +8,7 @@ A suite may start while its services' set-up runs and its copies are made
 (NETRA_WORKER_GATE: the answer file to wait for, and whether xdist's workers or the one
 process wait): its test processes wait before any conftest is imported, so their start-up
 is not on the run's critical path. A worker xdist starts in place of a dead one gets a new
-id, and the entry the controller put under REPLACEMENT just before (replaced_workers.py):
+id, and the entry the controller put under REPLACEMENT just before (plugin/replaced_workers.py):
 the dead one's copy, made anew.
 
 Imported by the pytest plugin in every test process: standard library only.
@@ -24,13 +24,10 @@ import time
 from collections.abc import MutableMapping
 from pathlib import Path
 
-WORKER_ENV = "NETRA_WORKER_ENV"
+from netra_runner.plugin.agreement import ASKED, GATE, GATE_FILE, HEALTH, WORKER_ENV
+
 REPLACEMENT = "replacement"  # not an id xdist gives (gw0, gw1, ...)
-GATE = "NETRA_WORKER_GATE"
-HEALTH_VARIABLE = "NETRA_SERVICES_HEALTH"  # files of netra-run's verdicts on the services
 HEALTH_WAIT = 5.0  # seconds a retry waits for a verdict on the services after its failure
-ASK = ".asked"  # touched beside the verdicts: netra-run then probes at its next look
-GATE_FILE_VARIABLE = "NETRA_WORKER_GATE_FILE"  # in a worker's entry: the gate of its copies
 GATE_TIMEOUT = 1800.0  # seconds: the longest set-up netra-run allows
 POLL = 0.01
 STOP_WAIT = 30.0  # seconds a worker waits to be stopped after netra-run said it cannot run
@@ -48,11 +45,6 @@ def apply(env: MutableMapping[str, str] = os.environ) -> str | None:
         return None
     env.update({str(k): str(v) for k, v in own.items()})
     return worker
-
-
-def reply_file(events: Path, worker: str, seq: int) -> Path:
-    """Where netra-run answers the controller's `worker_replacing` event `seq`."""
-    return events.with_name(f".{events.name}.{worker}.{seq}.reply")
 
 
 def answer(path: Path, error: str | None) -> None:
@@ -83,7 +75,7 @@ def wait_gate(env: MutableMapping[str, str] = os.environ) -> str | None:
     in_worker = bool(env.get("PYTEST_XDIST_WORKER"))
     if in_worker != (gate.get("who") == "xdist"):
         return None  # the xdist controller runs no test: it goes on starting the workers
-    path = Path(env.get(GATE_FILE_VARIABLE) or str(gate["path"]))
+    path = Path(env.get(GATE_FILE) or str(gate["path"]))
     deadline = time.monotonic() + GATE_TIMEOUT
     while time.monotonic() < deadline:
         said = read_answer(path)
@@ -98,13 +90,13 @@ def services_up_since(moment: float, env: MutableMapping[str, str] = os.environ)
     this suite up: False when one is down, True when none answers in HEALTH_WAIT (nothing
     watches them). Waits for that check: a retry before it would be spent on an outage."""
     try:
-        files = json.loads(env.get(HEALTH_VARIABLE) or "[]")
+        files = json.loads(env.get(HEALTH) or "[]")
     except ValueError:
         return True
     pending = [Path(str(f)) for f in files] if isinstance(files, list) else []
     if pending:  # the folder may be gone (a test deleted it): the periodic probe answers
         with contextlib.suppress(OSError):
-            (pending[0].parent / ASK).touch()
+            (pending[0].parent / ASKED).touch()
     deadline = time.monotonic() + HEALTH_WAIT
     while pending and time.monotonic() < deadline:
         for path in list(pending):
@@ -130,7 +122,7 @@ def _verdict(path: Path) -> dict[str, object]:
 def services_state(env: MutableMapping[str, str] = os.environ) -> str:
     """One line per service of this suite, as netra-run's last check found it."""
     try:
-        files = json.loads(env.get(HEALTH_VARIABLE) or "[]")
+        files = json.loads(env.get(HEALTH) or "[]")
     except ValueError:
         return ""
     lines = []

@@ -35,10 +35,6 @@ class Expired:
         )
 
 
-def watchdog_file(events: Path, worker: str) -> Path:
-    return events.with_name(f"watchdog-{worker}.txt")
-
-
 class Watchdog:
     """One per test process; arm() before each test, disarm() after it."""
 

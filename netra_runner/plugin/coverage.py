@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from netra_runner import agreement as agreed
+from netra_runner.plugin import agreement as agreed
 
 VARIABLE = agreed.COVERAGE
 NOT_MEASURED = "not-measured.txt"  # in the data folder: why a process was not measured

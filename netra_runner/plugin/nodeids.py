@@ -1,0 +1,33 @@
+"""Test ids as netra-run names them (from the project root) and as this pytest does (from
+its rootdir)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from netra_runner.plugin import agreement as agreed
+
+
+def unbase(nodeid: str, base: str) -> str:
+    prefix = base.rstrip("/") + "/"
+    return nodeid[len(prefix) :] if base != "." and nodeid.startswith(prefix) else nodeid
+
+
+def rebase(nodeid: str, base: str) -> str:
+    """pytest's rootdir-relative id, relative to the folder pytest was started in."""
+    if base == "." or not nodeid:
+        return nodeid
+    path, sep, rest = nodeid.partition("::")
+    return f"{os.path.normpath(Path(base, path))}{sep}{rest}"
+
+
+def first_ids(config: pytest.Config, base: str) -> frozenset[str]:
+    """--netra-first's ids (named from the project root), as this pytest names them."""
+    path = config.getoption(agreed.FIRST.dest)
+    if not path:
+        return frozenset()
+    ids = Path(path).read_text(encoding="utf-8").split()
+    return frozenset(unbase(nodeid, base) for nodeid in ids)
