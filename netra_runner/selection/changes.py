@@ -2,9 +2,13 @@
 
 A changed file selects the categories whose paths hold it (a test module: that module; any
 other file: the whole category) and every test module that imports it, directly or through
-other modules (a static import graph). A change to what every test depends on (the config,
-a conftest.py, the dependencies) selects everything. A category the last --cov run saw run
-a changed file is selected whole when no import explains it (cover/touches.py).
+other modules (a static import graph). Tests depend on the conftest files above them too:
+a change a conftest reaches (the app its fixture builds, a plugin in its pytest_plugins)
+selects every test under that conftest's folder. A data file inside a package counts as a
+change to the package's modules. A change to what every test depends on (the config, the
+dependencies) selects everything. A category the last --cov run saw run a changed file is
+selected whole when no import explains it (cover/touches.py); a changed Python file that
+nothing ties to a test runs every pytest category, and says so.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from netra_runner.config.model import Config
 from netra_runner.cover import touches
 from netra_runner.errors import NothingToRun, UsageError
 from netra_runner.pushes import pushed_files
@@ -24,7 +29,6 @@ UPSTREAM = "@{upstream}"
 OWN_STATE = ".netra/"
 EVERYTHING = (
     "categories.yaml",
-    "conftest.py",
     "pyproject.toml",
     "setup.py",
     "setup.cfg",
@@ -88,23 +92,116 @@ def touched(selection: Selection, root: Path, changed: list[str]) -> Touched | N
     """What the change selects; None when it selects everything."""
     if any(posixpath.basename(f) in EVERYTHING for f in changed):
         return None
-    python = [f for f in changed if f.endswith(".py")]
-    importers = ImportGraph.of(root).affected(python) if python else {}
+    graph = ImportGraph.of(root)
+    reach = Reach.of(graph, root, changed)
     result = Touched()
     ran = touches.running(touches.load(root), changed)
     for entry in selection.entries:
         paths = entry.category.paths or (entry.category.cwd or ".",)
         for file in changed:
-            if holds(paths, file):
+            if holds(paths, file) and not (entry.category.is_pytest and _is_conftest(file)):
                 _select(result, entry.name, entry.category.is_pytest, file, f"{file} changed")
-        for file, cause in importers.items():
-            if entry.category.is_pytest and holds(paths, file) and _is_test(file):
-                result.files.setdefault(entry.name, {}).setdefault(file, f"imports {cause}")
+        if entry.category.is_pytest:
+            _through_imports(result, entry.name, paths, reach, graph.files)
         if entry.name in ran and entry.name not in result.files:
             # No import reaches it, yet it ran the file: all of it, as nothing says which test.
             why = f"{ran[entry.name]} changed, and the last --cov run saw this category run it"
             result.whole.setdefault(entry.name, why)
+    _run_all_when_unexplained(result, selection, reach.unexplained(selection.config, ran))
     return result
+
+
+def _run_all_when_unexplained(result: Touched, selection: Selection, files: list[str]) -> None:
+    """Code that no import, conftest or coverage map ties to a test may still be reached
+    (loaded by name, run in a subprocess): every pytest category runs rather than none."""
+    if not files:
+        return
+    why = f"{files[0]} changed, and no import, conftest or coverage map ties it to a test"
+    for entry in selection.entries:
+        if entry.category.is_pytest:
+            result.files.pop(entry.name, None)
+            result.whole.setdefault(entry.name, why)
+
+
+@dataclass
+class Reach:
+    """Where a change reaches through imports: every file that imports a changed one,
+    directly or not (file -> the changed file), and the conftest files among them."""
+
+    changed: list[str]
+    importers: dict[str, str]
+    conftests: dict[str, str]  # conftest.py -> why the tests under its folder depend on it
+
+    @classmethod
+    def of(cls, graph: ImportGraph, root: Path, changed: list[str]) -> Reach:
+        python = [f for f in changed if f.endswith(".py")]
+        # A template, a migration's SQL, a JSON fixture inside a package is read by the
+        # package's own modules: a change to it is a change to them.
+        data = {m: f for f in changed if not f.endswith(".py") for m in package_modules(root, f)}
+        importers = graph.affected([*python, *data])
+        for module, file in data.items():
+            importers.setdefault(module, file)
+        importers = {f: data.get(cause, cause) for f, cause in importers.items()}
+        conftests = {f: f"{f} changed" for f in python if _is_conftest(f)}
+        for file, cause in importers.items():
+            if _is_conftest(file):
+                conftests.setdefault(file, f"its {file} imports {cause}")
+        return cls(changed, importers, conftests)
+
+    def unexplained(self, config: Config, ran: dict[str, str]) -> list[str]:
+        """Changed Python files in no category's paths that reach no test and no conftest."""
+        every = [c.paths or (c.cwd or ".",) for c in config.categories.values()]
+        reached = {
+            cause for file, cause in self.importers.items() if _is_test(file) or _is_conftest(file)
+        }
+        covered = set(ran.values())
+        return [
+            f
+            for f in self.changed
+            if f.endswith(".py")
+            and not _is_conftest(f)
+            and not _is_test(f)
+            and f not in reached
+            and f not in covered
+            and not any(holds(paths, f) for paths in every)
+        ]
+
+
+def _through_imports(
+    result: Touched, name: str, paths: tuple[str, ...], reach: Reach, files: list[str]
+) -> None:
+    for file, cause in reach.importers.items():
+        if holds(paths, file) and _is_test(file):
+            result.files.setdefault(name, {}).setdefault(file, f"imports {cause}")
+    for conftest, why in reach.conftests.items():
+        folder = posixpath.dirname(conftest)
+        if any(_under(path, folder) for path in paths):
+            result.whole.setdefault(name, why)  # every test of the category is under it
+        elif holds(paths, conftest):
+            for test in (f for f in files if _is_test(f) and _under(f, folder)):
+                if holds(paths, test):
+                    result.files.setdefault(name, {}).setdefault(test, why)
+
+
+def package_modules(root: Path, file: str) -> list[str]:
+    """The modules of the innermost package holding a data file (none outside packages)."""
+    folder = posixpath.dirname(file)
+    while folder and not (root / folder / "__init__.py").is_file():
+        folder = posixpath.dirname(folder)
+    if not folder:
+        return []
+    return sorted(
+        posixpath.join(folder, p.name) for p in (root / folder).glob("*.py") if p.is_file()
+    )
+
+
+def _under(path: str, folder: str) -> bool:
+    path = posixpath.normpath(path)
+    return folder in ("", ".") or path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def _is_conftest(file: str) -> bool:
+    return posixpath.basename(file) == "conftest.py"
 
 
 def _select(result: Touched, category: str, is_pytest: bool, file: str, why: str) -> None:

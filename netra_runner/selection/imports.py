@@ -80,6 +80,10 @@ class ImportGraph:
 
 
 def _names(node: ast.AST, package: str) -> list[str]:
+    if isinstance(node, ast.Assign) and any(
+        isinstance(t, ast.Name) and t.id == "pytest_plugins" for t in node.targets
+    ):
+        return _plugin_names(node.value)  # loaded by pytest by name: imports all the same
     if isinstance(node, ast.Import):
         return [alias.name for alias in node.names]
     if isinstance(node, ast.ImportFrom):
@@ -87,6 +91,11 @@ def _names(node: ast.AST, package: str) -> list[str]:
         # `from pkg import mod` may name a module as well as an attribute.
         return [base, *(f"{base}.{alias.name}" for alias in node.names if alias.name != "*")]
     return []
+
+
+def _plugin_names(value: ast.expr) -> list[str]:
+    items = value.elts if isinstance(value, ast.List | ast.Tuple) else [value]
+    return [i.value for i in items if isinstance(i, ast.Constant) and isinstance(i.value, str)]
 
 
 def _absolute(module: str | None, level: int, package: str) -> str:
