@@ -23,7 +23,7 @@ class RunContext:
     paths: ReportPaths  # where the JUnit, JSON and HTML reports go
     history_file: Path  # .netra/durations.json
     durations: Durations  # that history, read once
-    last: LastRun  # the previous run's failures, read before this run replaces its report
+    last: LastRun  # the failures remembered (.netra/last-failed.json), read before the run
     coverage: CoverageSettings | None = None  # None: --cov is off
 
     @classmethod
@@ -37,7 +37,7 @@ class RunContext:
             paths=paths,
             history_file=history,
             durations=Durations.load(history),
-            last=LastRun.read(paths.json),
+            last=LastRun.read(project.root, paths.json),
             coverage=_coverage(project, options),
         )
 

@@ -331,6 +331,9 @@ def _pytest_argv(
     if first:
         _write_lines(report_dir / "first.txt", first)
         argv += [agreed.FIRST(report_dir / "first.txt")]
+    if entry.only:
+        _write_lines(report_dir / "only.txt", list(entry.only))
+        argv += [agreed.ONLY(report_dir / "only.txt")]
     return (*argv, *target_args(entry.targets, report_dir)), span  # targets last: see restart
 
 

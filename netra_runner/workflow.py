@@ -233,6 +233,7 @@ def _run_jobs(context: RunContext, jobs: list[Job], out: Console) -> RunResult:
         if watch.deleted():
             run = dataclasses.replace(run, notes=(FOLDER_DELETED.format(reports),))
     history.record(_history_out(context), history.samples(read_events(events.path)))
+    context.last.after(run.categories).write(context.project.root)
     return run
 
 

@@ -37,8 +37,9 @@ FIRST = Option("--netra-first", "netra_first", "file of test ids to run first")
 FLAGS = Option("--netra-python-flags", "netra_python_flags", "interpreter flags for workers")
 SLICE = Option("--netra-slice", "netra_slice", "K/N: this process is worker K of N")
 CLAIMS = Option("--netra-claims", "netra_claims", "with --netra-slice: claim work here")
+ONLY = Option("--netra-only", "netra_only", "file of test ids: run those of them collected")
 
-OPTIONS = (EVENTS, RETRIES, TIMEOUT, DURATIONS, FIRST, FLAGS, SLICE, CLAIMS)
+OPTIONS = (EVENTS, RETRIES, TIMEOUT, DURATIONS, FIRST, FLAGS, SLICE, CLAIMS, ONLY)
 
 # Variables in a worker's environment, there before its interpreter starts.
 COVERAGE = "NETRA_COVERAGE"  # {"data": folder, "source": [...], "context", "config"}: measure

@@ -33,7 +33,7 @@ from netra_runner.plugin import worker_env
 from netra_runner.plugin.agreement import WorkerEvent
 from netra_runner.plugin.containment import Containment, masker
 from netra_runner.plugin.event_writer import EventWriter, WorkerStarts
-from netra_runner.plugin.nodeids import first_ids
+from netra_runner.plugin.nodeids import first_ids, ids_in
 from netra_runner.plugin.slicing import slicing_for
 from netra_runner.plugin.timeouts import (
     HardTimeout,
@@ -165,7 +165,14 @@ class WorkerFlags:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    first = first_ids(config, os.path.relpath(config.rootpath, config.invocation_params.dir))
+    base = os.path.relpath(config.rootpath, config.invocation_params.dir)
+    only = ids_in(config, agreed.ONLY, base)
+    kept = [item for item in items if item.nodeid in only]
+    if kept and len(kept) < len(items):
+        # As pytest's --lf: the remembered failures that still exist; none: all of them.
+        config.hook.pytest_deselected(items=[item for item in items if item.nodeid not in only])
+        items[:] = kept
+    first = first_ids(config, base)
     if first:
         items.sort(key=lambda item: item.nodeid not in first)  # stable: the rest keep order
 

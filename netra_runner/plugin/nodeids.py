@@ -26,7 +26,13 @@ def rebase(nodeid: str, base: str) -> str:
 
 def first_ids(config: pytest.Config, base: str) -> frozenset[str]:
     """--netra-first's ids (named from the project root), as this pytest names them."""
-    path = config.getoption(agreed.FIRST.dest)
+    return ids_in(config, agreed.FIRST, base)
+
+
+def ids_in(config: pytest.Config, option: agreed.Option, base: str) -> frozenset[str]:
+    """The ids in the file an option names (named from the project root), as this pytest
+    names them."""
+    path = config.getoption(option.dest)
     if not path:
         return frozenset()
     ids = Path(path).read_text(encoding="utf-8").split()

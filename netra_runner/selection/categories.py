@@ -20,6 +20,7 @@ class Selected:
     gates: tuple[str, ...] = ()  # categories that must pass before this one starts
     targets: tuple[str, ...] = ()  # what pytest is given; the category's paths unless narrowed
     skip: str | None = None
+    only: tuple[str, ...] = ()  # ids the targets' tests are filtered to, where they exist
 
 
 def split_names(values: Iterable[str]) -> list[str]:
@@ -82,6 +83,7 @@ class Selection:
         why: str,
         whys: dict[str, str] | None = None,
         empty: bool = False,
+        filtered: bool = False,
     ) -> Selection:
         """Narrow categories to these test ids, or keep those in `whole` as they are (a command
         suite cannot be narrowed). A category left with nothing is dropped: it has nothing to
@@ -94,6 +96,13 @@ class Selection:
             )
             if entry.name in whole or (ids and entry.skip is not None):
                 entries.append(dataclasses.replace(entry, why=reason))
+            elif ids and filtered:
+                # Ids that may be gone (a remembered failure): pytest is given their files
+                # and keeps those of the ids it collects, as its own --lf does.
+                files = tuple(dict.fromkeys(i.partition("::")[0] for i in ids))
+                entries.append(
+                    dataclasses.replace(entry, targets=files, only=tuple(ids), why=reason)
+                )
             elif ids:
                 entries.append(dataclasses.replace(entry, targets=tuple(ids), why=reason))
         kept = {entry.name for entry in entries}

@@ -33,7 +33,8 @@ class Narrowed:
 
 def select(project: Project, options: RunOptions) -> Selection:
     names = split_names(options.categories)
-    if not (names or options.all or options.targets or options.changed or options.changed_since):
+    asked = (options.targets, options.changed, options.changed_since, options.last_failed)
+    if not (names or options.all or any(asked)):
         Selection(project.config, ()).require_some()
     explicit = bool(names) or options.all
     selection = Selection.choose(project.config, names, everything=not names)

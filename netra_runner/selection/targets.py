@@ -44,6 +44,8 @@ class Target:
         """This target spelled under a category path that holds it, or None."""
         base, _, narrowed = category_path.partition("::")
         real = (root / base).resolve()
+        if not self.rest and self.file in real.parents:
+            return category_path  # a folder above the category's path: all of it, as pytest
         if self.file != real and real not in self.file.parents:
             return None
         if narrowed:  # the category holds one test (or class) of that file, not all of it

@@ -162,12 +162,14 @@ def test_last_failed_narrows_to_the_failures_and_reruns_broken_suites_whole(
     project: Project,
 ) -> None:
     result = narrowed(project, LAST, all=True, last_failed=True, no_deps=True)
-    chosen = {e.name: e.targets for e in result.selection.entries}
+    chosen = {e.name: e.only for e in result.selection.entries}
     # A failed subtest runs again as its test; a suite that broke without a test, whole.
     assert chosen == {
         "unit": ("tests/unit/test_a.py::test_x", "tests/unit/test_a.py::T::test_s"),
         "lint": (),
     }
+    # pytest is given their file, and keeps those of the ids it collects (gone ones: none).
+    assert result.selection.entries[0].targets == ("tests/unit/test_a.py",)
 
 
 def test_last_failed_with_no_record_runs_everything(project: Project) -> None:
