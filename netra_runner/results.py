@@ -193,7 +193,8 @@ class RunResult:
         if statuses & {Status.FAILED, Status.ERROR}:
             return ExitCode.TESTS_FAILED
         totals = self.totals()
-        if sum(totals.values()) == totals[Outcome.SKIPPED]:  # none, or every one skipped
+        ran = sum(totals.values()) - totals[Outcome.NOT_RUN]
+        if ran == totals[Outcome.SKIPPED]:  # none, or every one skipped
             return ExitCode.NOTHING_RAN
         if self.coverage is not None and self.coverage.failed:
             return ExitCode.TESTS_FAILED  # the closing line says it is coverage alone

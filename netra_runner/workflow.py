@@ -36,6 +36,7 @@ from netra_runner.reporting.listing import category_table, plan_view
 from netra_runner.reporting.live import LiveConsole
 from netra_runner.reporting.progress import RunProgress
 from netra_runner.results import CategoryResult, RunResult, ServiceTiming, Status
+from netra_runner.selection.budget import with_left_out
 from netra_runner.selection.categories import Selected
 from netra_runner.selection.collect import collect_each
 from netra_runner.selection.narrowing import narrow, select
@@ -148,6 +149,8 @@ def _run_selected(context: RunContext, out: Console, err: Console) -> int:
             out.print(plan_line(context.coverage), markup=False, emoji=False, soft_wrap=True)
         return ExitCode.OK
     run = dataclasses.replace(_run_jobs(context, jobs, out), shard=narrowed.shard)
+    if narrowed.over_budget:
+        run = with_left_out(run, narrowed.over_budget, f"over the {narrowed.budget:g}s budget")
     from netra_runner.reporting.console import SLOWEST
     from netra_runner.reporting.summary import print_summary, write_reports
 

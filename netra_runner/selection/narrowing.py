@@ -5,7 +5,7 @@ machine's shard, a time budget."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from netra_runner.config import Project
 from netra_runner.context import RunContext
@@ -29,6 +29,8 @@ class Narrowed:
     selection: Selection
     notes: tuple[str, ...] = ()  # what to tell the user about what was left out
     shard: Manifest | None = None
+    over_budget: dict[str, list[str]] = field(default_factory=dict)  # category -> test ids
+    budget: float | None = None
 
 
 def select(project: Project, options: RunOptions) -> Selection:
@@ -62,8 +64,9 @@ def narrow(context: RunContext, selection: Selection) -> Narrowed:
         history = committed(root, context.history_file)
         selection, mine = shard(selection, tests, weigher(history), options.shard)
         tests = {e.name: list(e.targets) for e in selection.entries if e.name in tests}
+    left_out: dict[str, list[str]] = {}
     if options.budget is not None:
-        selection, note = within_budget(
+        selection, note, left_out = within_budget(
             selection,
             tests,
             weigher(context.durations),
@@ -72,7 +75,7 @@ def narrow(context: RunContext, selection: Selection) -> Narrowed:
             options.budget,
         )
         notes.append(note)
-    return Narrowed(selection, tuple(notes), mine)
+    return Narrowed(selection, tuple(notes), mine, left_out, options.budget)
 
 
 def weigher(history: Durations) -> Callable[[str], float]:

@@ -63,6 +63,25 @@ def test_a_budget_runs_failures_then_the_fastest_and_says_what_it_left_out(mixed
             "tests/passing/test_ok.py::test_one",
         ]
     )
+    # What the budget left out is listed as not run, and the closing line counts it.
+    report = json.loads((mixed / "reports" / "report.json").read_text())
+    left = {t["id"]: t for c in report["categories"] for t in c["tests"]}
+    assert left["tests/passing/test_ok.py::test_two"]["outcome"] == "not run"
+    assert left["tests/passing/test_ok.py::test_two"]["message"] == "over the 60s budget"
+    assert ", 2 not run in " in ran.last_line, ran.last_line
+
+
+def test_a_budget_no_test_fits_is_an_error_even_where_empty_is_allowed(mixed: Path) -> None:
+    (mixed / ".netra").mkdir()
+    slow = {"d": 500.0}
+    ids = ["tests/passing/test_ok.py::" + n for n in ("test_one", "test_two", "test_sees_category")]
+    (mixed / ".netra" / "durations.json").write_text(
+        json.dumps({"version": 1, "tests": dict.fromkeys(ids, slow)})
+    )
+    ran = netra(mixed, "-c", "passing", "--budget", "60s", "--allow-empty")
+    assert ran.code == 5, ran.out + ran.err
+    assert "none of the 3 tests selected fits the 60s budget" in ran.err
+    assert "allowed" not in ran.out + ran.err
 
 
 @pytest.fixture
