@@ -180,3 +180,18 @@ def plugin_folder() -> Path:
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     (folder / "netra_runner").symlink_to(Path(netra_runner.__file__).parent, True)
     return folder
+
+
+def in_pre_commit_environment() -> bool:
+    """netra-run runs in an environment pre-commit made for it (a hook with
+    `language: python`): the project's test dependencies are not there."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path("~/.cache").expanduser())
+    home = os.environ.get("PRE_COMMIT_HOME") or cache / "pre-commit"
+    return bool(os.environ.get("PRE_COMMIT")) and Path(sys.prefix).is_relative_to(home)
+
+
+PRE_COMMIT_NOTE = (
+    "netra-run runs in pre-commit's own environment, which lacks the project's test "
+    "dependencies: use its hook with `language: system` (this repository's "
+    ".pre-commit-hooks.yaml), or name the project's interpreter in `defaults.python`"
+)

@@ -96,8 +96,9 @@ class RunOptions:
             return (self.cwd / self.reports_dir).resolve()
         return (root or self.cwd) / "reports"
 
-    def under(self, run: RunDefaults) -> RunOptions:
-        """These options over a profile's `run:` settings: what the command line says wins."""
+    def under(self, run: RunDefaults, real_services: bool = False) -> RunOptions:
+        """These options over a profile's `run:` settings and the config's `defaults`
+        (`real_services`): what the command line says wins."""
         changes = self.changed or self.changed_since is not None
         return dataclasses.replace(
             self,
@@ -111,6 +112,7 @@ class RunOptions:
             budget=self.budget if self.budget is not None else run.budget,
             allow_empty=self.allow_empty or run.allow_empty,
             services=self.services or run.services,
+            real_services=self.real_services or run.real_services or real_services,
             cov=self.cov or (("",) if run.cov else ()),
         )
 

@@ -26,6 +26,7 @@ from netra_runner.execution.phases import PhaseClock
 from netra_runner.execution.processes import ChildProcesses
 from netra_runner.execution.runner import Runner
 from netra_runner.execution.workers import budget
+from netra_runner.interpreters import PRE_COMMIT_NOTE, in_pre_commit_environment
 from netra_runner.options import RunOptions
 from netra_runner.plan import Job, make_jobs
 from netra_runner.preflight import check_report_paths
@@ -113,7 +114,7 @@ def guard(action: Callable[[], int], err: Console, crash_dir: Path | Callable[[]
 def _stages(options: RunOptions, out: Console, err: Console) -> int:
     options.check()
     project = load_project(find_config(options.cwd, options.config), options.profile)
-    options = options.under(project.run)
+    options = options.under(project.run, project.config.defaults.real_services)
     if options.list:
         out.print(category_table(project))
         return ExitCode.OK
@@ -137,6 +138,9 @@ def _run_selected(context: RunContext, out: Console, err: Console) -> int:
     for note in narrowed.notes:
         say.print(note, markup=False, emoji=False, soft_wrap=True, style="yellow")
     jobs = make_jobs(context, narrowed.selection.entries)
+    own = [e for e in narrowed.selection.entries if e.category.is_pytest and not e.category.python]
+    if own and not project.config.defaults.python and in_pre_commit_environment():
+        say.print(PRE_COMMIT_NOTE, markup=False, emoji=False, soft_wrap=True, style="yellow")
     for note in (note for job in jobs for note in job.notes):
         say.print(note, markup=False, emoji=False, soft_wrap=True, style="yellow")
     if options.collect_only:

@@ -39,6 +39,9 @@ BUILTIN_PROFILES: dict[str, dict[str, Any]] = {
             "quiet": True,
             "budget": 90,
             "allow_empty": True,  # a push that touches no test is fine
+            # A touched category that needs services runs with them (kept ones reused):
+            # skipping it would let the push through unchecked.
+            "real_services": True,
         }
     },
 }

@@ -124,6 +124,7 @@ class Defaults:
     workers: Workers = "auto"
     category_timeout: Seconds = 3600.0  # a whole category's ceiling; past it, its tree is killed
     python: Python | None = None  # None: netra-run's own interpreter
+    real_services: StrictBool = False  # start the services categories need on every run
 
 
 @dataclass(frozen=True, config=SCHEMA)
@@ -308,4 +309,5 @@ class RunDefaults:
     budget: Seconds | None = None
     allow_empty: StrictBool = False
     services: Choice | None = None  # how --real-services runs them
+    real_services: StrictBool = False  # --real-services: the services the selection needs
     cov: StrictBool = False  # --cov: measure coverage (the default source)
