@@ -43,6 +43,7 @@ from bench_real import _pip, _unpack  # a script beside this one
 
 REPO = Path(__file__).resolve().parents[1]
 CACHE = Path.home() / ".cache" / "netra-bench"
+CONFIRM = 200  # failing tests of a mutation checked on their own, at most
 IDENTITY = ("-c", "user.name=bench", "-c", "user.email=bench@example.invalid")
 
 # (pattern, replacement): each makes a line mean something else and stay valid Python.
@@ -206,6 +207,22 @@ def failing(report: dict[str, Any]) -> frozenset[str]:
     return frozenset(bad)
 
 
+def confirmed(project: Project, mutation: Mutation, broken: frozenset[str]) -> frozenset[str]:
+    """The failures the mutation causes: those that fail again when run on their own, and
+    pass without it. A suite's own flaky or order-dependent tests are no evidence."""
+    tests = sorted(b for b in broken if not b.startswith("category "))
+    sample = random.Random(0).sample(tests, min(len(tests), CONFIRM))
+    if not sample:
+        return broken  # a suite that broke whole: nothing to run on its own
+    again = failing(netra(project, "reports-again", *sample)[0])
+    git(project.folder, "checkout", "HEAD~1", "--", mutation.file)
+    try:
+        before = failing(netra(project, "reports-before", *sample)[0])
+    finally:
+        git(project.folder, "checkout", "HEAD", "--", mutation.file)
+    return frozenset(again & set(sample)) - before
+
+
 def ran(report: dict[str, Any]) -> tuple[frozenset[str], int]:
     """What ran (tests, and each category that ran as a whole), and how many tests."""
     seen: set[str] = set()
@@ -234,7 +251,7 @@ def measure(project: Project, count: int, seed: int, say: Callable[[str], None])
         apply(project, mutation)
         try:
             full, full_seconds = netra(project, "reports-full", "--all")
-            broken = failing(full)
+            broken = confirmed(project, mutation, failing(full))
             if not broken:
                 continue  # no test notices it: it says nothing of the selection
             changed, changed_seconds = netra(
