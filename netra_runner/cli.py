@@ -22,16 +22,18 @@ try:  # typer vendors click from 0.22 on; before, it is click itself
     from typer._click.exceptions import UsageError as ClickUsageError
 except ImportError:  # pragma: no cover
     from click.exceptions import UsageError as ClickUsageError  # type: ignore[assignment,unused-ignore]
+from netra_runner.help_format import HelpCommand, grouped
 from netra_runner.options import RunOptions
 from netra_runner.services.choice import DEFAULT, Choice, checked
 from netra_runner.workflow import execute, guard
 
 app = typer.Typer(
-    name="netra-run",
-    help="Run a monorepo's test categories, with the services they need, in parallel.",
-    no_args_is_help=False,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
+    **grouped(
+        name="netra-run",
+        help="Run a monorepo's test categories, with the services they need, in parallel.",
+        no_args_is_help=False,
+        pretty_exceptions_enable=False,
+    )
 )
 
 
@@ -132,7 +134,7 @@ def main() -> None:
     raise SystemExit(code if isinstance(code, int) else 0)
 
 
-services_app = typer.Typer(help="Start, inspect and stop services kept between runs.")
+services_app = typer.Typer(**grouped(help="Start, inspect and stop services kept between runs."))
 app.add_typer(services_app, name="services")
 
 
@@ -155,13 +157,16 @@ def _project_command(
     raise typer.Exit(guard(run, err, Path.cwd() / "reports"))
 
 
-@services_app.command("up")
+@services_app.command("up", cls=HelpCommand)
 def services_up(
     ctx: typer.Context,
     names: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Services to start (default: all).", autocompletion=completion.services
+            help="Services to start (default: all).",
+            autocompletion=completion.services,
+            metavar="NAME",
+            show_default=False,
         ),
     ] = None,
     services: flags.Services = None,
@@ -174,7 +179,7 @@ def services_up(
     )
 
 
-@services_app.command("down")
+@services_app.command("down", cls=HelpCommand)
 def services_down(ctx: typer.Context, services: flags.Services = None) -> None:
     """Remove this project's kept services (with auto: Docker's and local ones)."""
     from netra_runner.services import commands
@@ -182,7 +187,7 @@ def services_down(ctx: typer.Context, services: flags.Services = None) -> None:
     _project_command(ctx, commands.down, services)
 
 
-@services_app.command("status")
+@services_app.command("status", cls=HelpCommand)
 def services_status(ctx: typer.Context, services: flags.Services = None) -> None:
     """List this project's services: kept ones and those of runs in progress."""
     from netra_runner.services import commands
@@ -190,11 +195,13 @@ def services_status(ctx: typer.Context, services: flags.Services = None) -> None
     _project_command(ctx, commands.status, services)
 
 
-@services_app.command("logs")
+@services_app.command("logs", cls=HelpCommand)
 def services_logs(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The service.", autocompletion=completion.services)],
-    tail: Annotated[int | None, typer.Option("--tail", help="Only the last N lines.")] = None,
+    tail: Annotated[
+        int | None, typer.Option("--tail", metavar="N", help="Only the last N lines.")
+    ] = None,
     services: flags.Services = None,
 ) -> None:
     """Print a running service's log (secrets masked)."""
@@ -205,7 +212,7 @@ def services_logs(
     )
 
 
-@app.command("init")
+@app.command("init", cls=HelpCommand)
 def init_command() -> None:
     """Write a starter categories.yaml here: a category per test folder found."""
     from netra_runner.starter import write_starter
@@ -219,18 +226,24 @@ def init_command() -> None:
     raise typer.Exit(guard(run, console(stderr=True), Path.cwd() / "reports"))
 
 
-report_app = typer.Typer(help="Work with reports written by earlier runs.")
+report_app = typer.Typer(**grouped(help="Work with reports written by earlier runs."))
 app.add_typer(report_app, name="report")
 
 
-@report_app.command("merge")
+@report_app.command("merge", cls=HelpCommand)
 def report_merge(
     inputs: Annotated[
         list[Path],
-        typer.Argument(help="junit.xml / report.json files, or report folders holding them."),
+        typer.Argument(
+            help="junit.xml / report.json files, or report folders holding them.",
+            metavar="PATH",
+        ),
     ],
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="Folder for the merged junit.xml/report.json.")
+        Path,
+        typer.Option(
+            "--output", "-o", metavar="DIR", help="Folder for the merged junit.xml/report.json."
+        ),
     ] = Path("reports/merged"),
     cov_fail_under: Annotated[
         float | None,
@@ -251,11 +264,11 @@ def report_merge(
     raise typer.Exit(guard(run, console(stderr=True), output))
 
 
-hooks_app = typer.Typer(help="Git hooks that run netra-run.")
+hooks_app = typer.Typer(**grouped(help="Git hooks that run netra-run."))
 app.add_typer(hooks_app, name="hooks")
 
 
-@hooks_app.command("install")
+@hooks_app.command("install", cls=HelpCommand)
 def hooks_install() -> None:
     """Install a git pre-push hook running the pre-push profile (keeps an existing hook)."""
     from netra_runner.hooks import install
@@ -267,15 +280,21 @@ def hooks_install() -> None:
     raise typer.Exit(guard(run, console(stderr=True), Path.cwd() / "reports"))
 
 
-history_app = typer.Typer(help="The durations history that orders tests and balances shards.")
+history_app = typer.Typer(
+    **grouped(help="The durations history that orders tests and balances shards.")
+)
 app.add_typer(history_app, name="history")
 
 
-@history_app.command("merge")
+@history_app.command("merge", cls=HelpCommand)
 def history_merge(
-    sources: Annotated[list[Path], typer.Argument(help="durations.json files (CI artifacts).")],
+    sources: Annotated[
+        list[Path],
+        typer.Argument(help="durations.json files (CI artifacts).", metavar="FILE"),
+    ],
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="The history to merge them into.")
+        Path,
+        typer.Option("--output", "-o", metavar="FILE", help="The history to merge them into."),
     ] = Path(".netra/durations.json"),
 ) -> None:
     """Merge durations histories from other machines (CI shards) into this one."""
@@ -286,13 +305,14 @@ def history_merge(
     raise typer.Exit(guard(merge, console(stderr=True), Path.cwd() / "reports"))
 
 
-@app.command("doctor")
+@app.command("doctor", cls=HelpCommand)
 def doctor_command(
     ctx: typer.Context,
     profile: Annotated[
         str | None,
         typer.Option(
             "--profile",
+            metavar="NAME",
             help="Check with this profile applied.",
             autocompletion=completion.profiles,
         ),

@@ -159,7 +159,9 @@ NoDeps = Annotated[
 RealServices = Annotated[
     bool,
     typer.Option(
-        "--real-services", help="Start the services categories need (else they are skipped)."
+        "--real-services",
+        help="Start the services categories need (else they are skipped).",
+        rich_help_panel=SERVICES,
     ),
 ]
 KeepServices = Annotated[
@@ -184,8 +186,8 @@ Xdist = Annotated[
     bool,
     typer.Option(
         "--xdist",
-        help="Run every category's workers under pytest-xdist, even where the history "
-        "would let them run as independent processes (for suites that need xdist itself).",
+        help="Run pytest suites under pytest-xdist instead of netra-run's own workers: for "
+        "a suite that needs xdist itself (its hooks, or fixtures that read xdist's state).",
         rich_help_panel=EXECUTION,
     ),
 ]
