@@ -11,6 +11,7 @@ from pathlib import Path
 
 from netra_runner.config import Category, Project
 from netra_runner.config.checks import render_args
+from netra_runner.config.dotenv_files import dotenv_files
 from netra_runner.context import RunContext
 from netra_runner.errors import UsageError
 from netra_runner.execution.workers import budget, category_workers
@@ -70,6 +71,7 @@ class Job:
     worker: str = "main"  # a share's worker name (gw0, ...), as its events give it
     coverage_file: Path | None = None  # a command suite's own coverage.py data (--cov)
     pytest: bool = False  # a pytest suite (with netra-run's plugin), not a command
+    folder: str = ""  # a pytest suite's own folder (its `cwd`), from the project root
     log_file: Path | None = None  # None: output.log in report_dir
 
     @property
@@ -190,7 +192,10 @@ def _job(
     category, defaults = entry.category, project.config.defaults
     env = environment(project, entry)
     if context.coverage is not None and category.is_pytest:
-        env[COVERAGE_VARIABLE] = context.coverage.spec(report_dir / COVERAGE_FOLDER, entry.name)
+        folder = suite_folder(project, category)
+        env[COVERAGE_VARIABLE] = context.coverage.spec(
+            report_dir / COVERAGE_FOLDER, entry.name, folder
+        )
     junit: Path | None
     workers = 1
     span = (0, 0)
@@ -202,7 +207,7 @@ def _job(
         workers, notes = _fit(project, entry, python, workers)
         slices = workers if sliceable(category, context.options, workers) else 0
         argv, span = _pytest_argv(context, entry, report_dir, workers, first, sliced=bool(slices))
-        cwd, junit = project.root, report_dir / "junit.xml"
+        cwd, junit = suite_folder(project, category), report_dir / "junit.xml"
     else:
         argv = category.command
         cwd = project.root / (category.cwd or ".")
@@ -220,8 +225,8 @@ def _job(
         skip=entry.skip,
         workers=workers,
         ceiling=_first(category.category_timeout, defaults.category_timeout),
-        targets=target_args(entry.targets, report_dir) if category.command is None else (),
-        secrets=tuple(secrets_in(category.env)),
+        targets=suite_targets(project, entry, report_dir) if category.command is None else (),
+        secrets=tuple(secrets_in(own_env(project, category))),
         python=python,
         notes=notes,
         args_span=span,
@@ -230,6 +235,7 @@ def _job(
         slices=slices,
         coverage_file=_coverage_file(context, entry),
         pytest=category.command is None,
+        folder=category.cwd or "" if category.command is None else "",
     )
 
 
@@ -334,7 +340,9 @@ def _pytest_argv(
     if entry.only:
         _write_lines(report_dir / "only.txt", list(entry.only))
         argv += [agreed.ONLY(report_dir / "only.txt")]
-    return (*argv, *target_args(entry.targets, report_dir)), span  # targets last: see restart
+    if category.cwd:
+        argv += [agreed.ROOT(project.root)]
+    return (*argv, *suite_targets(project, entry, report_dir)), span  # targets last: see restart
 
 
 def sliceable(category: Category, options: RunOptions, workers: int) -> bool:
@@ -355,6 +363,32 @@ def narrowing_args(entry: Selected, options: RunOptions) -> list[str]:
     if options.keyword:
         args += ["-k", options.keyword]
     return args
+
+
+def own_env(project: Project, category: Category) -> dict[str, str]:
+    """What the category itself sets: its env_file, then its env over it."""
+    return {**dotenv_files(project.root, category.env_file), **category.env}
+
+
+def suite_folder(project: Project, category: Category) -> Path:
+    """Where a suite runs: its `cwd` (a pytest suite in a subfolder finds its own rootdir,
+    configuration and relative paths there), else the project root."""
+    return project.root / (category.cwd or ".")
+
+
+def suite_targets(project: Project, entry: Selected, folder: Path) -> tuple[str, ...]:
+    """The entry's targets (named from the project root) as its suite, in its folder,
+    takes them."""
+    base = suite_folder(project, entry.category)
+    spelled = tuple(_from_folder(target, project.root, base) for target in entry.targets)
+    return target_args(spelled, folder)
+
+
+def _from_folder(target: str, root: Path, folder: Path) -> str:
+    if folder == root:
+        return target
+    path, sep, rest = target.partition("::")
+    return f"{os.path.relpath(root / path, folder)}{sep}{rest}"
 
 
 def target_args(targets: tuple[str, ...], folder: Path) -> tuple[str, ...]:
@@ -385,5 +419,5 @@ def environment(project: Project, entry: Selected) -> dict[str, str]:
     # The project root on the path, so tests import the project however pytest roots itself.
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(project.root), env.get("PYTHONPATH")) if p)
     env["NETRA_CATEGORY"] = entry.name
-    env.update(entry.category.env)
+    env.update(own_env(project, entry.category))
     return interpreter_env(interpreter(project, entry), env)

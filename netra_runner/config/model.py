@@ -10,7 +10,16 @@ import math
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, Strict, StrictBool, StrictInt, StrictStr, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    Strict,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
 from pydantic import PlainValidator as Plain
 from pydantic.dataclasses import dataclass
 
@@ -253,13 +262,21 @@ class Category:
     isolate: Literal["worker", "instance", "none"] | None = None  # over its services' own
     args: tuple[StrictStr, ...] = ()  # more pytest arguments; {NAME} is a service's export
     coverage: Text | None = None  # a command suite's coverage.py data file, for --cov
+    env_file: tuple[Text, ...] = ()  # dotenv files, from the project root: under `env`
+
+    @field_validator("env_file", mode="before")
+    @classmethod
+    def _one_file(cls, value: object) -> object:
+        return (value,) if isinstance(value, str) else value  # `env_file: .env` names one
 
     @model_validator(mode="after")
     def _one_kind(self) -> Category:
         if bool(self.paths) == bool(self.command):
             raise ValueError("needs either 'paths' (a pytest suite) or 'command' (any command)")
-        if self.command is None and (self.cwd or self.junit):
-            raise ValueError("'cwd' and 'junit' belong to a 'command' suite")
+        if self.command is None and self.junit:
+            raise ValueError(
+                "'junit' belongs to a 'command' suite; a pytest suite's report is netra-run's"
+            )
         if self.command is not None and self.markers:
             raise ValueError("'markers' selects pytest tests; a 'command' suite has none")
         if self.command is not None and (self.python or self.args):

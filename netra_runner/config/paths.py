@@ -26,6 +26,10 @@ def check_paths(config: Config, source: Source, root: Path) -> list[str]:
             problems.append(
                 f"{where}: no folder {category.cwd!r} in {root}{_closest(root, category.cwd)}"
             )
+        for index, file in enumerate(category.env_file):
+            if not (root / file).is_file():
+                where = source.where(("categories", name, "env_file", index))
+                problems.append(f"{where}: no file {file!r} in {root}{_closest(root, file)}")
     for name, service in config.services.items():
         for index, path in enumerate(service.setup_inputs):
             if not _exists(root, path):

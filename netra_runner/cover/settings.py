@@ -29,12 +29,27 @@ class CoverageSettings:
     fail_under: float | None
     fail_under_from: str  # where the threshold was set, for the closing line
     root: Path
+    given: bool = False  # the source came from --cov SOURCE: it is every suite's
 
-    def spec(self, data: Path, category: str) -> str:
-        """NETRA_COVERAGE for one category's processes (plugin/coverage.py reads it)."""
-        config = str(self.config) if self.config else ""
+    def spec(self, data: Path, category: str, folder: Path | None = None) -> str:
+        """NETRA_COVERAGE for one category's processes (plugin/coverage.py reads it). A suite
+        that runs in a folder of its own with a coverage.py configuration there is measured
+        as that configuration says (its source and omissions), as it is when run there."""
+        config, source = self.config, list(self.source)
+        own = _read(folder) if folder is not None and folder != self.root else None
+        if own is not None:
+            config = own[0]
+            if not self.given:
+                source = [] if _configured(own[1])[0] else [str(folder)]
         return json.dumps(
-            {"data": str(data), "source": list(self.source), "context": category, "config": config}
+            {
+                "data": str(data),
+                "source": source,
+                "context": category,
+                "config": str(config) if config else "",
+                # Paths relative to a suite's own folder would not be found from the root.
+                "relative": folder is None or folder == self.root,
+            }
         )
 
 
@@ -58,8 +73,8 @@ def resolve(
         (configured_gate, f"fail_under in {config.name if config else ''}"),
     ):
         if value is not None:
-            return CoverageSettings(chosen, config, float(value), origin, root)
-    return CoverageSettings(chosen, config, None, "", root)
+            return CoverageSettings(chosen, config, float(value), origin, root, any(sources))
+    return CoverageSettings(chosen, config, None, "", root, any(sources))
 
 
 def config_file(root: Path) -> Path | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import posixpath
 import re
 import shlex
 import shutil
@@ -75,11 +76,25 @@ def run_job(
     service); `before_suite` runs after the category's own set-up, before its suite (its
     copies are made then: they carry what the set-up wrote)."""
     mask = mask or Masker()
-    result = _run_job(job, children, extra_env, events, restarted, before_suite)
+    result = named_from_folder(
+        _run_job(job, children, extra_env, events, restarted, before_suite), job.folder
+    )
     seal_log(job.output_log, mask)
     # pytest writes its own JUnit (record_property values, parametrized ids): masked too
     mask_in_place(job.report_dir / "junit.xml", mask)
     return masked_result(result, mask)
+
+
+def named_from_folder(result: CategoryResult, folder: str) -> CategoryResult:
+    """JUnit class names as pytest gives them where the suite runs (`tests.api.test_x` for
+    a suite in backend/); ids stay named from the project root."""
+    prefix = posixpath.normpath(folder).replace("/", ".") + "."
+    if not folder or prefix == "..":
+        return result
+    tests = tuple(
+        dataclasses.replace(t, classname=t.classname.removeprefix(prefix)) for t in result.tests
+    )
+    return dataclasses.replace(result, tests=tests)
 
 
 def _run_job(

@@ -38,8 +38,9 @@ FLAGS = Option("--netra-python-flags", "netra_python_flags", "interpreter flags 
 SLICE = Option("--netra-slice", "netra_slice", "K/N: this process is worker K of N")
 CLAIMS = Option("--netra-claims", "netra_claims", "with --netra-slice: claim work here")
 ONLY = Option("--netra-only", "netra_only", "file of test ids: run those of them collected")
+ROOT = Option("--netra-root", "netra_root", "the project root: ids are named from there")
 
-OPTIONS = (EVENTS, RETRIES, TIMEOUT, DURATIONS, FIRST, FLAGS, SLICE, CLAIMS, ONLY)
+OPTIONS = (EVENTS, RETRIES, TIMEOUT, DURATIONS, FIRST, FLAGS, SLICE, CLAIMS, ONLY, ROOT)
 
 # Variables in a worker's environment, there before its interpreter starts.
 COVERAGE = "NETRA_COVERAGE"  # {"data": folder, "source": [...], "context", "config"}: measure

@@ -47,7 +47,9 @@ def start(known_args: Any, spec_text: str) -> None:
         context=spec.get("context"),
         config_file=spec.get("config") or False,
     )
-    cov.set_option("run:relative_files", True)  # shards on other checkouts combine
+    # Shards on other checkouts combine; a suite in a folder of its own records full paths,
+    # which netra-run's combine (from the project root) shows relative to the root.
+    cov.set_option("run:relative_files", spec.get("relative", True))
     cov.set_option("run:sigterm", True)  # a process stopped by netra-run keeps its data
     if _sysmon_fits(cov):
         cov.set_option("run:core", "sysmon")

@@ -33,7 +33,7 @@ from netra_runner.plugin import worker_env
 from netra_runner.plugin.agreement import WorkerEvent
 from netra_runner.plugin.containment import Containment, masker
 from netra_runner.plugin.event_writer import EventWriter, WorkerStarts
-from netra_runner.plugin.nodeids import first_ids, ids_in
+from netra_runner.plugin.nodeids import base_of, first_ids, ids_in
 from netra_runner.plugin.slicing import slicing_for
 from netra_runner.plugin.timeouts import (
     HardTimeout,
@@ -117,7 +117,7 @@ def pytest_configure(config: pytest.Config) -> None:
     distributed = bool(getattr(config.option, "numprocesses", None))
     # Ids and files are named from where pytest was started (the project root), not from its
     # rootdir (a nested project's own config moves it): that is how they are passed back in.
-    base = os.path.relpath(config.rootpath, config.invocation_params.dir)
+    base = base_of(config)
     worker = config.workerinput["workerid"] if is_worker else "main"  # type: ignore[attr-defined]
     sliced = slicing_for(config, base)
     if path and is_worker:
@@ -165,7 +165,7 @@ class WorkerFlags:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    base = os.path.relpath(config.rootpath, config.invocation_params.dir)
+    base = base_of(config)
     only = ids_in(config, agreed.ONLY, base)
     kept = [item for item in items if item.nodeid in only]
     if kept and len(kept) < len(items):

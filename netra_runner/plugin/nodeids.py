@@ -11,6 +11,13 @@ import pytest
 from netra_runner.plugin import agreement as agreed
 
 
+def base_of(config: pytest.Config) -> str:
+    """Where pytest's rootdir is, seen from the project root (--netra-root; else the folder
+    pytest was started in): ids are named from the project root, wherever a suite runs."""
+    root = config.getoption(agreed.ROOT.dest) or config.invocation_params.dir
+    return os.path.relpath(config.rootpath, root)
+
+
 def unbase(nodeid: str, base: str) -> str:
     prefix = base.rstrip("/") + "/"
     return nodeid[len(prefix) :] if base != "." and nodeid.startswith(prefix) else nodeid

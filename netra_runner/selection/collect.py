@@ -18,7 +18,14 @@ from netra_runner.config.checks import ARG_PLACEHOLDER
 from netra_runner.context import RunContext
 from netra_runner.errors import CollectionFailed, UsageError
 from netra_runner.events import Event, read_events
-from netra_runner.plan import PLUGIN, environment, interpreter, narrowing_args, target_args
+from netra_runner.plan import (
+    PLUGIN,
+    environment,
+    interpreter,
+    narrowing_args,
+    suite_folder,
+    suite_targets,
+)
 from netra_runner.plugin import agreement as agreed
 from netra_runner.plugin.agreement import WorkerEvent
 from netra_runner.selection.categories import Selected
@@ -75,11 +82,13 @@ def _collect_one(context: RunContext, entry: Selected, folder: Path) -> Collecte
     # The suite's own arguments may change what it collects (--ignore, -p); one that needs
     # a service's export cannot be known before the services run.
     argv += [a for a in entry.category.args if not ARG_PLACEHOLDER.search(a)]
-    argv += [*options.pytest_args, *target_args(entry.targets, folder / entry.name)]
+    if entry.category.cwd:
+        argv += [agreed.ROOT(project.root)]
+    argv += [*options.pytest_args, *suite_targets(project, entry, folder / entry.name)]
     try:
         done = subprocess.run(
             argv,
-            cwd=project.root,
+            cwd=suite_folder(project, entry.category),
             env=environment(project, entry),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
