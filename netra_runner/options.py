@@ -155,6 +155,23 @@ class RunOptions:
         for problem in (*_conflicts(self), *_values(self), *_passthrough(self)):
             raise UsageError(problem)
 
+    def check_services(self) -> None:
+        """Flags that need services on: checked once the config's defaults and the
+        profile's `run:` are applied, as they may turn services on."""
+        rules = [
+            (
+                self.keep_services and not self.real_services,
+                "--keep-services: it keeps what --real-services starts; add --real-services",
+            ),
+            (
+                self.services_flag and not self.real_services,
+                "--services: it chooses how --real-services starts services; add --real-services",
+            ),
+        ]
+        for broken, problem in rules:
+            if broken:
+                raise UsageError(problem)
+
 
 def _conflicts(options: RunOptions) -> list[str]:
     printing = [
@@ -167,14 +184,6 @@ def _conflicts(options: RunOptions) -> list[str]:
         if on
     ]
     rules = [
-        (
-            options.keep_services and not options.real_services,
-            "--keep-services: it keeps what --real-services starts; add --real-services",
-        ),
-        (
-            options.services_flag and not options.real_services,
-            "--services: it chooses how --real-services starts services; add --real-services",
-        ),
         (len(printing) > 1, f"{' and '.join(printing)} each print and exit; use one"),
         (
             options.changed and options.changed_since is not None,

@@ -115,6 +115,7 @@ def _stages(options: RunOptions, out: Console, err: Console) -> int:
     options.check()
     project = load_project(find_config(options.cwd, options.config), options.profile)
     options = options.under(project.run, project.config.defaults.real_services)
+    options.check_services()
     if options.list:
         out.print(category_table(project))
         return ExitCode.OK

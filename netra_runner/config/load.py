@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from netra_runner.config.checks import check_references
+from netra_runner.config.compose import compose_services, find_compose, is_compose
 from netra_runner.config.errors import describe
 from netra_runner.config.model import Config, RunDefaults
 from netra_runner.config.paths import check_paths
@@ -69,15 +70,17 @@ def find_config(start: Path, explicit: Path | None = None) -> Path:
     for folder in (start.resolve(), *start.resolve().parents):
         if (folder / FILENAME).is_file():
             return folder / FILENAME
+    composed = find_compose(start.resolve())
+    hint = f" (it reads the services of {composed[0]} too)" if composed else ""
     raise UsageError(
         f"no {FILENAME} in {start} or any folder above it; pass --config PATH, or write a "
-        "starter one with 'netra-run init'"
+        f"starter one with 'netra-run init'{hint}"
     )
 
 
 def load_project(file: Path, profile: str | None = None) -> Project:
     profile = profile or os.environ.get("NETRA_PROFILE") or None
-    source = read_source(file)
+    source = with_compose(read_source(file))
     base = validate(source, source.data)
     source = _with_builtin_profiles(source)
     _check_profiles(source)
@@ -108,7 +111,38 @@ def read_source(file: Path) -> Source:
         raise ConfigError([f"{file}:1: the file is empty; it needs 'version: 1' and 'categories:'"])
     if not isinstance(source.data, dict):
         raise ConfigError([f"{file}:1: expected a mapping with 'version' and 'categories'"])
+    if is_compose(source.data):
+        raise ConfigError(
+            [
+                f"{file}: this is a Docker Compose file, not a categories.yaml; netra-run "
+                f"takes its services from it with `compose: {file.name}` in categories.yaml "
+                "(`netra-run init` writes one)"
+            ]
+        )
     return source
+
+
+def with_compose(source: Source) -> Source:
+    """The services of the compose files `compose:` names, under categories.yaml's own
+    `services:` (what compose cannot say: exports, set-up, isolation)."""
+    files = source.data.get("compose")
+    if not files:
+        return source
+    names = (files,) if isinstance(files, str) else tuple(files)
+    if not all(isinstance(n, str) for n in names):
+        return source  # validation reports it, with its line
+    root = source.file.parent
+    missing = [n for n in names if not (root / n).is_file()]
+    if missing:
+        where = source.where(("compose",))
+        raise ConfigError([f"{where}: no compose file {missing[0]!r} in {root}"])
+    own = source.data.get("services") or {}
+    if not isinstance(own, dict):
+        return source
+    # `db:` with only comments under it is the compose service as it is
+    own = {name: {} if spec is None else spec for name, spec in own.items()}
+    services = deep_merge(compose_services(root, names), own)
+    return Source(source.file, {**source.data, "services": services}, source.lines)
 
 
 def validate(source: Source, data: dict[str, Any]) -> Config:

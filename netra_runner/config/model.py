@@ -310,6 +310,12 @@ class Config:
     services: dict[str, Service] = Field(default_factory=dict)
     profiles: dict[str, dict[str, Any]] = Field(default_factory=dict)
     coverage: Coverage = Field(default_factory=Coverage)
+    compose: tuple[Text, ...] = ()  # compose files the services come from (config/compose.py)
+
+    @field_validator("compose", mode="before")
+    @classmethod
+    def _one_compose_file(cls, value: object) -> object:
+        return (value,) if isinstance(value, str) else value
 
 
 @dataclass(frozen=True, config=SCHEMA)

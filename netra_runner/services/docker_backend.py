@@ -19,6 +19,7 @@ import docker
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 
 from netra_runner.errors import ServiceError
+from netra_runner.services import failed_pulls
 from netra_runner.services.backend import ServiceInstance
 from netra_runner.services.health import Probe, probe_for
 from netra_runner.services.spec import (
@@ -171,12 +172,25 @@ class DockerBackend:
         """None once the image is here (pulled if need be), else why it cannot be."""
         if image_present(self.client, image):
             return None
+        engine = self._engine_id()
+        earlier = failed_pulls.remembered(engine, image)
+        if earlier is not None:
+            hours = failed_pulls.REMEMBERED / 3600
+            return f"{earlier}; not tried again for {hours:g} h after a failed pull"
         say(f"pulling {image}")
         try:
             self._pull(image, say)
         except (APIError, DockerException) as exc:
+            failed_pulls.remember(engine, image, _reason(exc))
             return _reason(exc)
+        failed_pulls.remember(engine, image, None)
         return None
+
+    def _engine_id(self) -> str:
+        try:
+            return str(self.client.info().get("ID") or "engine")
+        except (APIError, DockerException):
+            return "engine"
 
     def _pull(self, image: str, say: Callable[[str], None]) -> None:
         repository, _, tag = (

@@ -26,6 +26,19 @@ def test_an_image_that_does_not_exist(services_project: Path) -> None:
     assert "build_offline_images" not in ran.out
 
 
+def test_a_failed_pull_is_said_once_and_not_tried_again_for_a_while(
+    services_project: Path, tmp_path: Path
+) -> None:
+    cache = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    argv = ("--real-services", "--services", "docker", "-c", "bad_image")
+    first = netra(services_project, *argv, env=cache)
+    assert first.code == 3 and "pulling netra-test/does-not-exist:1" in first.out
+    again = netra(services_project, *argv, env=cache)
+    assert again.code == 3, again.out
+    assert "pulling" not in again.out
+    assert "not tried again for 6 h after a failed pull" in again.out
+
+
 def test_no_engine_stops_before_anything_runs(services_project: Path) -> None:
     ran = netra(
         services_project,

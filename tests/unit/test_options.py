@@ -3,6 +3,8 @@ of a pytest user's command line, sorted for click."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import typer
 
@@ -15,8 +17,6 @@ from netra_runner.options import RunOptions, parse_seconds, parse_workers, verbo
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        (RunOptions(keep_services=True), "--keep-services: it keeps what --real-services starts"),
-        (RunOptions(services="local", services_flag=True), "--services: it chooses how"),
         (RunOptions(list=True, plan=True), "--list and --plan each print and exit; use one"),
         (RunOptions(plan=True, collect_only=True), "--plan and --collect-only each print"),
         (RunOptions(changed=True, changed_since="main"), "--changed is the working tree"),
@@ -47,6 +47,22 @@ def test_a_flag_that_makes_no_sense_says_why(options: RunOptions, message: str) 
     with pytest.raises(UsageError) as raised:
         options.check()
     assert message in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (RunOptions(keep_services=True), "--keep-services: it keeps what --real-services starts"),
+        (RunOptions(services="local", services_flag=True), "--services: it chooses how"),
+    ],
+)
+def test_a_services_flag_without_services_on_says_why(options: RunOptions, message: str) -> None:
+    options.check()  # the config's defaults or a profile may still turn services on
+    with pytest.raises(UsageError) as raised:
+        options.check_services()
+    assert message in str(raised.value)
+    on = dataclasses.replace(options, real_services=True)
+    on.check_services()
 
 
 def test_flags_that_agree_pass() -> None:
