@@ -305,6 +305,26 @@ def history_merge(
     raise typer.Exit(guard(merge, console(stderr=True), Path.cwd() / "reports"))
 
 
+images_app = typer.Typer(**grouped(help="Service images for an engine that can reach no registry."))
+app.add_typer(images_app, name="images")
+
+
+@images_app.command("build", cls=HelpCommand)
+def images_build(
+    only: Annotated[
+        str | None,
+        typer.Option("--only", metavar="postgres|redis", help="Build only this image."),
+    ] = None,
+) -> None:
+    """Build netra-offline/postgres and netra-offline/redis from this machine's own servers
+    (Debian's postgresql and redis-server packages), with no registry."""
+    from netra_runner.services.offline_images import build_images
+
+    out = console(stderr=False)
+    run = functools.partial(build_images, only, lambda line: out.print(line, markup=False))
+    raise typer.Exit(guard(run, console(stderr=True), Path.cwd() / "reports"))
+
+
 @app.command("doctor", cls=HelpCommand)
 def doctor_command(
     ctx: typer.Context,

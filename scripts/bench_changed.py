@@ -17,7 +17,7 @@ whose every failure was selected: the target is 1.0), the share of the suite sel
     python scripts/bench_changed.py --project packaging --mutations 20 --seed 3
     python scripts/bench_changed.py --project demo --services local
 
-The demo needs its services: Docker with the offline images (scripts/build_offline_images.py,
+The demo needs its services: Docker with the offline images (`netra-run images build`,
 the default) or the local binaries (`--services local`).
 """
 

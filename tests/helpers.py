@@ -103,7 +103,7 @@ def docker_problem() -> str | None:
             warnings.simplefilter("ignore", ResourceWarning)
             gc.collect()
     if missing:
-        return f"images {', '.join(missing)} missing: run scripts/build_offline_images.py"
+        return f"images {', '.join(missing)} missing: run netra-run images build"
     return None
 
 

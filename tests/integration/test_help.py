@@ -24,6 +24,8 @@ COMMANDS = [
     ("hooks", "install"),
     ("history",),
     ("history", "merge"),
+    ("images",),
+    ("images", "build"),
 ]
 
 

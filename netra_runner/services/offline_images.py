@@ -5,22 +5,23 @@ the images are made from this host's Debian packages (`postgresql`, `redis-serve
 image is a root folder of the binaries, the libraries `ldd` names for them, their share
 files and a POSIX-sh entrypoint, imported with the Docker SDK (`docker import`).
 
-Usage: python scripts/build_offline_images.py [--only postgres|redis]
+`netra-run images build [--only postgres|redis]`; a categories.yaml then names the images
+(a profile: `services: {db: {image: netra-offline/postgres:15}}`).
 """
 
 from __future__ import annotations
 
-import argparse
 import io
 import re
 import subprocess
-import sys
 import tarfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import docker
+
+from netra_runner.errors import ServiceError, UsageError
 
 UID = 999  # the official images' service user ids
 LDD_PATH = re.compile(r"(/\S+) \(0x[0-9a-f]+\)$")
@@ -173,7 +174,7 @@ def postgres_root() -> tuple[RootFolder, str, list[str]]:
         Path("/usr/lib/postgresql").glob("*/bin/postgres"), key=lambda p: int(p.parts[-3])
     )
     if not candidates:
-        sys.exit("no PostgreSQL server here: apt-get install postgresql")
+        raise UsageError("no PostgreSQL server here: apt-get install postgresql")
     major = candidates[-1].parts[-3]
     base = Path("/usr/lib/postgresql") / major
     root = RootFolder()
@@ -201,7 +202,7 @@ def postgres_root() -> tuple[RootFolder, str, list[str]]:
 def redis_root() -> tuple[RootFolder, str, list[str]]:
     server = Path("/usr/bin/redis-server")
     if not server.exists():
-        sys.exit("no Redis server here: apt-get install redis-server")
+        raise UsageError("no Redis server here: apt-get install redis-server")
     version = subprocess.run([str(server), "--version"], capture_output=True, text=True, check=True)
     major = re.search(r"v=(\d+)\.", version.stdout)
     root = RootFolder()
@@ -225,25 +226,26 @@ def redis_root() -> tuple[RootFolder, str, list[str]]:
 BUILDERS = {"postgres": postgres_root, "redis": redis_root}
 
 
-def build(client: docker.DockerClient, name: str) -> str:
+def build(client: docker.DockerClient, name: str, say: Callable[[str], None] = print) -> str:
     started = time.monotonic()
     root, major, changes = BUILDERS[name]()
     data = root.finish()
     repository = f"netra-offline/{name}"
     client.api.import_image(src=data, repository=repository, tag=major, changes=changes)
     size = len(data) / 2**20
-    print(f"built {repository}:{major} ({size:.0f} MiB) in {time.monotonic() - started:.1f}s")
+    say(f"built {repository}:{major} ({size:.0f} MiB) in {time.monotonic() - started:.1f}s")
     return f"{repository}:{major}"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=sorted(BUILDERS))
-    args = parser.parse_args()
-    client = docker.from_env()
-    for name in [args.only] if args.only else sorted(BUILDERS):
-        build(client, name)
-
-
-if __name__ == "__main__":
-    main()
+def build_images(only: str | None, say: Callable[[str], None]) -> int:
+    """`netra-run images build`: each image in turn (or `only` one)."""
+    if only is not None and only not in BUILDERS:
+        raise UsageError(f"--only expects one of {', '.join(sorted(BUILDERS))}, got {only!r}")
+    try:
+        client = docker.from_env()
+        client.ping()
+    except docker.errors.DockerException as exc:
+        raise ServiceError(f"no Docker engine answers ({exc}): the images go into one") from None
+    for name in [only] if only else sorted(BUILDERS):
+        build(client, name, say)
+    return 0
