@@ -86,13 +86,27 @@ def _docker(project: Project, out: Console) -> bool | None:
             continue
         present = image_present(client, service.image)
         missing += [] if present else [service.image]
-        _line(out, present, f"image {service.image}", f"for {name}" if present else "not present")
+        if present:
+            _line(out, True, f"image {service.image}", f"for {name}")
+        elif _runs_locally(project, name):
+            # auto runs it as a local process: it works, not as configured
+            _line(out, None, f"image {service.image}", "not present: auto runs it locally")
+        else:
+            _line(out, False, f"image {service.image}", "not present")
     if missing:
         out.print(
             f"hint: {image_hint(missing[0])}; a run pulls missing images where a registry answers",
             soft_wrap=True,
         )
     return not missing
+
+
+def _runs_locally(project: Project, name: str) -> bool:
+    from netra_runner.services.local.backend import LocalBackend
+
+    identity = RunIdentity.new(project.file, os.getpid(), psutil.Process().create_time())
+    specs = service_specs(project, {name})
+    return LocalBackend(identity, project.root).can_run(list(specs.values()))
 
 
 def _local(project: Project, out: Console) -> bool:

@@ -174,7 +174,8 @@ class CategoryCopies:
 
     def _made(self, job: Job, seconds: float, workers: int) -> None:
         self._emit(job, seconds, workers=workers)
-        self.say(f"COPIES      {job.name}: {_names(job)} for {workers} workers in {seconds:.2f}s")
+        plural = "worker" if workers == 1 else "workers"
+        self.say(f"COPIES      {job.name}: {_names(job)} for {workers} {plural} in {seconds:.2f}s")
 
     def recopy(self, job: Job, worker: str) -> None:
         """One worker's copies made anew, now (its process died; the others run on)."""

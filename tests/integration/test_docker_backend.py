@@ -62,3 +62,17 @@ def test_doctor(services_project: Path) -> None:
     assert "ok   image netra-offline/postgres:15" in ran.out
     assert "FAIL image netra-test/does-not-exist:1: not present" in ran.out
     assert "--services auto uses docker" in ran.out
+
+
+@pytest.mark.local_services
+def test_doctor_says_warn_not_fail_for_an_image_auto_runs_locally(tmp_path: Path) -> None:
+    (tmp_path / "t").mkdir()
+    (tmp_path / "categories.yaml").write_text(
+        "version: 1\nservices:\n  db:\n    image: postgres:17-never-pulled\n    ports: [5432]\n"
+        "    healthcheck: {exec: [pg_isready, -h, 127.0.0.1]}\n"
+        "categories:\n  unit: {paths: [t], services: [db]}\n"
+    )
+    ran = netra(tmp_path, "doctor", env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
+    assert "warn image postgres:17-never-pulled: not present: auto runs it locally" in ran.out
+    assert "FAIL" not in ran.out
+    assert ran.code == 0, ran.out
