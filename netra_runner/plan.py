@@ -205,6 +205,7 @@ def _job(
     if category.command is None:
         workers = category_workers(category, defaults, limit, history)
         workers, notes = _fit(project, entry, python, workers)
+        notes += _shadowed(project, entry)
         slices = workers if sliceable(category, context.options, workers) else 0
         argv, span = _pytest_argv(context, entry, report_dir, workers, first, sliced=bool(slices))
         cwd, junit = suite_folder(project, category), report_dir / "junit.xml"
@@ -363,6 +364,22 @@ def narrowing_args(entry: Selected, options: RunOptions) -> list[str]:
     if options.keyword:
         args += ["-k", options.keyword]
     return args
+
+
+def _shadowed(project: Project, entry: Selected) -> tuple[str, ...]:
+    """A category's own variables that one of its services exports too: the exports win
+    (they name the instance this run started, or the worker's copy), and that is said."""
+    own = own_env(project, entry.category)
+    said = []
+    for name in entry.category.services:
+        service = project.config.services.get(name)
+        both = sorted(set(service.exports) & set(own)) if service else []
+        if both:
+            said.append(
+                f"{entry.name}: {', '.join(both)} set by the category and exported by service "
+                f"{name}: the exports win (they name the service this run started)"
+            )
+    return tuple(said)
 
 
 def own_env(project: Project, category: Category) -> dict[str, str]:

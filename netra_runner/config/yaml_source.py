@@ -91,6 +91,11 @@ def load_yaml(file: Path, text: str) -> Source:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         problem = exc.problem or exc.context or "unreadable"
+        began = exc.context_mark.line + 1 if exc.context_mark else None
+        if began is not None and began != line and exc.context:
+            # pyyaml finds a mistake where the block could not go on: an indentation slip or
+            # an unclosed quote is usually where the block began
+            problem += f" ({exc.context} that began at line {began})"
         raise YamlError(f"{file}:{line}: invalid YAML: {problem}") from None
     return source
 

@@ -35,6 +35,8 @@ def plan_view(jobs: list[Job], project: Project) -> RenderableType:
         services = f"; services: {', '.join(job.services)}" if job.services else ""
         parts.append(shown(f"run  {job.name} ({job.why}{gate}{services})"))
         parts.append(shown(f"     env: {environment_line(job, project)}", style="dim"))
+        for line in _service_lines(job, project):
+            parts.append(shown(f"     {line}", style="dim"))
         if job.python.named:
             parts.append(shown(f"     python: {job.python.shown}", style="dim"))
         parts.append(shown(f"     $ {shlex.join(_typed(job))}", style="dim"))
@@ -43,12 +45,30 @@ def plan_view(jobs: list[Job], project: Project) -> RenderableType:
     return Group(*parts)
 
 
+def _service_lines(job: Job, project: Project) -> list[str]:
+    """Each service's set-up and isolation: what happens before the suite starts."""
+    isolated = dict(job.isolated)
+    lines = []
+    for name in job.services:
+        service = project.config.services.get(name)
+        if service is None:
+            continue
+        said = [f"isolate: {isolated[name]} (a copy for each worker)"] if name in isolated else []
+        said += [f"set-up: {shlex.join(argv)}" for argv in service.setup]
+        if said:
+            lines.append(f"service {name}: {'; '.join(said)}")
+    lines += [f"set-up, in its folder: {shlex.join(argv)}" for argv in job.setup]
+    return lines
+
+
 def environment_line(job: Job, project: Project) -> str:
     """What the category is given beyond netra-run's own environment: its services' exports
     (names: their values exist once the services run) and its own env, secrets masked."""
     services = project.config.services
     exports = [key for name in job.services if name in services for key in services[name].exports]
-    own = project.config.categories[job.name].env
+    own = {  # what the category itself sets; an export of the same name wins over it
+        k: v for k, v in project.config.categories[job.name].env.items() if k not in exports
+    }
     mask = Masker(job.secrets)
     parts = []
     if exports:

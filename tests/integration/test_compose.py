@@ -123,6 +123,12 @@ def test_the_compose_services_take_what_categories_yaml_adds(tmp_path: Path) -> 
     )
     plan = netra(root, "--all", "--plan", "--real-services")
     assert plan.code == 0, plan.out + plan.err
+    assert "service db: isolate: worker (a copy for each worker)" in plan.out
+    # The .env sets what the service exports: said once, not silently overridden.
+    assert "POSTGRES_DB, POSTGRES_PASSWORD, POSTGRES_PORT, POSTGRES_SERVER, POSTGRES_USER set" in (
+        plan.out
+    )
+    assert "the exports win" in plan.out
     listed = netra(root, "--list")
     assert listed.code == 0, listed.err
 

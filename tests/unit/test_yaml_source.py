@@ -52,3 +52,11 @@ def test_deep_merge_merges_mappings_and_replaces_the_rest() -> None:
     base = {"a": {"x": 1, "y": [1]}, "b": 1}
     assert deep_merge(base, {"a": {"y": [2]}, "c": 3}) == {"a": {"x": 1, "y": [2]}, "b": 1, "c": 3}
     assert base == {"a": {"x": 1, "y": [1]}, "b": 1}
+
+
+def test_a_mistake_found_late_names_where_its_block_began(tmp_path: Path) -> None:
+    text = 'version: 1\ncategories:\n  unit:\n    env:\n      A: "1\n      B: 2\n'
+    with pytest.raises(YamlError) as raised:
+        load_yaml(tmp_path / "c.yaml", text)
+    assert "c.yaml:7: invalid YAML" in str(raised.value)
+    assert "that began at line 5" in str(raised.value)
