@@ -117,6 +117,7 @@ class CategoryResult:
     workers: int = 0  # 0: never started
     phases: CategoryPhases | None = None
     refused: bool = False  # pytest refused its command line: the run is a usage error
+    warnings: int = 0  # pytest's warnings count, over the category's processes
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for test in self.tests if test.outcome is outcome)

@@ -79,10 +79,24 @@ def run_job(
     result = named_from_folder(
         _run_job(job, children, extra_env, events, restarted, before_suite), job.folder
     )
+    read = events or (lambda part: read_events(part.events_file))
+    result = dataclasses.replace(result, warnings=_warnings(job, read))
     seal_log(job.output_log, mask)
     # pytest writes its own JUnit (record_property values, parametrized ids): masked too
     mask_in_place(job.report_dir / "junit.xml", mask)
     return masked_result(result, mask)
+
+
+def _warnings(job: Job, read: Callable[[Job], list[Event]]) -> int:
+    """pytest's warnings count: each process says its own as its session ends."""
+    if not job.pytest:
+        return 0
+    return sum(
+        int(e.get("warnings") or 0)
+        for part in (job.shares() if job.slices else [job])
+        for e in read(part)
+        if e["event"] == WorkerEvent.SESSION_FINISHED
+    )
 
 
 def named_from_folder(result: CategoryResult, folder: str) -> CategoryResult:

@@ -65,7 +65,7 @@ class WorkerEvent:
     TEST_STARTED = "test_started"  # nodeid, worker
     TEST_FINISHED = "test_finished"  # nodeid, outcome, duration, setup, message, output...
     WORKER_REPLACING = "worker_replacing"  # worker, dead, seq: answered in reply_file
-    SESSION_FINISHED = "session_finished"  # exitstatus
+    SESSION_FINISHED = "session_finished"  # exitstatus, warnings: how many pytest recorded
 
 
 # Files beside the verdicts and the event file.

@@ -64,6 +64,7 @@ class EventWriter(EventFile):
         # closes each attempt's count.
         self.subtests_passed: dict[str, int] = {}
         self.collected = False
+        self.warnings = 0
 
     @pytest.hookimpl(wrapper=True)
     def pytest_sessionstart(self, session: pytest.Session) -> Iterator[None]:
@@ -145,8 +146,11 @@ class EventWriter(EventFile):
             return {}
         return {"outcome": "failed", "message": found.message, "details": found.stacks}
 
+    def pytest_warning_recorded(self) -> None:
+        self.warnings += 1  # pytest's "N warnings" in its summary
+
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        self.emit(WorkerEvent.SESSION_FINISHED, exitstatus=int(exitstatus))
+        self.emit(WorkerEvent.SESSION_FINISHED, exitstatus=int(exitstatus), warnings=self.warnings)
 
 
 NO_BODY = "its set-up ran, its body never did (--setup-only, --setup-plan or a plugin)"

@@ -192,6 +192,7 @@ def closing_line(run: RunResult) -> str:
         "flaky": len(run.flaky),
         "passed after a restart": sum(t.after_restart for c in run.categories for t in c.tests),
         "subtests passed": run.subtests_passed(),
+        "warnings": sum(c.warnings for c in run.categories),
     }
     skipped = sum(1 for cat in run.categories if cat.status is Status.SKIPPED)
     text = closing_text(counts, run.duration, skipped)
@@ -219,6 +220,9 @@ def closing_text(counts: Mapping[str, int], duration: float, categories_not_run:
     if categories_not_run:
         plural = "category" if categories_not_run == 1 else "categories"
         text += f", {categories_not_run} {plural} not run"
+    warnings = counts.get("warnings", 0)
+    if warnings:  # last, as pytest puts it
+        text += f", {warnings} {'warning' if warnings == 1 else 'warnings'}"
     return f"{text} in {duration:.1f}s"
 
 

@@ -37,6 +37,8 @@ def render_html(data: Mapping[str, Any], closing: str) -> str:
             f"<h1>netra-run</h1><p class=closing>{escape(closing)}</p>",
             _shards(data),
             _summary(data),
+            _flaky(data),
+            _services(data),
             _coverage(data),
             _timeline(data, failing),
             failures_html.section(failing),
@@ -59,17 +61,59 @@ def _summary(data: Mapping[str, Any]) -> str:
     totals = data.get("totals", {})
     columns = [*_USUAL, *(o for o in _RARE if totals.get(o))]
     names = ["errors" if o == "error" else o for o in columns]
-    head = "".join(f"<th>{h}</th>" for h in ("category", "status", *names, "time"))
+    head = "".join(f"<th>{h}</th>" for h in ("category", "status", *names, "time", "why"))
     rows = []
     for cat in data["categories"]:
         counts = "".join(f"<td class=n>{int(cat['counts'].get(o, 0))}</td>" for o in columns)
         status = str(cat["status"])
         shown = f"<td class={failures_html.css_class(status)}>{escape(status)}</td>"
+        # a category that did not pass says why (skipped: needs postgres; an error's cause)
+        why = "" if status == "passed" else str(cat.get("reason") or "")
         rows.append(
             f"<tr><td>{escape(cat['name'])}</td>{shown}"
-            f"{counts}<td class=n>{float(cat['duration']):.1f}s</td></tr>"
+            f"{counts}<td class=n>{float(cat['duration']):.1f}s</td>"
+            f"<td class=reason>{escape(why)}</td></tr>"
         )
     return f"<h2>Summary</h2><table id=summary><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+def _flaky(data: Mapping[str, Any]) -> str:
+    """The tests that failed and then passed on a rerun, by name."""
+    rows = [
+        f"<tr><td>{escape(str(cat['name']))}</td><td>{escape(str(t['id']))}</td>"
+        f"<td class=n>{int(t.get('attempts', 1))}</td></tr>"
+        for cat in data["categories"]
+        for t in cat.get("tests", [])
+        if t.get("flaky")
+    ]
+    if not rows:
+        return ""
+    head = "<tr><th>category</th><th>test</th><th>attempts</th></tr>"
+    return f"<h2>Flaky</h2><table id=flaky>{head}{''.join(rows)}</table>"
+
+
+def _services(data: Mapping[str, Any]) -> str:
+    """Each service: when it started, how long to healthy and to set up, and any outage."""
+    services = data.get("services") or []
+    if not services:
+        return ""
+    head = (
+        "<tr><th>service</th><th>started</th><th>healthy in</th><th>set-up</th>"
+        "<th>reused</th><th>outage</th></tr>"
+    )
+    rows = []
+    for s in services:
+        started = s.get("started")
+        down = s.get("down")
+        outage = f"down at {float(down):.1f}s: {s.get('down_reason') or ''}" if down else ""
+        rows.append(
+            f"<tr><td>{escape(str(s['name']))}</td>"
+            f"<td class=n>{'' if started is None else f'{float(started):.1f}s'}</td>"
+            f"<td class=n>{float(s.get('seconds_to_healthy') or 0):.1f}s</td>"
+            f"<td class=n>{float(s.get('setup_seconds') or 0):.1f}s</td>"
+            f"<td>{'yes' if s.get('reused') else 'no'}</td><td>{escape(outage)}</td></tr>"
+        )
+    return f"<h2>Services</h2><table id=services>{head}{''.join(rows)}</table>"
 
 
 def _coverage(data: Mapping[str, Any]) -> str:

@@ -36,7 +36,11 @@ def report_data(run: RunResult) -> dict[str, Any]:
         "duration": round(run.duration, 3),
         "exit_code": int(run.exit_code()),
         "totals": {o.value: totals[o] for o in Outcome}
-        | {"flaky": len(run.flaky), "subtests passed": run.subtests_passed()},
+        | {
+            "flaky": len(run.flaky),
+            "subtests passed": run.subtests_passed(),
+            "warnings": sum(c.warnings for c in run.categories),
+        },
         "service_error": run.service_error,
         "services": [
             {

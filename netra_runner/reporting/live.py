@@ -86,11 +86,18 @@ def _category(category: CategoryState, now: float) -> Text:
     total, done = category.total, category.completed
     line.append_text(_bar(done, total, failed=category.failed > 0, active=bool(category.started)))
     line.append(f" {done:>5}/{total if total is not None else '?':<5}")
-    if category.failed:
-        line.append(f" {category.failed} failed", style="bold red")
+    failures = category.done["failed"] + category.done["crashed"]
+    errors = category.done["error"]
+    if failures:
+        line.append(f" {failures} failed", style="bold red")
+    if errors:
+        line.append(f" {errors} {'error' if errors == 1 else 'errors'}", style="bold red")
     if category.finished:
         style = _FINISHED_STYLE.get(category.finished, "yellow")
-        line.append(f" {category.finished} {category.duration:.1f}s", style=style)
+        # "1 failed failed" says nothing twice: the counts already say how it ended
+        counted = category.finished in ("failed", "error") and (failures or errors)
+        status = "" if counted else f" {category.finished}"
+        line.append(f"{status} {category.duration:.1f}s", style=style)
     elif category.started:
         line.append(f" {now - category.started:.1f}s", style="dim")
     else:

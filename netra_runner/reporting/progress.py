@@ -55,6 +55,7 @@ class RunProgress:
         self.categories: dict[str, CategoryState] = {}
         self.running: dict[tuple[str, str], str] = {}  # (category, worker) -> test
         self.budget = 1
+        self._measured: list[float] = []  # this run's own test durations
 
     def apply(self, event: Event) -> None:
         handler = getattr(self, f"_on_{event.get('event')}", None)
@@ -110,6 +111,9 @@ class RunProgress:
             category.collected.append(event["nodeid"])
         if event.get("outcome") != "rerun":
             category.done[event.get("outcome", "error")] += 1
+            duration = event.get("duration")
+            if isinstance(duration, int | float) and not event.get("subtest"):
+                self._measured.append(float(duration))
             category.finished_ids.add(event["nodeid"])
 
     def _category(self, event: Event) -> CategoryState:
@@ -119,11 +123,18 @@ class RunProgress:
     def elapsed(self, now: float) -> float:
         return max(now - self.started, 0.0) if self.started else 0.0
 
+    def _measured_typical(self) -> float:
+        if not self._measured:
+            return FALLBACK_SECONDS
+        return sum(self._measured) / len(self._measured)
+
     def eta(self) -> tuple[float, bool]:
         """Seconds of work left over the worker budget, from the history; and whether that is
         all of it (False while a category has not collected its tests yet)."""
         known = not any(c.finished is None and c.total is None for c in self.categories.values())
-        typical = self.durations.typical() or FALLBACK_SECONDS
+        # A test the history does not know takes what the history's typical test takes; on
+        # a first run, what this run's tests took so far: the estimate settles, not jumps.
+        typical = self.durations.typical() or self._measured_typical()
         left = sum(
             self.durations.duration(test) or typical
             for c in self.categories.values()

@@ -191,3 +191,16 @@ def test_a_merged_report_with_an_outcome_it_does_not_know_draws_it_as_an_error()
     kinds = [k[0] for k in drawn(html)["kinds"]]
     first = next(b for b in drawn(html)["groups"][0]["lanes"][1]["bars"] if b[3] >= 0)
     assert kinds[first[2]] == "error"
+
+
+def test_the_page_names_flaky_tests_skip_reasons_and_services() -> None:
+    import dataclasses
+
+    run = timed_run(tests_per_worker=4)
+    skipped = CategoryResult("cache", Status.SKIPPED, reason="needs redis: pass --real-services")
+    html = page(dataclasses.replace(run, categories=(*run.categories, skipped)))
+    flaky = re.search(r"<h2>Flaky</h2><table id=flaky>(.*?)</table>", html, re.S)
+    assert flaky is not None and "gw0_1" in flaky.group(1)
+    assert "<td class=reason>needs redis: pass --real-services</td>" in html
+    services = re.search(r"<table id=services>(.*?)</table>", html, re.S)
+    assert services is not None and "<td>postgres</td>" in services.group(1)

@@ -110,3 +110,37 @@ def test_a_category_waiting_for_workers_says_so() -> None:
     buffer = io.StringIO()
     Console(file=buffer, width=100, color_system=None).print(view(progress, now=T0 + 2))
     assert reason in buffer.getvalue()
+
+
+def test_a_first_run_estimates_from_what_its_own_tests_took() -> None:
+    progress = RunProgress(Durations())
+    progress.apply(event("run_started", T0, categories=["unit"], workers=1))
+    progress.apply(event("collected", T0, category="unit", tests=TESTS))
+    assert progress.eta() == (4 * 0.5, True)  # nothing measured yet: the fallback
+    progress.apply(
+        event(
+            "test_finished",
+            T0 + 3,
+            category="unit",
+            nodeid=TESTS[0],
+            outcome="passed",
+            duration=3.0,
+        )
+    )
+    assert progress.eta() == (3 * 3.0, True)
+
+
+def test_a_finished_category_says_its_failures_and_errors_once() -> None:
+    progress = progressed()
+    progress.apply(
+        event(
+            "test_finished", T0 + 2, category="unit", nodeid=TESTS[1], worker="gw1", outcome="error"
+        )
+    )
+    progress.apply(
+        event("category_finished", T0 + 3, category="unit", status="failed", duration=2.5)
+    )
+    buffer = io.StringIO()
+    Console(file=buffer, width=100, color_system=None).print(view(progress, now=T0 + 3.0))
+    line = next(line for line in buffer.getvalue().splitlines() if "unit" in line)
+    assert "1 failed 1 error 2.5s" in line and "failed failed" not in line
