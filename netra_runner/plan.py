@@ -72,6 +72,9 @@ class Job:
     coverage_file: Path | None = None  # a command suite's own coverage.py data (--cov)
     pytest: bool = False  # a pytest suite (with netra-run's plugin), not a command
     folder: str = ""  # a pytest suite's own folder (its `cwd`), from the project root
+    # Files its command names (ids to run first, a long target list), written when it is
+    # prepared to run: planning (--plan) writes nothing.
+    inputs: tuple[tuple[Path, tuple[str, ...]], ...] = ()
     log_file: Path | None = None  # None: output.log in report_dir
 
     @property
@@ -202,12 +205,15 @@ def _job(
     python = interpreter(project, entry)
     notes: tuple[str, ...] = ()
     slices = 0
+    inputs: tuple[tuple[Path, tuple[str, ...]], ...] = ()
     if category.command is None:
         workers = category_workers(category, defaults, limit, history)
         workers, notes = _fit(project, entry, python, workers)
         notes += _shadowed(project, entry)
         slices = workers if sliceable(category, context.options, workers) else 0
-        argv, span = _pytest_argv(context, entry, report_dir, workers, first, sliced=bool(slices))
+        argv, span, inputs = _pytest_argv(
+            context, entry, report_dir, workers, first, sliced=bool(slices)
+        )
         cwd, junit = suite_folder(project, category), report_dir / "junit.xml"
     else:
         argv = category.command
@@ -226,7 +232,7 @@ def _job(
         skip=entry.skip,
         workers=workers,
         ceiling=_first(category.category_timeout, defaults.category_timeout),
-        targets=suite_targets(project, entry, report_dir) if category.command is None else (),
+        targets=suite_targets(project, entry, report_dir)[0] if category.command is None else (),
         secrets=tuple(secrets_in(own_env(project, category))),
         python=python,
         notes=notes,
@@ -236,6 +242,7 @@ def _job(
         slices=slices,
         coverage_file=_coverage_file(context, entry),
         pytest=category.command is None,
+        inputs=inputs,
         folder=category.cwd or "" if category.command is None else "",
     )
 
@@ -303,7 +310,7 @@ def _pytest_argv(
     workers: int,
     first: list[str],
     sliced: bool = False,
-) -> tuple[tuple[str, ...], tuple[int, int]]:
+) -> tuple[tuple[str, ...], tuple[int, int], tuple[tuple[Path, tuple[str, ...]], ...]]:
     """A sliced category's shares write no JUnit of their own (one path for all of them):
     their events are their report."""
     project, options = context.project, context.options
@@ -335,15 +342,18 @@ def _pytest_argv(
     # pytest lets a later option win.
     span = (len(argv), len(argv) + len(category.args))
     argv += [*category.args, *options.pytest_args]
+    inputs: dict[Path, tuple[str, ...]] = {}
     if first:
-        _write_lines(report_dir / "first.txt", first)
+        inputs[report_dir / "first.txt"] = tuple(first)
         argv += [agreed.FIRST(report_dir / "first.txt")]
     if entry.only:
-        _write_lines(report_dir / "only.txt", list(entry.only))
+        inputs[report_dir / "only.txt"] = entry.only
         argv += [agreed.ONLY(report_dir / "only.txt")]
     if category.cwd:
         argv += [agreed.ROOT(project.root)]
-    return (*argv, *suite_targets(project, entry, report_dir)), span  # targets last: see restart
+    targets, listing = suite_targets(project, entry, report_dir)
+    inputs |= listing
+    return (*argv, *targets), span, tuple(inputs.items())  # targets last: see restart
 
 
 def sliceable(category: Category, options: RunOptions, workers: int) -> bool:
@@ -393,9 +403,11 @@ def suite_folder(project: Project, category: Category) -> Path:
     return project.root / (category.cwd or ".")
 
 
-def suite_targets(project: Project, entry: Selected, folder: Path) -> tuple[str, ...]:
+def suite_targets(
+    project: Project, entry: Selected, folder: Path
+) -> tuple[tuple[str, ...], dict[Path, tuple[str, ...]]]:
     """The entry's targets (named from the project root) as its suite, in its folder,
-    takes them."""
+    takes them; and the file holding them, when there are many."""
     base = suite_folder(project, entry.category)
     spelled = tuple(_from_folder(target, project.root, base) for target in entry.targets)
     return target_args(spelled, folder)
@@ -408,15 +420,23 @@ def _from_folder(target: str, root: Path, folder: Path) -> str:
     return f"{os.path.relpath(root / path, folder)}{sep}{rest}"
 
 
-def target_args(targets: tuple[str, ...], folder: Path) -> tuple[str, ...]:
-    """Many test ids (a shard, last failures) go through an args file, not the command line.
-    They follow `--`, so an option before them that takes a value (`--deselect`, `--rootdir`
-    given after netra-run's `--`) is pytest's usage error, never a path swallowed."""
+def target_args(
+    targets: tuple[str, ...], folder: Path
+) -> tuple[tuple[str, ...], dict[Path, tuple[str, ...]]]:
+    """Many test ids (a shard, last failures) go through an args file (returned, to be
+    written before the command runs), not the command line. They follow `--`, so an option
+    before them that takes a value (`--deselect`, `--rootdir` given after netra-run's `--`)
+    is pytest's usage error, never a path swallowed."""
     if len(targets) <= MAX_INLINE_TARGETS:
-        return (END_OF_OPTIONS, *targets)
+        return (END_OF_OPTIONS, *targets), {}
     listing = folder / "targets.txt"
-    _write_lines(listing, targets)
-    return (END_OF_OPTIONS, f"@{listing}")
+    return (END_OF_OPTIONS, f"@{listing}"), {listing: targets}
+
+
+def write_inputs(inputs: Iterable[tuple[Path, tuple[str, ...]]]) -> None:
+    """The files a command names, written just before it runs."""
+    for path, lines in inputs:
+        _write_lines(path, lines)
 
 
 def _write_lines(path: Path, lines: Iterable[str]) -> None:

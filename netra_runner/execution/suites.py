@@ -32,7 +32,7 @@ from netra_runner.execution.suite_events import (
     not_run,
     timed_out,
 )
-from netra_runner.plan import Job
+from netra_runner.plan import Job, write_inputs
 from netra_runner.plugin.agreement import WORKER_ENV, WorkerEvent, watchdog_file
 from netra_runner.plugin.coverage import DATA_PREFIX, NOT_MEASURED
 from netra_runner.plugin.masking import Masker, mask_in_place
@@ -157,6 +157,7 @@ def prepare(job: Job) -> None:
     _forget_coverage(job.coverage_folder)
     for stale in job.report_dir.glob("watchdog-*.txt"):
         stale.unlink(missing_ok=True)
+    write_inputs(job.inputs)
     for share in job.shares() if job.slices else ():
         prepare(share)
 

@@ -80,7 +80,7 @@ def _summary(data: Mapping[str, Any]) -> str:
 def _flaky(data: Mapping[str, Any]) -> str:
     """The tests that failed and then passed on a rerun, by name."""
     rows = [
-        f"<tr><td>{escape(str(cat['name']))}</td><td>{escape(str(t['id']))}</td>"
+        f"<tr><td>{escape(str(t['id']))}</td><td>{escape(str(cat['name']))}</td>"
         f"<td class=n>{int(t.get('attempts', 1))}</td></tr>"
         for cat in data["categories"]
         for t in cat.get("tests", [])
@@ -88,7 +88,7 @@ def _flaky(data: Mapping[str, Any]) -> str:
     ]
     if not rows:
         return ""
-    head = "<tr><th>category</th><th>test</th><th>attempts</th></tr>"
+    head = "<tr><th>test</th><th>category</th><th>attempts</th></tr>"
     return f"<h2>Flaky</h2><table id=flaky>{head}{''.join(rows)}</table>"
 
 

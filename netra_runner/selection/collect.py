@@ -25,6 +25,7 @@ from netra_runner.plan import (
     narrowing_args,
     suite_folder,
     suite_targets,
+    write_inputs,
 )
 from netra_runner.plugin import agreement as agreed
 from netra_runner.plugin.agreement import WorkerEvent
@@ -84,7 +85,9 @@ def _collect_one(context: RunContext, entry: Selected, folder: Path) -> Collecte
     argv += [a for a in entry.category.args if not ARG_PLACEHOLDER.search(a)]
     if entry.category.cwd:
         argv += [agreed.ROOT(project.root)]
-    argv += [*options.pytest_args, *suite_targets(project, entry, folder / entry.name)]
+    targets, listing = suite_targets(project, entry, folder / entry.name)
+    write_inputs(listing.items())
+    argv += [*options.pytest_args, *targets]
     try:
         done = subprocess.run(
             argv,

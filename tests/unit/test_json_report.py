@@ -21,6 +21,7 @@ def test_the_report_has_a_version_totals_and_every_category() -> None:
         "infrastructure": 0,
         "flaky": 1,
         "subtests passed": 0,
+        "warnings": 0,
     }
     assert [c["name"] for c in data["categories"]] == ["websocket", "e2e"]
     assert data["categories"][0]["services"] == ["postgres"]

@@ -9,6 +9,7 @@ import pytest
 
 from netra_runner.config import Project, load_project
 from netra_runner.context import RunContext
+from netra_runner.execution.suites import prepare
 from netra_runner.options import RunOptions
 from netra_runner.plan import Job, make_jobs
 from netra_runner.selection.narrowing import select
@@ -86,8 +87,11 @@ def test_args_are_filled_from_the_exports_and_nothing_else_is(project: Project) 
 def test_many_targets_go_through_an_args_file(project: Project) -> None:
     (project.root / "tests" / "unit" / "test_a.py").write_text("")
     ids = tuple(f"tests/unit/test_a.py::test_{n}" for n in range(60))
-    argv = jobs(project, targets=ids)["unit"].argv
+    job = jobs(project, targets=ids)["unit"]
+    argv = job.argv
     listing = Path(argv[-1].removeprefix("@"))
+    assert not listing.exists()  # planning writes nothing: --plan promises so
+    prepare(job)  # the run writes it, just before the suite starts
     assert argv[-1].startswith("@") and listing.read_text().split() == list(ids)
 
 
