@@ -22,9 +22,9 @@ try:  # typer vendors click from 0.22 on; before, it is click itself
     from typer._click.exceptions import UsageError as ClickUsageError
 except ImportError:  # pragma: no cover
     from click.exceptions import UsageError as ClickUsageError  # type: ignore[assignment,unused-ignore]
+from netra_runner.config.choices import DEFAULT, Choice, checked
 from netra_runner.help_format import HelpCommand, grouped
 from netra_runner.options import RunOptions
-from netra_runner.services.choice import DEFAULT, Choice, checked
 from netra_runner.workflow import execute, guard
 
 app = typer.Typer(

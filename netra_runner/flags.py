@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from netra_runner import completion
-from netra_runner.services.choice import HELP as SERVICES_HELP
+from netra_runner.config.choices import HELP as SERVICES_HELP
 
 SELECT = "Selection"
 SERVICES = "Services"

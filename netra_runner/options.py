@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from netra_runner.config.choices import CHOICES, Choice
 from netra_runner.config.model import RunDefaults
 from netra_runner.errors import UsageError
 from netra_runner.expressions import expression_problem
 from netra_runner.limits import MAX_RETRIES, MAX_SECONDS, MAX_WORKERS
 from netra_runner.selection.partition import parse
-from netra_runner.services.choice import CHOICES, Choice
 
 Format = Literal["text", "json"]
 

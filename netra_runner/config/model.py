@@ -23,9 +23,9 @@ from pydantic import (
 from pydantic import PlainValidator as Plain
 from pydantic.dataclasses import dataclass
 
+from netra_runner.config.choices import Choice
 from netra_runner.expressions import expression_problem
 from netra_runner.limits import MAX_RETRIES, MAX_SECONDS, MAX_WORKERS
-from netra_runner.services.choice import Choice
 
 SCHEMA = ConfigDict(extra="forbid")
 Seconds = Annotated[float, Strict(), Field(gt=0, le=MAX_SECONDS, allow_inf_nan=False)]

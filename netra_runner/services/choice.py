@@ -1,37 +1,21 @@
-"""How services run, in one place: Docker containers, local processes, or auto.
-
-The flag, the environment variable, a profile's `run.services` and the session all take
-their values from here; the backends never import this module (imports run one way: the
-choice knows the backends, the backends know only the interface in backend.py).
+"""The backend a choice of how services run opens: Docker containers, local processes, or
+auto. The choice itself is a value of the config (config/choices.py); the backends never
+import this module (imports run one way: the choice knows the backends, the backends know
+only the interface in backend.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from netra_runner.errors import ServiceError, UsageError
+from netra_runner.config.choices import Choice, checked
+from netra_runner.errors import ServiceError
 
 if TYPE_CHECKING:
     from netra_runner.services.backend import Backend
     from netra_runner.services.spec import RunIdentity, ServiceSpec
-
-Choice = Literal["auto", "docker", "local"]
-CHOICES: tuple[Choice, ...] = ("auto", "docker", "local")
-DEFAULT: Choice = "auto"
-HELP = (
-    "How services run: docker, local processes, or auto (Docker when an engine answers, "
-    "else local)."
-)
-
-
-def checked(value: str) -> Choice:
-    """A value typed for --services, NETRA_SERVICES or `run.services`, as a Choice."""
-    for choice in CHOICES:
-        if value == choice:
-            return choice
-    raise UsageError(f"--services expects one of {', '.join(CHOICES)}, got {value!r}")
 
 
 def open_backend(

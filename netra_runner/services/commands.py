@@ -12,10 +12,11 @@ from rich.console import Console
 from rich.table import Table
 
 from netra_runner.config import Project
+from netra_runner.config.choices import Choice
 from netra_runner.errors import ServiceError, UsageError
 from netra_runner.reporting.text import shown
 from netra_runner.services.backend import Backend, ServiceInstance
-from netra_runner.services.choice import Choice, open_backend
+from netra_runner.services.choice import open_backend
 from netra_runner.services.session import ServiceSession
 from netra_runner.services.spec import (
     LABEL_HASH,

@@ -19,11 +19,12 @@ from types import TracebackType
 import psutil
 
 from netra_runner.config import Project
+from netra_runner.config.choices import Choice
 from netra_runner.errors import ServiceError
 from netra_runner.events import EventLog
 from netra_runner.plugin.masking import Masker, mask_in_place, secrets_in
 from netra_runner.services.backend import Backend, ServiceInstance
-from netra_runner.services.choice import Choice, open_backend
+from netra_runner.services.choice import open_backend
 from netra_runner.services.external import ExternalInstance
 from netra_runner.services.health import HealthReport, Probe, probe_for, wait_healthy
 from netra_runner.services.isolation import Copies, Isolation, exports_for
