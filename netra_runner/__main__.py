@@ -1,3 +1,3 @@
-from netra_runner.cli import main
+from netra_runner.cli.app import main
 
 main()

@@ -74,7 +74,7 @@ class RunOptions:
 
     @classmethod
     def from_flags(cls, flags: Mapping[str, Any], services_flag: bool = False) -> RunOptions:
-        """The record from the CLI's parameters, by their names in cli.py; values that
+        """The record from the CLI's parameters, by their names in cli/app.py; values that
         arrive as text (--workers, --budget) are parsed here."""
         renamed = {"category": "categories", "all_": "all", "list_": "list", "file": "targets"}
         renamed |= {"pytest_arg": "pytest_args", "output_format": "format", "json_path": "json"}

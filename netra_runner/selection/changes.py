@@ -21,9 +21,9 @@ from pathlib import Path
 from netra_runner.config.model import Config
 from netra_runner.cover import touches
 from netra_runner.errors import NothingToRun, UsageError
-from netra_runner.pushes import pushed_files
 from netra_runner.selection.categories import Selection, holds
 from netra_runner.selection.imports import ImportGraph
+from netra_runner.selection.pushes import pushed_files
 
 UPSTREAM = "@{upstream}"
 OWN_STATE = ".netra/"

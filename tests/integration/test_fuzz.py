@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from rich.console import Console
 from typer.testing import CliRunner
 
-from netra_runner.cli import app
+from netra_runner.cli.app import app
 from netra_runner.errors import ExitCode
 from netra_runner.options import RunOptions
 from netra_runner.workflow import CRASH_LOG, execute

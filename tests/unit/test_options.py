@@ -8,8 +8,8 @@ import dataclasses
 import pytest
 import typer
 
-from netra_runner.cli import app
-from netra_runner.command_line import rewrite
+from netra_runner.cli.app import app
+from netra_runner.cli.command_line import rewrite
 from netra_runner.errors import UsageError
 from netra_runner.options import RunOptions, parse_seconds, parse_workers, verbosity
 

@@ -12,8 +12,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from netra_runner import __version__, completion, flags
-from netra_runner.command_line import rewrite
+from netra_runner import __version__
+from netra_runner.cli import completion, flags
+from netra_runner.cli.command_line import rewrite
 from netra_runner.config import Project, find_config, load_project
 from netra_runner.consoles import console
 from netra_runner.errors import ExitCode, UsageError
@@ -22,8 +23,8 @@ try:  # typer vendors click from 0.22 on; before, it is click itself
     from typer._click.exceptions import UsageError as ClickUsageError
 except ImportError:  # pragma: no cover
     from click.exceptions import UsageError as ClickUsageError  # type: ignore[assignment,unused-ignore]
+from netra_runner.cli.help_format import HelpCommand, grouped
 from netra_runner.config.choices import DEFAULT, Choice, checked
-from netra_runner.help_format import HelpCommand, grouped
 from netra_runner.options import RunOptions
 from netra_runner.workflow import execute, guard
 
@@ -215,7 +216,7 @@ def services_logs(
 @app.command("init", cls=HelpCommand)
 def init_command() -> None:
     """Write a starter categories.yaml here: a category per test folder found."""
-    from netra_runner.starter import write_starter
+    from netra_runner.cli.starter import write_starter
 
     def run() -> int:
         console(stderr=False).print(
@@ -271,7 +272,7 @@ app.add_typer(hooks_app, name="hooks")
 @hooks_app.command("install", cls=HelpCommand)
 def hooks_install() -> None:
     """Install a git pre-push hook running the pre-push profile (keeps an existing hook)."""
-    from netra_runner.hooks import install
+    from netra_runner.cli.git_hooks import install
 
     def run() -> int:
         console(stderr=False).print(install(Path.cwd()), markup=False, emoji=False, soft_wrap=True)
@@ -340,7 +341,7 @@ def doctor_command(
 ) -> None:
     """Check the config, and whether Docker (engine, images) and local processes (binaries)
     can run the services; without a config, what this machine can run."""
-    from netra_runner.doctor import doctor  # imports the Docker SDK: only when asked
+    from netra_runner.cli.doctor import doctor  # imports the Docker SDK: only when asked
 
     settings = ctx.obj or {}
     out, err = console(stderr=False), console(stderr=True)

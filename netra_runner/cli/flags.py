@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from netra_runner import completion
+from netra_runner.cli import completion
 from netra_runner.config.choices import HELP as SERVICES_HELP
 
 SELECT = "Selection"
