@@ -17,6 +17,15 @@ from netra_runner.events import FAILED_OUTCOMES, Event, EventLog
 from netra_runner.execution.occupancy import Occupancy
 from netra_runner.execution.processes import ChildProcesses
 from netra_runner.execution.recovery import Recovery
+from netra_runner.execution.schedule import (
+    READY_WITHOUT_SERVICES,
+    Schedule,
+    Services,
+    Skip,
+    Start,
+    Stop,
+    WaitForWorkers,
+)
 from netra_runner.execution.suites import prepare, run_job
 from netra_runner.plan import Job
 from netra_runner.plugin.agreement import HEALTH, MASK_VALUES, WorkerEvent
@@ -30,7 +39,6 @@ if TYPE_CHECKING:
     from netra_runner.services.session import ServiceSession
 
 POLL = 0.2  # the main thread wakes this often: Ctrl-C, fail-fast and progress stay prompt
-WAIT = "wait"
 INTERRUPTED = "the run was interrupted"
 
 
@@ -46,23 +54,12 @@ class Runner:
         stop_after: int | None = None,
     ) -> None:
         """`stop_after`: failures after which everything stops (-x: 1, --maxfail N)."""
-        names = {job.name for job in jobs}
-        # Waiting for a gate that is not in the run would wait forever: such a gate is no gate.
-        self.pending = [
-            dataclasses.replace(job, gates=tuple(g for g in job.gates if g in names))
-            for job in jobs
-        ]
-        self._jobs = {job.name: job for job in self.pending}
+        self.schedule = Schedule(jobs, budget, stop_after)
+        self._jobs = self.schedule.by_name
         self.children = children
         self.services = services
         self.events = events
         self.on_event = on_event
-        self.budget = max(budget, 1)
-        self.stop_after = stop_after
-        self._failures = 0
-        self._failing: set[str] = set()  # categories with a failed test counted
-        self.results: dict[str, CategoryResult] = {}
-        self.running: dict[str, int] = {}  # category -> workers it holds
         self.service_error: str | None = None
         self.copies: CategoryCopies | None = None
         if services is not None:  # the isolation machinery: only for a run with services
@@ -70,13 +67,11 @@ class Runner:
 
             self.copies = CategoryCopies(services, children, events, lambda s: on_event(s, None))
         self.interrupted = False
-        self._stopped: str | None = None  # why nothing more may start
         self._events: queue.Queue[CategoryResult | Outage | None] = queue.Queue()
         self.watch: ServiceWatch | None = None
         self.recovery = Recovery(
             services, children, events, lambda line: on_event(line, None), self._wake
         )
-        self._waiting: set[str] = set()  # categories said to wait for the worker budget
         self.occupancy = Occupancy()
 
     def run(self) -> list[CategoryResult]:
@@ -96,21 +91,23 @@ class Runner:
         finally:
             if self.watch is not None:
                 self.watch.close()
-        return list(self.results.values())
+        return list(self.schedule.results.values())
 
     def _loop(self) -> None:
         with ThreadPoolExecutor(
-            max_workers=max(len(self.pending), 1), thread_name_prefix="category"
+            max_workers=max(len(self.schedule.pending), 1), thread_name_prefix="category"
         ) as pool:
-            while self.pending or self.running:
+            while self.schedule.busy:
                 try:
                     if self.watch is not None:
-                        self.watch.use({s for c in self.running for s in self._jobs[c].services})
+                        running = self.schedule.running
+                        self.watch.use({s for c in running for s in self._jobs[c].services})
                     self._schedule(pool)
                     self._next_event()
                     self.events.poll()
-                    if self.stop_after is not None and self._failures >= self.stop_after:
-                        self._stop(_stopped_after(self.stop_after))
+                    enough = self.schedule.stop_reason()
+                    if enough is not None:
+                        self._stop(enough)
                 except KeyboardInterrupt:
                     self.interrupted = True
                     self._stop(INTERRUPTED)
@@ -124,9 +121,9 @@ class Runner:
             self._check_services()
             return
         if isinstance(event, Outage):
-            self.recovery.went_down(event, {n: self._jobs[n] for n in self.running})
+            self.recovery.went_down(event, {n: self._jobs[n] for n in self.schedule.running})
             return
-        self.running.pop(event.name, None)
+        self.schedule.ended(event.name)
         self.occupancy.forget(event.name)
         for path in self._jobs[event.name].event_files:
             self.events.unfollow(path)
@@ -134,95 +131,66 @@ class Runner:
 
     def _check_services(self) -> None:
         """A service whose set-up failed while suites that use it run stops the run."""
-        if self.services is None or self._stopped:
+        if self.services is None or self.schedule.stopped:
             return
         for name in self.services.specs:
             future = self.services.future(name)
             error = future.exception() if future.done() and not future.cancelled() else None
-            if error is not None and any(name in self._jobs[c].services for c in self.running):
+            running = self.schedule.running
+            if error is not None and any(name in self._jobs[c].services for c in running):
                 self.service_error = str(error)
                 self._stop(f"service {name} failed")
                 return
 
     def _schedule(self, pool: ThreadPoolExecutor) -> None:
-        for job in list(self.pending):
-            decision = self._decide(job)
-            if isinstance(decision, str):  # WAIT
-                continue
-            self.pending.remove(job)
-            if isinstance(decision, CategoryResult):
-                self._finish(decision)
-            else:
-                self.running[job.name] = job.workers
-                prepare(job)  # before following: an earlier run's events are not this run's
-                mask = self._masker(job, decision)
-                for path in job.event_files:
-                    self.events.follow(job.name, path, mask)
-                self.events.emit("category_started", category=job.name, workers=job.workers)
-                workers = f" ({job.workers} workers)" if job.workers > 1 else ""
-                self.on_event(f"START       {job.name}{workers}", None)
-                env = {**decision, MASK_VALUES: json.dumps(mask.values)}
-                if self.watch is not None and job.services:
-                    health = [str(self.watch.health_file(name)) for name in job.services]
-                    env[HEALTH] = json.dumps(health)
-                # A sliced category's processes fill their args with their own copies'.
-                pool.submit(self._run, job if job.slices else job.rendered(decision), env, mask)
+        for job in list(self.schedule.pending):
+            used = sum(
+                self.occupancy.workers(name, held) for name, held in self.schedule.running.items()
+            )
+            services = self._services_now(job)
+            decision = self.schedule.decide(job, self.recovery.skip_reason(job), services, used)
+            if isinstance(decision, Stop):
+                self.service_error = decision.error
+                self._stop(decision.reason)
+            elif isinstance(decision, WaitForWorkers) and decision.first:
+                self.events.emit("category_waiting", category=job.name, reason=decision.reason)
+                self.on_event(f"WAITING     {job.name}: {decision.reason}", None)
+            elif isinstance(decision, Skip):
+                self.schedule.take(job)
+                self._finish(decision.result)
+            elif isinstance(decision, Start):
+                self.schedule.take(job)
+                self._start(pool, job, decision.env)
 
-    def _decide(self, job: Job) -> str | CategoryResult | dict[str, str]:
-        """WAIT, a result that ends the job without running it, or the env to run it with."""
-        if self._stopped:
-            return CategoryResult(job.name, Status.SKIPPED, reason=f"not run: {self._stopped}")
-        if job.skip:
-            return CategoryResult(job.name, Status.SKIPPED, reason=job.skip)
-        gone = self.recovery.skip_reason(job)
-        if gone is not None:
-            return CategoryResult(job.name, Status.SKIPPED, reason=gone)
-        if any(gate not in self.results for gate in job.gates):
-            return WAIT
-        blocked = [self.results[g] for g in job.gates if not self.results[g].ok]
-        if blocked:
-            reason = f"depends on {blocked[0].name}, which {_verb(blocked[0].status)}"
-            return CategoryResult(job.name, Status.SKIPPED, reason=reason)
-        env = self._service_env(job)
-        if env is None:
-            return WAIT
-        if not self._has_room(job):
-            self._say_waiting(job)
-            return WAIT
-        return env
+    def _start(self, pool: ThreadPoolExecutor, job: Job, exports: dict[str, str]) -> None:
+        self.schedule.started(job)
+        prepare(job)  # before following: an earlier run's events are not this run's
+        mask = self._masker(job, exports)
+        for path in job.event_files:
+            self.events.follow(job.name, path, mask)
+        self.events.emit("category_started", category=job.name, workers=job.workers)
+        workers = f" ({job.workers} workers)" if job.workers > 1 else ""
+        self.on_event(f"START       {job.name}{workers}", None)
+        env = {**exports, MASK_VALUES: json.dumps(mask.values)}
+        if self.watch is not None and job.services:
+            health = [str(self.watch.health_file(name)) for name in job.services]
+            env[HEALTH] = json.dumps(health)
+        # A sliced category's processes fill their args with their own copies'.
+        pool.submit(self._run, job if job.slices else job.rendered(exports), env, mask)
 
-    def _say_waiting(self, job: Job) -> None:
-        """Once per category: it is ready, and waits only for workers to be free."""
-        if job.name in self._waiting:
-            return
-        self._waiting.add(job.name)
-        used = self._used()
-        reason = f"waiting for workers ({used} of {self.budget} in use)"
-        self.events.emit("category_waiting", category=job.name, reason=reason)
-        self.on_event(f"WAITING     {job.name}: {reason}", None)
-
-    def _has_room(self, job: Job) -> bool:
-        return not self.running or self._used() + min(job.workers, self.budget) <= self.budget
-
-    def _used(self) -> int:
-        """Workers held: a category in its tail holds only those its running tests use."""
-        return sum(self.occupancy.workers(name, held) for name, held in self.running.items())
-
-    def _service_env(self, job: Job) -> dict[str, str] | None:
+    def _services_now(self, job: Job) -> Services:
         if not job.services or self.services is None:
-            return {}
+            return READY_WITHOUT_SERVICES
         ready = [self.services.future(name) for name in job.services]
         # A gated suite starts once they are healthy: it waits for their set-up itself.
         needed = [self.services.healthy(n) for n in job.services] if _gated(job) else ready
         for future in (f for f in [*needed, *ready] if f.done()):
             error = future.exception()
             if error is not None:
-                self.service_error = str(error)
-                self._stop(f"service {_failed_name(error, job.services)} failed")
-                return None
+                return Services(failed=(_failed_name(error, job.services), str(error)))
         if not all(f.done() for f in needed):
-            return None
-        return self.services.exports_for(job.services)
+            return Services()
+        return Services(exports=self.services.exports_for(job.services))
 
     def _masker(self, job: Job, exports: dict[str, str]) -> Masker:
         """Every secret this category is handed: its own env's, its services', and the
@@ -270,11 +238,11 @@ class Runner:
             result = dataclasses.replace(result, status=Status.STOPPED)
         job = self._jobs.get(result.name)
         if job is not None:
-            judged = self.recovery.judged(job, result, lambda again: self.pending.insert(0, again))
+            judged = self.recovery.judged(job, result, self.schedule.again)
             if judged is None:
                 return  # it runs again, once its service is back
             result = judged
-        self.results[result.name] = result
+        self.schedule.finished(result)
         self.events.emit(
             "category_finished",
             category=result.name,
@@ -283,9 +251,6 @@ class Runner:
             reason=result.reason,
             counts={o.value: result.count(o) for o in Outcome if result.count(o)},
         )
-        broken = result.status in (Status.FAILED, Status.ERROR)
-        if broken and result.name not in self._failing:
-            self._failures += 1  # a suite that failed without a failed test counts once
         self.on_event("", result)
 
     def _services_of(self, event: Event) -> tuple[str, ...]:
@@ -293,7 +258,7 @@ class Runner:
         return job.services if job is not None else ()
 
     def infrastructure_note(self) -> str | None:
-        return self.recovery.note(self.results.values())
+        return self.recovery.note(self.schedule.results.values())
 
     def _wake(self) -> None:
         self._events.put(None)
@@ -307,12 +272,10 @@ class Runner:
         if failed and self.watch is not None and self._services_of(event):
             self.watch.check_soon()
         if failed:
-            self._failures += 1
-            self._failing.add(str(event.get("category", "")))
+            self.schedule.failed_test(str(event.get("category", "")))
 
     def _stop(self, reason: str) -> None:
-        if not self._stopped:
-            self._stopped = reason
+        if self.schedule.stop(reason):
             self.children.stop_all(reason)
 
 
@@ -332,18 +295,6 @@ def _made_anew(copies: CategoryCopies, job: Job, worker: str) -> dict[str, str]:
     env = copies.prepare(job, wait=True)
     copies.make(job)
     return with_worker_env(env, job.env, job.name, job.workers)
-
-
-def _stopped_after(count: int) -> str:
-    if count == 1:
-        return "--fail-fast stopped the run after the first failure"
-    return f"--maxfail {count} stopped the run after {count} failures"
-
-
-def _verb(status: Status) -> str:
-    return {Status.SKIPPED: "was skipped", Status.NO_TESTS: "ran no tests"}.get(
-        status, f"ended {status.value}"
-    )
 
 
 def _failed_name(error: BaseException, names: tuple[str, ...]) -> str:
