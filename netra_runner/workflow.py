@@ -9,13 +9,14 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from netra_runner import interrupts
-from netra_runner.config import find_config, load_project
+from netra_runner.config import Project, find_config, load_project
 from netra_runner.context import RunContext
 from netra_runner.cover.result import CoverageResult
 from netra_runner.errors import ExitCode, NetraError, NothingToRun
@@ -40,7 +41,7 @@ from netra_runner.results import CategoryResult, RunResult, ServiceTiming, Statu
 from netra_runner.selection.budget import with_left_out
 from netra_runner.selection.categories import Selected
 from netra_runner.selection.collect import collect_each
-from netra_runner.selection.narrowing import narrow, select
+from netra_runner.selection.narrowing import Narrowed, narrow, select
 
 if TYPE_CHECKING:
     from netra_runner.services.session import ServiceSession
@@ -111,64 +112,255 @@ def guard(action: Callable[[], int], err: Console, crash_dir: Path | Callable[[]
         return ExitCode.INTERNAL
 
 
+@dataclass
+class Run:
+    """What the stages hand on to each other: each fills in what it made."""
+
+    options: RunOptions
+    out: Console
+    err: Console
+    stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+    project: Project | None = None
+    context: RunContext | None = None
+    narrowed: Narrowed | None = None
+    jobs: list[Job] = field(default_factory=list)
+    stream: Stream | None = None
+    services: ServiceSession | None = None
+    result: RunResult | None = None
+
+    @property
+    def say(self) -> Console:
+        """Notes go beside JSON, never into it."""
+        return self.err if self.options.format == "json" else self.out
+
+
+@dataclass
+class Stream:
+    """What a run that starts suites has open: its event log and who listens to it, its
+    child processes, and when it began."""
+
+    events: EventLog
+    lines: ProgressLines
+    clock: PhaseClock
+    watch: FolderWatch
+    children: ChildProcesses
+    start: float = field(default_factory=time.monotonic)
+    started_at: float = field(default_factory=time.time)
+
+
+Stage = Callable[[Run], "int | None"]  # an exit code ends the run; None goes on
+
+
 def _stages(options: RunOptions, out: Console, err: Console) -> int:
-    options.check()
-    project = load_project(find_config(options.cwd, options.config), options.profile)
-    options = options.under(project.run, project.config.defaults.real_services)
-    options.check_services()
-    if options.list:
-        out.print(category_table(project))
-        return ExitCode.OK
-    context = RunContext.of(project, options)
-    if not options.prints_only:
-        check_report_paths(context)
+    """The run as a line of stages: those that hold processes and services open run in
+    one ExitStack, closed before the results are remembered and reported."""
+    run = Run(options, out, err)
     try:
-        return _run_selected(context, out, err)
+        with run.stack:
+            for stage in OPEN_STAGES:
+                code = stage(run)
+                if code is not None:
+                    return code
+        for stage in CLOSING_STAGES:
+            code = stage(run)
+            if code is not None:
+                return code
     except NothingToRun as exc:
-        if not (options.allow_empty and exc.allowed):
+        if not (run.options.allow_empty and exc.allowed):
             raise
         out.print(f"netra-run: {exc} (allowed: exit 0)", markup=False, emoji=False, soft_wrap=True)
         return ExitCode.OK
+    return ExitCode.OK
 
 
-def _run_selected(context: RunContext, out: Console, err: Console) -> int:
-    project, options = context.project, context.options
-    narrowed = narrow(context, select(project, options))
-    # Notes go beside JSON, never into it.
-    say = err if options.format == "json" else out
-    for note in narrowed.notes:
-        say.print(note, markup=False, emoji=False, soft_wrap=True, style="yellow")
-    jobs = make_jobs(context, narrowed.selection.entries)
-    own = [e for e in narrowed.selection.entries if e.category.is_pytest and not e.category.python]
-    if own and not project.config.defaults.python and in_pre_commit_environment():
-        say.print(PRE_COMMIT_NOTE, markup=False, emoji=False, soft_wrap=True, style="yellow")
-    for note in (note for job in jobs for note in job.notes):
-        say.print(note, markup=False, emoji=False, soft_wrap=True, style="yellow")
-    if options.collect_only:
-        return _list_tests(context, narrowed.selection.entries, out)
-    if options.plan:
-        out.print(plan_view(jobs, project), soft_wrap=True)
-        if context.coverage is not None:
-            from netra_runner.reporting.coverage_view import plan_line
-
-            out.print(plan_line(context.coverage), markup=False, emoji=False, soft_wrap=True)
+def load(run: Run) -> int | None:
+    """The config, and the options over its defaults and the profile's `run:`."""
+    run.options.check()
+    run.project = load_project(
+        find_config(run.options.cwd, run.options.config), run.options.profile
+    )
+    run.options = run.options.under(run.project.run, run.project.config.defaults.real_services)
+    run.options.check_services()
+    if run.options.list:
+        run.out.print(category_table(run.project))
         return ExitCode.OK
-    run = dataclasses.replace(_run_jobs(context, jobs, out), shard=narrowed.shard)
-    if narrowed.over_budget:
-        run = with_left_out(run, narrowed.over_budget, f"over the {narrowed.budget:g}s budget")
+    return None
+
+
+def resolve(run: Run) -> int | None:
+    """Report paths, the history and the remembered failures, once."""
+    assert run.project is not None
+    run.context = RunContext.of(run.project, run.options)
+    if not run.options.prints_only:
+        check_report_paths(run.context)
+    return None
+
+
+def choose(run: Run) -> int | None:
+    """The categories and tests to run, and what was left out, said."""
+    assert run.context is not None and run.project is not None
+    run.narrowed = narrow(run.context, select(run.project, run.options))
+    _notes(run, run.narrowed.notes)
+    return None
+
+
+def plan(run: Run) -> int | None:
+    """The jobs: each suite's command, folder and environment."""
+    assert run.context is not None and run.narrowed is not None and run.project is not None
+    entries = run.narrowed.selection.entries
+    run.jobs = make_jobs(run.context, entries)
+    own = [e for e in entries if e.category.is_pytest and not e.category.python]
+    if own and not run.project.config.defaults.python and in_pre_commit_environment():
+        _notes(run, (PRE_COMMIT_NOTE,))
+    _notes(run, tuple(note for job in run.jobs for note in job.notes))
+    return None
+
+
+def print_only(run: Run) -> int | None:
+    """--collect-only and --plan print, and run nothing."""
+    assert run.context is not None and run.narrowed is not None and run.project is not None
+    if run.options.collect_only:
+        return _list_tests(run.context, run.narrowed.selection.entries, run.out)
+    if not run.options.plan:
+        return None
+    run.out.print(plan_view(run.jobs, run.project), soft_wrap=True)
+    if run.context.coverage is not None:
+        from netra_runner.reporting.coverage_view import plan_line
+
+        run.out.print(plan_line(run.context.coverage), markup=False, emoji=False, soft_wrap=True)
+    return ExitCode.OK
+
+
+def open_stream(run: Run) -> int | None:
+    """The event log and its listeners (lines, the live view), and the child processes."""
+    assert run.context is not None and run.project is not None
+    options, reports = run.options, run.context.reports
+    stream = Stream(
+        EventLog(reports / "events.ndjson"),
+        ProgressLines(run.out, options.verbosity),
+        PhaseClock(),
+        FolderWatch(reports),
+        ChildProcesses(Mark.new(run.project.file)),
+    )
+    run.stack.callback(stream.watch.close)
+    run.stack.callback(stream.events.close)
+    stream.events.listen(stream.lines.on_event)
+    stream.events.listen(stream.clock.on_event)
+    if _live(options, run.out):
+        live = run.stack.enter_context(LiveConsole(run.out, RunProgress(run.context.durations)))
+        stream.events.listen(live.on_event)
+    workers = budget(options.workers)
+    stream.events.emit("run_started", categories=[j.name for j in run.jobs], workers=workers)
+    run.stack.enter_context(stream.children)
+    run.stack.enter_context(interrupts.as_interrupt())
+    run.stream = stream
+    return None
+
+
+def start_services(run: Run) -> int | None:
+    """The services the jobs need start now; each category waits for its own."""
+    assert run.stream is not None and run.project is not None and run.context is not None
+    needed = {name for job in run.jobs if job.skip is None for name in job.services}
+    if not needed:
+        return None
+    from netra_runner.services.session import open_session  # the Docker SDK: on demand
+
+    stream, options = run.stream, run.options
+    session = open_session(
+        run.project,
+        needed,
+        options.keep_services,
+        stream.lines,
+        stream.events,
+        options.services or "auto",
+        run.context.reports / "services",
+    )
+    run.services = run.stack.enter_context(session)
+    return None
+
+
+def run_suites(run: Run) -> int | None:
+    """Every job, as its gates, services and the worker budget allow; the run's result."""
+    assert run.stream is not None and run.context is not None and run.narrowed is not None
+    stream, options, jobs = run.stream, run.options, run.jobs
+    _prefetch(REPORTING)
+    runner = Runner(
+        jobs,
+        stream.children,
+        run.services,
+        stream.events,
+        stream.lines.category,
+        budget(options.workers),
+        options.stop_after,
+    )
+    results = {result.name: result for result in runner.run()}
+    ordered = tuple(_with_job(results[job.name], job, stream.clock) for job in jobs)
+    result = RunResult(
+        ordered,
+        time.monotonic() - stream.start,
+        runner.service_error or runner.infrastructure_note(),
+        _timings(run.services, runner.recovery.outages),
+        runner.interrupted,
+        stream.started_at,
+        _failing_service_logs(run.services, ordered),
+        shard=run.narrowed.shard,
+        coverage=_coverage(run.context, jobs, results, stream.started_at),
+    )
+    code = int(result.exit_code())
+    stream.events.emit("run_finished", exit_code=code, duration=round(result.duration, 3))
+    if stream.watch.deleted():
+        result = dataclasses.replace(result, notes=(FOLDER_DELETED.format(run.context.reports),))
+    run.result = result
+    return None
+
+
+def remember(run: Run) -> int | None:
+    """The durations history and the failures to run again: what the next run starts from."""
+    assert run.context is not None and run.stream is not None and run.result is not None
+    samples = history.samples(read_events(run.stream.events.path))
+    history.record(_history_out(run.context), samples)
+    run.context.last.after(run.result.categories).write(run.context.project.root)
+    return None
+
+
+def report(run: Run) -> int:
+    """The reports, the summary and the closing line; the run's exit code."""
+    assert run.context is not None and run.narrowed is not None and run.result is not None
+    result, options = run.result, run.options
+    if run.narrowed.over_budget:
+        reason = f"over the {run.narrowed.budget:g}s budget"
+        result = with_left_out(result, run.narrowed.over_budget, reason)
     from netra_runner.reporting.console import SLOWEST
     from netra_runner.reporting.summary import print_summary, write_reports
 
-    unwritten = write_reports(run, context.paths)
+    unwritten = write_reports(result, run.context.paths)
     slowest = SLOWEST if options.durations is None else options.durations
-    print_summary(run, out, quiet=options.verbosity < NORMAL, slowest=slowest)
+    print_summary(result, run.out, quiet=options.verbosity < NORMAL, slowest=slowest)
     for problem in unwritten:
-        err.print(f"netra-run: error: {problem}", markup=False, emoji=False, soft_wrap=True)
-    code = run.exit_code()
+        run.err.print(f"netra-run: error: {problem}", markup=False, emoji=False, soft_wrap=True)
+    code = result.exit_code()
     if code is ExitCode.NOTHING_RAN and options.allow_empty:
         code = ExitCode.OK
     # Green tests whose reports are missing are no green run for CI: the path was the user's.
     return ExitCode.USAGE if unwritten and code is ExitCode.OK else code
+
+
+OPEN_STAGES: tuple[Stage, ...] = (
+    load,
+    resolve,
+    choose,
+    plan,
+    print_only,
+    open_stream,
+    start_services,
+    run_suites,
+)
+CLOSING_STAGES: tuple[Stage, ...] = (remember, report)
+
+
+def _notes(run: Run, notes: tuple[str, ...]) -> None:
+    for note in notes:
+        run.say.print(note, markup=False, emoji=False, soft_wrap=True, style="yellow")
 
 
 def _list_tests(context: RunContext, entries: tuple[Selected, ...], out: Console) -> int:
@@ -182,67 +374,6 @@ def _list_tests(context: RunContext, entries: tuple[Selected, ...], out: Console
         for line in collected.as_text(data):
             out.print(line, markup=False, emoji=False, soft_wrap=True)
     return collected.exit_code(data)
-
-
-def _run_jobs(context: RunContext, jobs: list[Job], out: Console) -> RunResult:
-    project, options, reports = context.project, context.options, context.reports
-    start, started_at = time.monotonic(), time.time()
-    say = ProgressLines(out, options.verbosity)
-    needed = {name for job in jobs if job.skip is None for name in job.services}
-    events = EventLog(reports / "events.ndjson")
-    events.listen(say.on_event)
-    clock = PhaseClock()
-    events.listen(clock.on_event)
-    watch = FolderWatch(reports)
-    with contextlib.ExitStack() as stack:
-        stack.callback(watch.close)
-        stack.callback(events.close)
-        if _live(options, out):
-            live = stack.enter_context(LiveConsole(out, RunProgress(context.durations)))
-            events.listen(live.on_event)
-        events.emit(
-            "run_started", categories=[job.name for job in jobs], workers=budget(options.workers)
-        )
-        children = stack.enter_context(ChildProcesses(Mark.new(project.file)))
-        stack.enter_context(interrupts.as_interrupt())
-        services = None
-        if needed:
-            from netra_runner.services.session import open_session  # the Docker SDK: on demand
-
-            choice = options.services or "auto"
-            session = open_session(
-                project, needed, options.keep_services, say, events, choice, reports / "services"
-            )
-            services = stack.enter_context(session)
-        _prefetch(REPORTING)
-        runner = Runner(
-            jobs,
-            children,
-            services,
-            events,
-            say.category,
-            budget(options.workers),
-            options.stop_after,
-        )
-        results = {result.name: result for result in runner.run()}
-        ordered = tuple(_with_job(results[job.name], job, clock) for job in jobs)
-        coverage = _coverage(context, jobs, results, started_at)
-        run = RunResult(
-            ordered,
-            time.monotonic() - start,
-            runner.service_error or runner.infrastructure_note(),
-            _timings(services, runner.recovery.outages),
-            runner.interrupted,
-            started_at,
-            _failing_service_logs(services, ordered),
-            coverage=coverage,
-        )
-        events.emit("run_finished", exit_code=int(run.exit_code()), duration=round(run.duration, 3))
-        if watch.deleted():
-            run = dataclasses.replace(run, notes=(FOLDER_DELETED.format(reports),))
-    history.record(_history_out(context), history.samples(read_events(events.path)))
-    context.last.after(run.categories).write(context.project.root)
-    return run
 
 
 def _coverage(
