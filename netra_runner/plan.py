@@ -14,7 +14,7 @@ from netra_runner.config.checks import render_args
 from netra_runner.config.dotenv_files import dotenv_files
 from netra_runner.context import RunContext
 from netra_runner.errors import UsageError
-from netra_runner.execution.workers import budget, category_workers
+from netra_runner.execution.worker_budget import budget, category_workers
 from netra_runner.interpreters import Interpreter, of_category, own, probe
 from netra_runner.interpreters import environment as interpreter_env
 from netra_runner.options import RunOptions

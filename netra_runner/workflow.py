@@ -26,7 +26,7 @@ from netra_runner.execution.marks import Mark
 from netra_runner.execution.phases import PhaseClock
 from netra_runner.execution.processes import ChildProcesses
 from netra_runner.execution.runner import Runner
-from netra_runner.execution.workers import budget
+from netra_runner.execution.worker_budget import budget
 from netra_runner.interpreters import PRE_COMMIT_NOTE, in_pre_commit_environment
 from netra_runner.options import RunOptions
 from netra_runner.plan import Job, make_jobs

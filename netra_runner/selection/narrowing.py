@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from netra_runner.config import Project
 from netra_runner.context import RunContext
-from netra_runner.execution.workers import budget
+from netra_runner.execution.worker_budget import budget
 from netra_runner.options import RunOptions
 from netra_runner.plugin.durations import Durations
 from netra_runner.selection.budget import within_budget

@@ -1,5 +1,5 @@
 from netra_runner.config import Category, Defaults
-from netra_runner.execution.workers import budget, category_workers
+from netra_runner.execution.worker_budget import budget, category_workers
 from netra_runner.plugin.durations import Durations
 
 UNIT = Category(paths=("tests/unit",))
