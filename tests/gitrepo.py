@@ -26,9 +26,9 @@ def git(repo: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
 
 
-def make_repo(folder: Path) -> Path:
-    """FILES in a new repository on branch main, committed."""
-    for name, text in FILES.items():
+def make_repo(folder: Path, files: dict[str, str] = FILES) -> Path:
+    """The files (FILES unless given) in a new repository on branch main, committed."""
+    for name, text in files.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text)
     (folder / ".gitignore").write_text("reports/\n.netra/\n__pycache__/\n")

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from gitrepo import IDENTITY, git
+from gitrepo import IDENTITY, git, make_repo
 from helpers import netra
 
 CATEGORIES = """\
@@ -64,14 +64,7 @@ FILES = {
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    for name, text in FILES.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
-    (tmp_path / ".gitignore").write_text("reports/\n.netra/\n__pycache__/\n")
-    git(tmp_path, "init", "-q", "-b", "main")
-    git(tmp_path, "add", "-A")
-    git(tmp_path, *IDENTITY, "commit", "-qm", "start")
-    return tmp_path
+    return make_repo(tmp_path, FILES)
 
 
 def ran(repo: Path) -> dict[str, str]:

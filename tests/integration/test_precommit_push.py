@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from gitrepo import IDENTITY, git
+from gitrepo import IDENTITY, git, make_repo
 from helpers import QUIET, netra
 
 HOOKS = Path(__file__).parents[2] / ".pre-commit-hooks.yaml"
@@ -74,17 +74,10 @@ def pushed(tmp_path: Path) -> Path:
     """A clone with an upstream and pre-commit's pre-push hook installed, as its docs say."""
     remote = tmp_path / "remote.git"
     git(tmp_path, "init", "-q", "--bare", str(remote))
-    repo = tmp_path / "repo"
-    for name, text in FILES.items():
-        (repo / name).parent.mkdir(parents=True, exist_ok=True)
-        (repo / name).write_text(text)
     hook = yaml.safe_load(HOOKS.read_text())[0]
     config = {"repos": [{"repo": "local", "hooks": [hook]}]}
-    (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config))
-    (repo / ".gitignore").write_text("reports/\n.netra/\n__pycache__/\n")
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", "-A")
-    git(repo, *IDENTITY, "commit", "-qm", "start")
+    files = {**FILES, ".pre-commit-config.yaml": yaml.safe_dump(config)}
+    repo = make_repo(tmp_path / "repo", files)
     git(repo, "remote", "add", "origin", str(remote))
     git(repo, "push", "-q", "-u", "origin", "main")
     installed = subprocess.run(
