@@ -210,7 +210,8 @@ def failing(report: dict[str, Any]) -> frozenset[str]:
 def confirmed(project: Project, mutation: Mutation, broken: frozenset[str]) -> frozenset[str]:
     """The failures the mutation causes: those that fail again when run on their own, and
     pass without it. A suite's own flaky or order-dependent tests are no evidence."""
-    tests = sorted(b for b in broken if not b.startswith("category "))
+    # Test ids only: a suite-level error (`tests::(suite)`) is no test to run on its own.
+    tests = sorted(b for b in broken if ".py::" in b)
     sample = random.Random(0).sample(tests, min(len(tests), CONFIRM))
     if not sample:
         return broken  # a suite that broke whole: nothing to run on its own
