@@ -83,3 +83,9 @@ def _entries(folder: Path, part: str) -> list[str]:
     except OSError:
         return []
     return [n for n in names if part.startswith(".") or not n.startswith(".")]
+
+
+def holds(paths: tuple[str, ...], file: str) -> bool:
+    """Whether a project-relative file lies under one of a category's paths."""
+    folders = [posixpath.normpath(path) for path in paths]
+    return any(f == "." or file == f or file.startswith(f + "/") for f in folders)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import psutil
 
 from netra_runner.config import Category, Defaults
+from netra_runner.config.paths import holds
 from netra_runner.plugin.durations import Durations
-from netra_runner.selection.categories import holds
 
 WORKER_MEMORY = 512 * 2**20  # what one pytest worker is allowed to need, for `auto`
 SMALL_SUITE = 2.0  # seconds of tests below which starting workers costs more than it gains

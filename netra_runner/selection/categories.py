@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import posixpath
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -152,9 +151,3 @@ def _skip_reason(entry: Selected, real_services: bool, narrowing: str | None) ->
     if narrowing and not category.is_pytest:
         return dataclasses.replace(entry, skip=f"{narrowing} cannot narrow a command suite")
     return entry
-
-
-def holds(paths: tuple[str, ...], file: str) -> bool:
-    """Whether a project-relative file lies under one of a category's paths."""
-    folders = [posixpath.normpath(path) for path in paths]
-    return any(f == "." or file == f or file.startswith(f + "/") for f in folders)

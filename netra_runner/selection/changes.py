@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from netra_runner.config.model import Config
+from netra_runner.config.paths import holds
 from netra_runner.cover import touches
 from netra_runner.errors import NothingToRun, UsageError
-from netra_runner.selection.categories import Selection, holds
+from netra_runner.selection.categories import Selection
 from netra_runner.selection.imports import ImportGraph
 from netra_runner.selection.pushes import pushed_files
 
