@@ -16,8 +16,7 @@ from netra_runner.config.choices import CHOICES, Choice
 from netra_runner.config.model import RunDefaults
 from netra_runner.errors import UsageError
 from netra_runner.expressions import expression_problem
-from netra_runner.limits import MAX_RETRIES, MAX_SECONDS, MAX_WORKERS
-from netra_runner.selection.partition import parse
+from netra_runner.limits import MAX_RETRIES, MAX_SECONDS, MAX_SHARDS, MAX_WORKERS
 
 Format = Literal["text", "json"]
 
@@ -278,7 +277,7 @@ def _values(options: RunOptions) -> list[str]:
             problems.append(f"Wrong expression passed to '{flag}': {problem}")
     if options.shard is not None:
         try:
-            parse(options.shard)
+            parse_shard(options.shard)
         except ValueError as exc:
             problems.append(f"--shard: {exc}")
     for flag, seconds in (("--timeout", options.timeout), ("--budget", options.budget)):
@@ -341,3 +340,15 @@ def parse_workers(value: str | None) -> int | str | None:
 def _short(number: int) -> str:
     text = str(number)
     return text if len(text) <= 20 else f"a {len(text)}-digit number"
+
+
+def parse_shard(value: str) -> tuple[int, int]:
+    """'2/4' -> (2, 4); K counts from 1, as CI matrices do."""
+    match = re.fullmatch(r"\s*([0-9]{1,40})\s*/\s*([0-9]{1,40})\s*", value)
+    if not match or not 1 <= int(match[1]) <= int(match[2]):
+        shown = repr(value) if len(value) <= 40 else repr(value[:40] + "...")
+        raise ValueError(f"expected K/N with 1 <= K <= N (like 2/4), got {shown}")
+    k, n = int(match[1]), int(match[2])
+    if n > MAX_SHARDS:
+        raise ValueError(f"at most {MAX_SHARDS} shards, got {n}")
+    return k, n

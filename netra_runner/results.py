@@ -8,7 +8,6 @@ from enum import Enum
 
 from netra_runner.cover.result import CoverageResult
 from netra_runner.errors import ExitCode
-from netra_runner.selection.partition import Manifest
 
 SUITE_ERROR = "(suite)"  # the test name of the one error a suite that broke as a whole is
 
@@ -38,6 +37,19 @@ class Status(str, Enum):
     NO_TESTS = "no tests"
     INTERRUPTED = "interrupted"  # by Ctrl-C or SIGTERM
     STOPPED = "stopped"  # by --fail-fast or a failed service, before it finished
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What one shard was given, so a merge can prove the shards add up to the selection:
+    its place (K of N), a fingerprint of the whole partition, and its own test ids."""
+
+    index: int
+    count: int
+    fingerprint: str  # every shard that computed the same partition has the same one
+    selection_size: int  # tests over all shards
+    selection_digest: str  # of every selected test id, whichever shard holds it
+    tests: tuple[str, ...]
 
 
 @dataclass(frozen=True)

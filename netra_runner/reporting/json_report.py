@@ -17,11 +17,11 @@ from netra_runner.results import (
     Attempt,
     CategoryPhases,
     CategoryResult,
+    Manifest,
     Outcome,
     RunResult,
     TestResult,
 )
-from netra_runner.selection.partition import Manifest
 
 VERSION = 1
 TEXT_CAP = 4000  # characters per message, traceback or output

@@ -12,12 +12,12 @@ from netra_runner.context import RunContext
 from netra_runner.execution.worker_budget import budget
 from netra_runner.options import RunOptions
 from netra_runner.plugin.durations import Durations
+from netra_runner.results import Manifest
 from netra_runner.selection.budget import within_budget
 from netra_runner.selection.categories import Selection, split_names
 from netra_runner.selection.changes import narrow_to_changes
 from netra_runner.selection.collect import collect
 from netra_runner.selection.last_failed import last_failed
-from netra_runner.selection.partition import Manifest
 from netra_runner.selection.shards import committed, shard
 from netra_runner.selection.targets import only_targets
 

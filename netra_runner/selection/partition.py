@@ -12,11 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from netra_runner.limits import MAX_SHARDS
+from netra_runner.results import Manifest
 
 SERVICE_SLACK = 1.10  # accepted makespan growth to keep a service category on fewer shards
 
@@ -38,18 +37,6 @@ class Shard:
 
     def tests_of(self, category: str) -> list[str]:
         return [t for u in self.units if u.category == category for t in u.tests]
-
-
-def parse(value: str) -> tuple[int, int]:
-    """'2/4' -> (2, 4); K counts from 1, as CI matrices do."""
-    match = re.fullmatch(r"\s*([0-9]{1,40})\s*/\s*([0-9]{1,40})\s*", value)
-    if not match or not 1 <= int(match[1]) <= int(match[2]):
-        shown = repr(value) if len(value) <= 40 else repr(value[:40] + "...")
-        raise ValueError(f"expected K/N with 1 <= K <= N (like 2/4), got {shown}")
-    k, n = int(match[1]), int(match[2])
-    if n > MAX_SHARDS:
-        raise ValueError(f"at most {MAX_SHARDS} shards, got {n}")
-    return k, n
 
 
 def partition(
@@ -132,19 +119,6 @@ def _by_file(ids: Sequence[str]) -> dict[str, list[str]]:
     for test in sorted(ids):
         files.setdefault(test.partition("::")[0], []).append(test)
     return files
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """What one shard was given, so a merge can prove the shards add up to the selection:
-    its place (K of N), a fingerprint of the whole partition, and its own test ids."""
-
-    index: int
-    count: int
-    fingerprint: str  # every shard that computed the same partition has the same one
-    selection_size: int  # tests over all shards
-    selection_digest: str  # of every selected test id, whichever shard holds it
-    tests: tuple[str, ...]
 
 
 def manifest(shards: Sequence[Shard], index: int) -> Manifest:

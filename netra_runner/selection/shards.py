@@ -8,9 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from netra_runner.errors import UsageError
+from netra_runner.options import parse_shard
 from netra_runner.plugin.durations import Durations
+from netra_runner.results import Manifest
 from netra_runner.selection.categories import Selection
-from netra_runner.selection.partition import Manifest, manifest, parse, partition
+from netra_runner.selection.partition import manifest, partition
 
 COMMAND_SUITE = "(command)"  # a command suite's one unit: it cannot be split
 GIT_TIMEOUT = 30.0
@@ -46,7 +48,7 @@ def shard(
     """This shard's part of the selection (empty is fine: its report still says it was
     there), and its manifest."""
     try:
-        k, n = parse(value)
+        k, n = parse_shard(value)
     except ValueError as exc:
         raise UsageError(f"--shard: {exc}") from None
     tests = dict(collected)

@@ -4,12 +4,12 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from netra_runner.options import parse_shard as parse
 from netra_runner.selection.partition import (
     SERVICE_SLACK,
     _file_units,
     _lpt,
     makespan,
-    parse,
     partition,
 )
 
