@@ -127,7 +127,8 @@ def _relabelled(data: Any, category: str, target: Path) -> Path:
 def _result(cov: Any, json_file: Path, total: float) -> dict[str, Any]:
     summary = json.loads(json_file.read_text(encoding="utf-8"))
     data = cov.get_data()
-    contexts = {_key(f): _categories(data, f) for f in data.measured_files()}
+    labels = {_key(f): _labels(data, f) for f in data.measured_files()}
+    contexts = {key: _categories(found) for key, found in labels.items()}
     files = [
         {
             "path": path,
@@ -140,13 +141,27 @@ def _result(cov: Any, json_file: Path, total: float) -> dict[str, Any]:
     ]
     files.sort(key=lambda f: (f["percent"], -f["missing"], f["path"]))
     precision = int(cov.get_option("report:precision") or 0)
-    return {"total": float(total), "precision": precision, "files": files}
+    tests = {path: _tests(labels.get(_key(path), set())) for path in summary["files"]}
+    return {
+        "total": float(total),
+        "precision": precision,
+        "files": files,
+        "tests_by_file": {path: ids for path, ids in tests.items() if ids},
+    }
 
 
-def _categories(data: Any, path: str) -> list[str]:
-    """A file's contexts are `category`, or `category|test` with per-test contexts on."""
-    found = {c.split("|", 1)[0] for lines in data.contexts_by_lineno(path).values() for c in lines}
-    return sorted(c for c in found if c)
+def _labels(data: Any, path: str) -> set[str]:
+    """A file's contexts: `category`, or `category|tests/x.py::test_y` where the plugin
+    recorded each test's own (the project's own dynamic contexts have no `::`)."""
+    return {c for lines in data.contexts_by_lineno(path).values() for c in lines}
+
+
+def _categories(labels: set[str]) -> list[str]:
+    return sorted({c.split("|", 1)[0] for c in labels} - {""})
+
+
+def _tests(labels: set[str]) -> list[str]:
+    return sorted({c.split("|", 1)[1] for c in labels if "|" in c and "::" in c})
 
 
 def _key(path: str) -> str:

@@ -4,7 +4,7 @@ categories that ran any of its lines, what was not measured and why, and the gat
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 LEAST_COVERED = 10  # files the console and the step summary list
@@ -29,6 +29,9 @@ class CoverageResult:
     fail_under_from: str = ""  # --cov-fail-under, categories.yaml, the coverage.py config
     error: str = ""  # why there is no total, or why it is not the whole run's
     shard: str = ""  # "2/3": one shard's part, so the gate waits for `report merge`
+    # source file -> the tests that ran it (this run's per-test contexts); kept out of
+    # report.json, recorded for --changed (cover/touches.py)
+    tests_by_file: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def shown(self) -> str:
@@ -82,6 +85,7 @@ class CoverageResult:
             data.get("fail_under_from", ""),
             data.get("error", ""),
             data.get("shard", ""),
+            {str(k): tuple(v) for k, v in (data.get("tests_by_file") or {}).items()},
         )
 
     def as_data(self) -> dict[str, Any]:

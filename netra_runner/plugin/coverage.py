@@ -8,12 +8,15 @@ import atexit
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from netra_runner.plugin import agreement as agreed
 
 VARIABLE = agreed.COVERAGE
+_measuring: list[Any] = []  # this process's Coverage, when tests get contexts of their own
 NOT_MEASURED = "not-measured.txt"  # in the data folder: why a process was not measured
 DATA_PREFIX = ".coverage"  # coverage.py's data files: .coverage.<host>.<pid>.<random>
 
@@ -56,6 +59,32 @@ def start(known_args: Any, spec_text: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     cov.start()
     atexit.register(_saver(cov))
+    if not cov.get_option("run:dynamic_context"):  # the project's own contexts win
+        _measuring.append(cov)
+
+
+def per_test() -> bool:
+    return bool(_measuring)
+
+
+@contextmanager
+def test_context(nodeid: str) -> Iterator[None]:
+    """What a test runs is recorded under its id (`category|tests/x.py::test_y`): the
+    per-test map --changed selects by (cover/touches.py)."""
+    cov = _measuring[0] if _measuring and nodeid else None
+    if cov is None:
+        yield
+        return
+    try:
+        cov.switch_context(nodeid)
+    except Exception:  # a core that cannot switch contexts: measured, not per test
+        _measuring.clear()
+        yield
+        return
+    try:
+        yield
+    finally:
+        cov.switch_context("")
 
 
 def _saver(cov: Any) -> Any:

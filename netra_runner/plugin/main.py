@@ -32,8 +32,9 @@ from netra_runner.plugin import agreement as agreed
 from netra_runner.plugin import worker_env
 from netra_runner.plugin.agreement import WorkerEvent
 from netra_runner.plugin.containment import Containment, masker
+from netra_runner.plugin.coverage import per_test, test_context
 from netra_runner.plugin.event_writer import EventWriter, WorkerStarts
-from netra_runner.plugin.nodeids import base_of, first_ids, ids_in
+from netra_runner.plugin.nodeids import base_of, first_ids, ids_in, rebase
 from netra_runner.plugin.slicing import slicing_for
 from netra_runner.plugin.timeouts import (
     HardTimeout,
@@ -167,10 +168,12 @@ class WorkerFlags:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     base = base_of(config)
     only = ids_in(config, agreed.ONLY, base)
-    kept = [item for item in items if item.nodeid in only]
+    # An entry without `::` is a whole file (a test module a change selects as a whole).
+    kept = [i for i in items if i.nodeid in only or i.nodeid.partition("::")[0] in only]
     if kept and len(kept) < len(items):
         # As pytest's --lf: the remembered failures that still exist; none: all of them.
-        config.hook.pytest_deselected(items=[item for item in items if item.nodeid not in only])
+        chosen = set(kept)
+        config.hook.pytest_deselected(items=[item for item in items if item not in chosen])
         items[:] = kept
     first = first_ids(config, base)
     if first:
@@ -183,8 +186,9 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     timeout, bound = timeouts(item.config.getoption(TIMEOUT) or 0, suite_timeout(item))
     item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
     guard: HardTimeout | None = item.config.pluginmanager.get_plugin("netra-watchdog")
+    label = rebase(item.nodeid, base_of(item.config)) if per_test() else ""
     for attempt in range(1, retries + 2):
-        with deadline(timeout), hard_limit(guard, item.nodeid, bound):
+        with deadline(timeout), hard_limit(guard, item.nodeid, bound), test_context(label):
             reports = runtestprotocol(item, nextitem=nextitem, log=False)
         if at_the_timeout:
             with_context(reports, at_the_timeout.pop())

@@ -97,6 +97,7 @@ def touched(selection: Selection, root: Path, changed: list[str]) -> Touched | N
     reach = Reach.of(graph, root, changed)
     result = Touched()
     ran = touches.running(touches.load(root), changed)
+    tested = _measured_tests(root, changed)
     for entry in selection.entries:
         paths = entry.category.paths or (entry.category.cwd or ".",)
         for file in changed:
@@ -104,12 +105,27 @@ def touched(selection: Selection, root: Path, changed: list[str]) -> Touched | N
                 _select(result, entry.name, entry.category.is_pytest, file, f"{file} changed")
         if entry.category.is_pytest:
             _through_imports(result, entry.name, paths, reach, graph.files)
+            for test, cause in tested.items():
+                if holds(paths, test.partition("::")[0]):
+                    why = f"the last --cov run saw it run {cause}"
+                    result.files.setdefault(entry.name, {}).setdefault(test, why)
         if entry.name in ran and entry.name not in result.files:
             # No import reaches it, yet it ran the file: all of it, as nothing says which test.
             why = f"{ran[entry.name]} changed, and the last --cov run saw this category run it"
             result.whole.setdefault(entry.name, why)
-    _run_all_when_unexplained(result, selection, reach.unexplained(selection.config, ran))
+    covered = {*ran.values(), *tested.values()}
+    _run_all_when_unexplained(result, selection, reach.unexplained(selection.config, covered))
     return result
+
+
+def _measured_tests(root: Path, changed: list[str]) -> dict[str, str]:
+    """Test id -> the changed file the last --cov runs saw it run (per-test contexts)."""
+    found: dict[str, str] = {}
+    for file, tests in touches.load_tests(root).items():
+        if file in changed:
+            for test in tests:
+                found.setdefault(test, file)
+    return found
 
 
 def _run_all_when_unexplained(result: Touched, selection: Selection, files: list[str]) -> None:
@@ -149,13 +165,12 @@ class Reach:
                 conftests.setdefault(file, f"its {file} imports {cause}")
         return cls(changed, importers, conftests)
 
-    def unexplained(self, config: Config, ran: dict[str, str]) -> list[str]:
+    def unexplained(self, config: Config, covered: set[str]) -> list[str]:
         """Changed Python files in no category's paths that reach no test and no conftest."""
         every = [c.paths or (c.cwd or ".",) for c in config.categories.values()]
         reached = {
             cause for file, cause in self.importers.items() if _is_test(file) or _is_conftest(file)
         }
-        covered = set(ran.values())
         return [
             f
             for f in self.changed
@@ -235,4 +250,7 @@ def narrow_to_changes(selection: Selection, root: Path, since: str | None) -> Se
         for name, files in found.files.items()
     }
     whys.update(found.whole)
-    return selection.only_tests(chosen, set(found.whole), "touched by the change", whys)
+    # Ids the coverage map remembers may be gone: pytest keeps those it collects.
+    return selection.only_tests(
+        chosen, set(found.whole), "touched by the change", whys, filtered=True
+    )

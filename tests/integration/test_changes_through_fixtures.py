@@ -130,3 +130,19 @@ def test_a_changed_conftest_selects_the_tests_under_it_not_everything(repo: Path
     done = netra(repo, "--changed")
     assert done.code == 1, done.out + done.err
     assert ran(repo) == {"backend/tests/api/test_items.py::test_missing_item": "failed"}
+
+
+def test_a_cov_run_maps_each_test_to_what_it_ran_so_selection_is_per_test(repo: Path) -> None:
+    measured = netra(repo, "--all", "--cov")
+    assert measured.code == 0, measured.out + measured.err
+    mapped = json.loads((repo / ".netra" / "test-map.json").read_text())["files"]
+    assert mapped["backend/app/loaded_by_name.py"] == [
+        "backend/tests/test_loaded.py::test_loaded"
+    ]
+    (repo / "backend/app/loaded_by_name.py").write_text("VALUE = 2\n")
+    done = netra(repo, "--changed")
+    assert done.code == 1, done.out + done.err
+    # Only the test the map saw run it: not every category, not the rest of its own.
+    assert ran(repo) == {"backend/tests/test_loaded.py::test_loaded": "failed"}
+    plan = netra(repo, "--changed", "--plan")
+    assert "the last --cov run saw it run backend/app/loaded_by_name.py" in plan.out

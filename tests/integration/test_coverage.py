@@ -257,9 +257,10 @@ def test_changed_runs_a_category_the_last_cov_run_saw_reach_a_file_no_import_nam
     assert "run  dyn" not in before.out  # no import reaches it: the graph alone misses it
     assert netra(root, "--all", "--cov", "--plain").code == 0
     after = netra(root, "--changed", "--plan")
+    # The run measured each test: the one test that ran the file, not its whole category.
     assert (
-        "run  dyn (--all; touched by the change (pkg/right.py changed, and the last --cov run "
-        "saw this category run it))" in after.out
+        "run  dyn (--all; touched by the change (tests_dyn/test_dyn.py::test_it: the last "
+        "--cov run saw it run pkg/right.py))" in after.out
     )
     assert "run  left" not in after.out
 
