@@ -17,6 +17,7 @@ import shlex
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 from dotenv import dotenv_values
@@ -52,14 +53,22 @@ def compose_services(root: Path, files: tuple[str, ...]) -> dict[str, dict[str, 
             if isinstance(spec, dict) and "image" not in spec and "build" in spec:
                 continue  # the app itself, built from source: not a service its tests need
             found[service] = {**found.get(service, {}), **_service(path, service, spec)}
+    for spec in found.values():  # an app built from source is no service to wait for
+        if "depends_on" in spec:
+            spec["depends_on"] = [d for d in spec["depends_on"] if d in found]
     return found
 
 
 def _read(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError([f"{path}: cannot read this compose file: {exc}"]) from None
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read this compose file: {exc.strerror}"]) from None
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
+        raise ConfigError([f"{path}:{line}: invalid YAML: {exc.problem or exc}"]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"{path}: invalid YAML: {exc}"]) from None
     services = data.get("services") if isinstance(data, dict) else None
     if not isinstance(services, dict):
         raise ConfigError([f"{path}: no 'services:' mapping: is it a compose file?"])
@@ -195,13 +204,24 @@ def known_image_defaults(service: Mapping[str, Any]) -> dict[str, Any]:
     on both backends (a compose file's shell check assumes the container's defaults)."""
     kind = image_kind(str(service.get("image", "")))
     env = service.get("env") or {}
+    ports = {"ports": [PORTS[kind]]} if kind and not service.get("ports") else {}
+    return ports | _kind_defaults(kind, env)
+
+
+PORTS = {"postgres": 5432, "redis": 6379}  # what the official images listen on
+
+
+def _kind_defaults(kind: str | None, env: Mapping[str, str]) -> dict[str, Any]:
     if kind == "postgres":
         user = env.get("POSTGRES_USER") or "postgres"
         password = env.get("POSTGRES_PASSWORD", "")
         database = env.get("POSTGRES_DB") or user
         check = {"exec": ["pg_isready", "-h", "127.0.0.1", "-U", user, "-d", database]}
         exports = {
-            "DATABASE_URL": f"postgresql://{user}:{password}@{{host}}:{{port:5432}}/{database}",
+            "DATABASE_URL": (
+                f"postgresql://{quote(user, safe='')}:{quote(password, safe='')}"
+                f"@{{host}}:{{port:5432}}/{quote(database, safe='')}"
+            ),
             "POSTGRES_SERVER": "{host}",
             "POSTGRES_HOST": "{host}",
             "POSTGRES_PORT": "{port:5432}",
