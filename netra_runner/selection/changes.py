@@ -6,9 +6,10 @@ other modules (a static import graph). Tests depend on the conftest files above 
 a change a conftest reaches (the app its fixture builds, a plugin in its pytest_plugins)
 selects every test under that conftest's folder. A data file inside a package counts as a
 change to the package's modules. A change to what every test depends on (the config, the
-dependencies) selects everything. A category the last --cov run saw run a changed file is
-selected whole when no import explains it (cover/touches.py); a changed Python file that
-nothing ties to a test runs every pytest category, and says so.
+dependencies) selects everything. Where no import explains a change, what the last --cov
+runs measured does (cover/touches.py): the tests they saw run the file, or the category
+when only the category is known; a changed Python file that nothing ties to a test runs
+every pytest category, and says so.
 """
 
 from __future__ import annotations
