@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+_MODULE_WORD = re.compile(r"[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*(:[A-Za-z_][\w.]*)?")
 SKIPPED_DIRS = {"node_modules", "build", "dist", "site-packages", "__pycache__"}
 
 
@@ -68,8 +70,23 @@ class ImportGraph:
         for node in ast.walk(tree):
             for name in _names(node, package):
                 targets |= self._files_for(name)
+            targets |= self._named(node)
         targets.discard(file)
         return targets
+
+    def _named(self, node: ast.AST) -> set[str]:
+        """A string that names one of the project's modules is how code is run without an
+        import: `python -m pkg` in a subprocess, uvicorn's `"app.main:app"`,
+        `importlib.import_module("pkg.mod")`. It counts as importing it (a package run with
+        -m runs its __main__ too)."""
+        if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
+            return set()
+        if not _MODULE_WORD.fullmatch(node.value):
+            return set()
+        name = node.value.partition(":")[0]
+        if name not in self.by_module:
+            return set()
+        return self._files_for(name) | set(self.by_module.get(f"{name}.__main__", ()))
 
     def _files_for(self, name: str) -> set[str]:
         """The module and the packages above it (importing a.b.c runs a and a.b too)."""

@@ -49,3 +49,23 @@ def test_a_package_init_reaches_everything_imported_below_it(tmp_path: Path) -> 
         },
     )
     assert graph.affected(["pkg/__init__.py"]) == {"tests/test_core.py": "pkg/__init__.py"}
+
+
+def test_a_module_named_in_a_string_is_run_without_an_import(tmp_path: Path) -> None:
+    graph = make(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/__main__.py": "from app import server\n",
+            "app/server.py": "",
+            "app/routes.py": "",
+            "tests/helper.py": (
+                "import subprocess, sys\n"
+                "subprocess.Popen([sys.executable, '-m', 'app'])\n"
+                "UVICORN = 'app.routes:router'\n"
+                "NOT_A_MODULE = 'application'\n"
+            ),
+        },
+    )
+    assert set(graph.affected(["app/server.py"])) >= {"app/__main__.py", "tests/helper.py"}
+    assert "tests/helper.py" in graph.affected(["app/routes.py"])
