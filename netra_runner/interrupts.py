@@ -17,8 +17,13 @@ _received: list[int] = []
 
 
 def received() -> bool:
-    """Whether Ctrl-C or SIGTERM came during this process's run."""
+    """Whether Ctrl-C or SIGTERM came during this run."""
     return bool(_received)
+
+
+def forget() -> None:
+    """A new run: an interrupt an earlier one (in the same process) took is not its."""
+    _received.clear()
 
 
 @contextlib.contextmanager

@@ -84,6 +84,7 @@ def _root(options: RunOptions) -> Path | None:
 def guard(action: Callable[[], int], err: Console, crash_dir: Path | Callable[[], Path]) -> int:
     """The one place errors become exit codes: expected ones one line, bugs a log file
     (in `crash_dir`, worked out only then)."""
+    interrupts.forget()
     try:
         return action()
     except NetraError as exc:
