@@ -136,9 +136,7 @@ def test_a_cov_run_maps_each_test_to_what_it_ran_so_selection_is_per_test(repo: 
     measured = netra(repo, "--all", "--cov")
     assert measured.code == 0, measured.out + measured.err
     mapped = json.loads((repo / ".netra" / "test-map.json").read_text())["files"]
-    assert mapped["backend/app/loaded_by_name.py"] == [
-        "backend/tests/test_loaded.py::test_loaded"
-    ]
+    assert mapped["backend/app/loaded_by_name.py"] == ["backend/tests/test_loaded.py::test_loaded"]
     (repo / "backend/app/loaded_by_name.py").write_text("VALUE = 2\n")
     done = netra(repo, "--changed")
     assert done.code == 1, done.out + done.err
