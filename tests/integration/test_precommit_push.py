@@ -1,7 +1,7 @@
-"""The pre-push check through real pre-commit and a real `git push`, on a project shaped
-like a web app's backend: its tests reach the routes only through a conftest fixture, and
-one category needs Redis. A push whose commit breaks a test is blocked; one that keeps
-them green goes through."""
+"""The pre-push check through real pre-commit (and `netra-run hooks install`) and a real
+`git push`, on a project shaped like a web app's backend: its tests reach the routes only
+through a conftest fixture, and one category needs Redis. A push whose commit breaks a test
+is blocked; one that keeps them green goes through."""
 
 from __future__ import annotations
 
@@ -69,9 +69,16 @@ FILES = {
 }
 
 
-@pytest.fixture
-def pushed(tmp_path: Path) -> Path:
-    """A clone with an upstream and pre-commit's pre-push hook installed, as its docs say."""
+INSTALLERS = (
+    [sys.executable, "-m", "pre_commit", "install", "--hook-type", "pre-push"],
+    [sys.executable, "-m", "netra_runner", "hooks", "install"],
+)
+
+
+@pytest.fixture(params=INSTALLERS, ids=["pre-commit", "hooks-install"])
+def pushed(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """A clone with an upstream and a pre-push hook installed as the docs say: through
+    pre-commit, or with netra-run's own `hooks install`."""
     remote = tmp_path / "remote.git"
     git(tmp_path, "init", "-q", "--bare", str(remote))
     hook = yaml.safe_load(HOOKS.read_text())[0]
@@ -81,7 +88,7 @@ def pushed(tmp_path: Path) -> Path:
     git(repo, "remote", "add", "origin", str(remote))
     git(repo, "push", "-q", "-u", "origin", "main")
     installed = subprocess.run(
-        [sys.executable, "-m", "pre_commit", "install", "--hook-type", "pre-push"],
+        request.param,
         cwd=repo,
         env=_env(tmp_path),
         capture_output=True,
