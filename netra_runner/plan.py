@@ -193,7 +193,8 @@ def _job(
 ) -> Job:
     project, history = context.project, context.durations
     category, defaults = entry.category, project.config.defaults
-    env = environment(project, entry)
+    own = own_env(project, category)  # its env_file read once, for all three uses
+    env = environment(project, entry, own)
     if context.coverage is not None and category.is_pytest:
         folder = suite_folder(project, category)
         env[COVERAGE_VARIABLE] = context.coverage.spec(
@@ -209,7 +210,7 @@ def _job(
     if category.command is None:
         workers = category_workers(category, defaults, limit, history)
         workers, notes = _fit(project, entry, python, workers)
-        notes += _shadowed(project, entry)
+        notes += _shadowed(project, entry, own)
         slices = workers if sliceable(category, context.options, workers) else 0
         argv, span, inputs = _pytest_argv(
             context, entry, report_dir, workers, first, sliced=bool(slices)
@@ -233,7 +234,7 @@ def _job(
         workers=workers,
         ceiling=_first(category.category_timeout, defaults.category_timeout),
         targets=suite_targets(project, entry, report_dir)[0] if category.command is None else (),
-        secrets=tuple(secrets_in(own_env(project, category))),
+        secrets=tuple(secrets_in(own)),
         python=python,
         notes=notes,
         args_span=span,
@@ -376,10 +377,9 @@ def narrowing_args(entry: Selected, options: RunOptions) -> list[str]:
     return args
 
 
-def _shadowed(project: Project, entry: Selected) -> tuple[str, ...]:
+def _shadowed(project: Project, entry: Selected, own: dict[str, str]) -> tuple[str, ...]:
     """A category's own variables that one of its services exports too: the exports win
     (they name the instance this run started, or the worker's copy), and that is said."""
-    own = own_env(project, entry.category)
     said = []
     for name in entry.category.services:
         service = project.config.services.get(name)
@@ -451,10 +451,12 @@ def _and(*expressions: str | None) -> str | None:
     return " and ".join(f"({e})" for e in present)
 
 
-def environment(project: Project, entry: Selected) -> dict[str, str]:
+def environment(
+    project: Project, entry: Selected, own: dict[str, str] | None = None
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _PARENT_ONLY}
     # The project root on the path, so tests import the project however pytest roots itself.
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(project.root), env.get("PYTHONPATH")) if p)
     env["NETRA_CATEGORY"] = entry.name
-    env.update(own_env(project, entry.category))
+    env.update(own_env(project, entry.category) if own is None else own)
     return interpreter_env(interpreter(project, entry), env)

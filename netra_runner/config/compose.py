@@ -20,7 +20,6 @@ from typing import Any
 from urllib.parse import quote
 
 import yaml
-from dotenv import dotenv_values
 
 from netra_runner.errors import ConfigError
 
@@ -79,6 +78,8 @@ def _read(path: Path) -> dict[str, Any]:
 def _dotenv(path: Path) -> dict[str, str]:
     if not path.is_file():
         return {}
+    from dotenv import dotenv_values  # only where a compose file is read
+
     return {k: v for k, v in dotenv_values(path).items() if v is not None}
 
 
@@ -108,27 +109,54 @@ def _substitute(found: re.Match[str], variables: Mapping[str, str], path: Path) 
     return value or ""
 
 
-def _service(path: Path, name: str, spec: object) -> dict[str, Any]:
+# The shapes compose takes for the keys read here; anything else is a config error.
+_SHAPES: dict[str, tuple[type, ...]] = {
+    "image": (str,),
+    "environment": (dict, list),
+    "env_file": (str, list),
+    "command": (str, list),
+    "ports": (list,),
+    "tmpfs": (str, list),
+    "depends_on": (list, dict),
+    "healthcheck": (dict,),
+}
+
+
+def _checked(path: Path, name: str, spec: object) -> dict[str, Any]:
     if not isinstance(spec, dict):
         raise ConfigError([f"{path}: services.{name}: expected a mapping"])
+    for key, shapes in _SHAPES.items():
+        value = spec.get(key)
+        if value is not None and not isinstance(value, shapes):
+            wanted = " or ".join("text" if t is str else t.__name__ for t in shapes)
+            raise ConfigError([f"{path}: services.{name}.{key}: expected {wanted}, got {value!r}"])
+    return spec
+
+
+def _service(path: Path, name: str, given: object) -> dict[str, Any]:
+    spec = _checked(path, name, given)
     out: dict[str, Any] = {}
     if "image" in spec:
-        out["image"] = str(spec["image"])
+        out["image"] = spec["image"]
     env = {**_env_files(path.parent, spec.get("env_file")), **_environment(spec)}
     if env:
         out["env"] = env
     if spec.get("command") is not None:
         command = spec["command"]
-        out["command"] = shlex.split(command) if isinstance(command, str) else list(command)
+        try:
+            words = shlex.split(command) if isinstance(command, str) else command
+        except ValueError as exc:  # an unbalanced quote
+            raise ConfigError([f"{path}: services.{name}.command: {exc}"]) from None
+        out["command"] = [str(word) for word in words]
     ports = [_container_port(p) for p in spec.get("ports") or ()]
     if ports:
         out["ports"] = [p for p in ports if p is not None]
     tmpfs = spec.get("tmpfs")
     if tmpfs:
-        out["tmpfs"] = [tmpfs] if isinstance(tmpfs, str) else list(tmpfs)
+        out["tmpfs"] = [tmpfs] if isinstance(tmpfs, str) else [str(t) for t in tmpfs]
     depends = spec.get("depends_on")
     if depends:
-        out["depends_on"] = list(depends)
+        out["depends_on"] = [str(d) for d in depends]
     check = _healthcheck(spec.get("healthcheck"))
     if check is not None:
         out["healthcheck"] = check

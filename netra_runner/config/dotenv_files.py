@@ -3,16 +3,18 @@ read with python-dotenv as the app itself reads them. Files come first, `env` ov
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from pathlib import Path
 
-from dotenv import dotenv_values
 
-
-def dotenv_files(root: Path, files: Iterable[str]) -> dict[str, str]:
+def dotenv_files(root: Path, files: Sequence[str]) -> dict[str, str]:
     """The variables of each file in turn (a later file wins); a key with no value is left
     out, as docker compose leaves it."""
     values: dict[str, str] = {}
+    if not files:
+        return values
+    from dotenv import dotenv_values  # only where a category has one: not at every start-up
+
     for name in files:
         read = dotenv_values(root / name, interpolate=True, encoding="utf-8")
         values.update({key: value for key, value in read.items() if value is not None})

@@ -128,8 +128,9 @@ def with_compose(source: Source) -> Source:
     files = source.data.get("compose")
     if not files:
         return source
-    names = (files,) if isinstance(files, str) else tuple(files)
-    if not all(isinstance(n, str) for n in names):
+    listed = isinstance(files, list | tuple)  # the YAML reader gives sequences as tuples
+    names = (files,) if isinstance(files, str) else tuple(files) if listed else ()
+    if not names or not all(isinstance(n, str) and n for n in names):
         return source  # validation reports it, with its line
     root = source.file.parent
     missing = [n for n in names if not (root / n).is_file()]

@@ -11,13 +11,13 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    BeforeValidator,
     ConfigDict,
     Field,
     Strict,
     StrictBool,
     StrictInt,
     StrictStr,
-    field_validator,
     model_validator,
 )
 from pydantic import PlainValidator as Plain
@@ -32,6 +32,8 @@ Seconds = Annotated[float, Strict(), Field(gt=0, le=MAX_SECONDS, allow_inf_nan=F
 Count = Annotated[StrictInt, Field(ge=0, le=MAX_RETRIES)]
 Text = Annotated[StrictStr, Field(min_length=1)]
 Argv = Annotated[tuple[StrictStr, ...], Field(min_length=1)]  # "" is a valid argument
+# Files, one or a list: `env_file: .env` names one, as compose takes it.
+Files = Annotated[tuple[Text, ...], BeforeValidator(lambda v: (v,) if isinstance(v, str) else v)]
 
 
 def _workers(value: Any) -> int | Literal["auto"]:
@@ -262,12 +264,7 @@ class Category:
     isolate: Literal["worker", "instance", "none"] | None = None  # over its services' own
     args: tuple[StrictStr, ...] = ()  # more pytest arguments; {NAME} is a service's export
     coverage: Text | None = None  # a command suite's coverage.py data file, for --cov
-    env_file: tuple[Text, ...] = ()  # dotenv files, from the project root: under `env`
-
-    @field_validator("env_file", mode="before")
-    @classmethod
-    def _one_file(cls, value: object) -> object:
-        return (value,) if isinstance(value, str) else value  # `env_file: .env` names one
+    env_file: Files = ()  # dotenv files, from the project root: under `env`
 
     @model_validator(mode="after")
     def _one_kind(self) -> Category:
@@ -310,12 +307,7 @@ class Config:
     services: dict[str, Service] = Field(default_factory=dict)
     profiles: dict[str, dict[str, Any]] = Field(default_factory=dict)
     coverage: Coverage = Field(default_factory=Coverage)
-    compose: tuple[Text, ...] = ()  # compose files the services come from (config/compose.py)
-
-    @field_validator("compose", mode="before")
-    @classmethod
-    def _one_compose_file(cls, value: object) -> object:
-        return (value,) if isinstance(value, str) else value
+    compose: Files = ()  # compose files the services come from (config/compose.py)
 
 
 @dataclass(frozen=True, config=SCHEMA)

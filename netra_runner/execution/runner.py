@@ -143,10 +143,8 @@ class Runner:
                 return
 
     def _schedule(self, pool: ThreadPoolExecutor) -> None:
+        used = self._used()
         for job in list(self.schedule.pending):
-            used = sum(
-                self.occupancy.workers(name, held) for name, held in self.schedule.running.items()
-            )
             services = self._services_now(job)
             decision = self.schedule.decide(job, self.recovery.skip_reason(job), services, used)
             if isinstance(decision, Stop):
@@ -161,6 +159,12 @@ class Runner:
             elif isinstance(decision, Start):
                 self.schedule.take(job)
                 self._start(pool, job, decision.env)
+                used = self._used()
+
+    def _used(self) -> int:
+        """Workers held: a category in its tail holds only those its running tests use."""
+        held = self.schedule.running.items()
+        return sum(self.occupancy.workers(name, workers) for name, workers in held)
 
     def _start(self, pool: ThreadPoolExecutor, job: Job, exports: dict[str, str]) -> None:
         self.schedule.started(job)
