@@ -124,7 +124,8 @@ def _ignore_own_state(root: Path) -> list[str]:
     if not (root / ".git").exists():
         return []
     ignore = root / ".gitignore"
-    present = ignore.read_text(encoding="utf-8").splitlines() if ignore.is_file() else []
+    text = ignore.read_text(encoding="utf-8", errors="replace") if ignore.is_file() else ""
+    present = text.splitlines()
     wanted = [
         line for line in ("reports/", ".netra/*", "!.netra/durations.json") if line not in present
     ]

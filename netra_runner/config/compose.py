@@ -32,16 +32,6 @@ _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|us|s|m|h)")
 _SECONDS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
-def is_compose(data: object) -> bool:
-    """A file that looks like a compose file rather than a categories.yaml."""
-    return (
-        isinstance(data, dict)
-        and isinstance(data.get("services"), dict)
-        and "categories" not in data
-        and data.get("version") != 1
-    )
-
-
 def compose_services(root: Path, files: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     """netra-run service definitions (plain data, validated with the rest of the config)
     from the compose files in turn, a later file's service merged over an earlier one's."""

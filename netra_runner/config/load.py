@@ -10,7 +10,6 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from netra_runner.config.checks import check_references
-from netra_runner.config.compose import compose_services, find_compose, is_compose
 from netra_runner.config.errors import describe
 from netra_runner.config.model import Config, RunDefaults
 from netra_runner.config.paths import check_paths
@@ -70,6 +69,8 @@ def find_config(start: Path, explicit: Path | None = None) -> Path:
     for folder in (start.resolve(), *start.resolve().parents):
         if (folder / FILENAME).is_file():
             return folder / FILENAME
+    from netra_runner.config.compose import find_compose  # only for this hint
+
     composed = find_compose(start.resolve())
     hint = f" (it reads the services of {composed[0]} too)" if composed else ""
     raise UsageError(
@@ -122,6 +123,16 @@ def read_source(file: Path) -> Source:
     return source
 
 
+def is_compose(data: object) -> bool:
+    """A compose file given where a categories.yaml belongs (--config compose.yml)."""
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("services"), dict)
+        and "categories" not in data
+        and data.get("version") != 1
+    )
+
+
 def with_compose(source: Source) -> Source:
     """The services of the compose files `compose:` names, under categories.yaml's own
     `services:` (what compose cannot say: exports, set-up, isolation)."""
@@ -142,6 +153,8 @@ def with_compose(source: Source) -> Source:
         return source
     # `db:` with only comments under it is the compose service as it is
     own = {name: {} if spec is None else spec for name, spec in own.items()}
+    from netra_runner.config.compose import compose_services  # only where one is named
+
     services = deep_merge(compose_services(root, names), own)
     return Source(source.file, {**source.data, "services": services}, source.lines)
 

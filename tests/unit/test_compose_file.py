@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from netra_runner.config.compose import compose_services, is_compose
+from netra_runner.config.compose import compose_services
+from netra_runner.config.load import is_compose
 from netra_runner.errors import ConfigError
 
 COMPOSE = """\
