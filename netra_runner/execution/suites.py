@@ -102,9 +102,9 @@ def _warnings(job: Job, read: Callable[[Job], list[Event]]) -> int:
 def named_from_folder(result: CategoryResult, folder: str) -> CategoryResult:
     """JUnit class names as pytest gives them where the suite runs (`tests.api.test_x` for
     a suite in backend/); ids stay named from the project root."""
+    if not folder or posixpath.normpath(folder) == ".":
+        return result  # a suite run from the project root: its names are already pytest's
     prefix = posixpath.normpath(folder).replace("/", ".") + "."
-    if not folder or prefix == "..":
-        return result
     tests = tuple(
         dataclasses.replace(t, classname=t.classname.removeprefix(prefix)) for t in result.tests
     )
