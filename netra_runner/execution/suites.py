@@ -336,13 +336,15 @@ def judge_pytest(
     job: Job, attempts: Attempts, duration: float, events: list[Event]
 ) -> CategoryResult:
     suite = SuiteEvents.of(events)
-    if suite.died_importing:
+    # A process stopped while it imported a conftest or started its session is the stop's
+    # doing (Ctrl-C, SIGTERM, -x elsewhere): cut short, not a suite that cannot start.
+    if suite.died_importing and not attempts.stopped:
         reason = (
             f"{suite.died_importing} ended its pytest process while being imported "
             f"(exit code {attempts.code})"
         )
         return _broken(job, reason, duration, tuple(suite.results(job.name)))
-    if suite.refused_to_start:
+    if suite.refused_to_start and not attempts.stopped:
         reason = f"its session refused to start: {suite.refused_to_start}"
         return _broken(job, reason, duration, tuple(suite.results(job.name)))
     said_collected = any(e["event"] == WorkerEvent.COLLECTED for e in events)

@@ -72,6 +72,8 @@ class EventWriter(EventFile):
         finding a previous run's state) makes pytest exit silently: its words are kept."""
         try:
             return (yield)
+        except KeyboardInterrupt:
+            raise  # an interrupt (netra-run stopping it) is no refusal of the suite's
         except BaseException as exc:
             self.emit(WorkerEvent.SESSION_FAILED, message=f"{type(exc).__name__}: {exc}"[:2000])
             raise
